@@ -1,0 +1,148 @@
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# wgbastion: plain make, pkg-config, no generated build system.
+#   make            build ./wgbastion
+#   make check      install missing packages (deps), then every test suite
+#   make demo       end-to-end demo in throw-away network namespaces (root)
+#   make install    PREFIX=/usr DESTDIR= BINDIR MANDIR ... (see below)
+#   make V=1        show the full compiler command lines
+#   make fuzz       build and run the libFuzzer harness for the parser (clang)
+#   make bench      benchmarks, writes docs/performance.md (root)
+
+PREFIX ?= /usr
+SYSCONFDIR ?= /etc
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR ?= $(PREFIX)/share/zsh/vendor-completions
+FISHCOMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+DESTDIR ?=
+
+VERSION := 0.1.0
+# B: build directory (several checkouts or builds can live side by side)
+B ?= build
+PKGS := libmnl libnftnl libnl-3.0 libnl-route-3.0 libnl-genl-3.0 libsodium
+
+CC ?= gcc
+PKG_CONFIG ?= pkg-config
+CFLAGS ?= -O2 -g
+CFLAGS += -std=gnu11 -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes \
+	  -Wmissing-prototypes -Wno-unused-parameter -Wvla \
+	  -D_GNU_SOURCE -DWGB_VERSION='"$(VERSION)"' -MMD -MP
+PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+CHECK_CFLAGS = $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
+CHECK_LIBS = $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+SRCS := $(wildcard src/*.c)
+LIB_SRCS := $(filter-out src/main.c,$(SRCS))
+OBJS := $(SRCS:src/%.c=$(B)/obj/%.o)
+LIB_OBJS := $(LIB_SRCS:src/%.c=$(B)/obj/%.o)
+TEST_SRCS := $(wildcard tests/unit/test_*.c)
+TEST_BINS := $(TEST_SRCS:tests/unit/%.c=$(B)/obj/%)
+ASAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+ASAN_LIB_OBJS := $(LIB_SRCS:src/%.c=$(B)/asan/%.o)
+ASAN_TEST_BINS := $(TEST_SRCS:tests/unit/%.c=$(B)/asan/%)
+
+all: wgbastion
+
+wgbastion: $(OBJS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(B)/obj/%.o: src/%.c | $(B)/obj
+	@echo "  CC      $@"
+	$(Q)$(CC) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
+
+$(B)/asan/%.o: src/%.c | $(B)/asan
+	@echo "  CC      $@"
+	$(Q)$(CC) $(CFLAGS) $(ASAN) -DWGB_TESTING $(PKG_CFLAGS) -c -o $@ $<
+
+# Test builds: the fault-injection hook (WGBASTION_FAIL_AT) exists only here.
+$(B)/test/%.o: src/%.c | $(B)/test
+	@echo "  CC      $@"
+	$(Q)$(CC) $(CFLAGS) -DWGB_TESTING $(PKG_CFLAGS) -c -o $@ $<
+
+$(B)/obj/test_%: tests/unit/test_%.c $(LIB_OBJS) tests/unit/unit.h
+	@echo "  CC      $@"
+	$(Q)$(CC) $(CFLAGS) $(PKG_CFLAGS) $(CHECK_CFLAGS) -Isrc -o $@ $< $(LIB_OBJS) $(PKG_LIBS) $(CHECK_LIBS)
+
+$(B)/asan/test_%: tests/unit/test_%.c $(ASAN_LIB_OBJS) tests/unit/unit.h
+	@echo "  CC      $@"
+	$(Q)$(CC) $(CFLAGS) $(ASAN) $(PKG_CFLAGS) $(CHECK_CFLAGS) -Isrc -o $@ $< $(ASAN_LIB_OBJS) $(PKG_LIBS) $(CHECK_LIBS)
+
+# The binary the kernel-touching tests run: test hooks compiled in.
+TEST_OBJS := $(SRCS:src/%.c=$(B)/test/%.o)
+$(B)/wgbastion-test: $(TEST_OBJS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(B)/wgbastion-asan: $(SRCS:src/%.c=$(B)/asan/%.o)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(CFLAGS) $(ASAN) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(B)/obj $(B)/asan $(B)/test:
+	$(Q)mkdir -p $@
+
+deps:
+	$(Q)./tools/deps.sh
+
+# Everything a fresh Debian machine needs to run every suite.
+check: deps
+	$(Q)$(MAKE) --no-print-directory wgbastion $(B)/wgbastion-test $(B)/wgbastion-asan \
+		$(TEST_BINS) $(ASAN_TEST_BINS)
+	$(Q)WGB_BUILD=$(B) ./tests/run.sh
+
+check-unit: wgbastion $(TEST_BINS) $(ASAN_TEST_BINS)
+	$(Q)WGB_BUILD=$(B) ./tests/run.sh unit
+
+check-kernel: deps wgbastion $(B)/wgbastion-test
+	$(Q)./tests/kernel/run.sh
+
+demo: deps wgbastion
+	$(Q)./tests/e2e/demo.sh
+
+bench: deps wgbastion
+	$(Q)./bench/run.sh
+
+FUZZ_CC ?= clang
+fuzz: deps
+	$(Q)mkdir -p $(B)/fuzz
+	$(Q)$(FUZZ_CC) -g -O1 -std=gnu11 -D_GNU_SOURCE -DWGB_VERSION='"$(VERSION)"' \
+		-fsanitize=fuzzer,address,undefined -Isrc $(PKG_CFLAGS) \
+		-o $(B)/fuzz/fuzz_config tests/fuzz/fuzz_config.c $(LIB_SRCS) $(PKG_LIBS)
+	$(Q)./tests/fuzz/run.sh $(B)/fuzz/fuzz_config $(FUZZ_SECONDS)
+
+install: wgbastion
+	install -D -m 0755 wgbastion $(DESTDIR)$(BINDIR)/wgbastion
+	install -D -m 0644 wgbastion.1 $(DESTDIR)$(MANDIR)/man1/wgbastion.1
+	install -D -m 0644 completions/wgbastion.bash $(DESTDIR)$(BASHCOMPDIR)/wgbastion
+	install -D -m 0644 completions/_wgbastion $(DESTDIR)$(ZSHCOMPDIR)/_wgbastion
+	install -D -m 0644 completions/wgbastion.fish $(DESTDIR)$(FISHCOMPDIR)/wgbastion.fish
+	install -D -m 0644 systemd/wgbastion.service $(DESTDIR)$(SYSTEMDUNITDIR)/wgbastion.service
+	install -D -m 0644 systemd/wgbastion@.service $(DESTDIR)$(SYSTEMDUNITDIR)/wgbastion@.service
+	install -d -m 0700 $(DESTDIR)$(SYSCONFDIR)/wgbastion
+	install -D -m 0600 examples/homelab.conf $(DESTDIR)$(SYSCONFDIR)/wgbastion/wgbastion.conf.example
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/wgbastion $(DESTDIR)$(MANDIR)/man1/wgbastion.1 \
+	      $(DESTDIR)$(BASHCOMPDIR)/wgbastion $(DESTDIR)$(ZSHCOMPDIR)/_wgbastion \
+	      $(DESTDIR)$(FISHCOMPDIR)/wgbastion.fish \
+	      $(DESTDIR)$(SYSTEMDUNITDIR)/wgbastion.service \
+	      $(DESTDIR)$(SYSTEMDUNITDIR)/wgbastion@.service \
+	      $(DESTDIR)$(SYSCONFDIR)/wgbastion/wgbastion.conf.example
+
+clean:
+	rm -rf $(B) wgbastion
+
+.PHONY: all deps check check-unit check-kernel demo bench fuzz install uninstall clean
+.DELETE_ON_ERROR:
+
+-include $(wildcard $(B)/*/*.d)

@@ -1,0 +1,108 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Runs the test suites and ends with one line: "N passed, N failed, N skipped".
+#   tests/run.sh                 every suite
+#   tests/run.sh unit examples   just those
+# Suites: unit (plain and sanitized Check binaries), examples (each example
+# passes `check`), integration (root; each test in its own namespaces), e2e
+# (root; real tunnels), kernel (kernel WireGuard under qemu).
+# A test script exits 0 pass, 77 skip (and says why), anything else fail.
+set -u
+cd "$(dirname "$0")/.."
+pass=0 fail=0 skip=0
+failed_names=()
+B=${WGB_BUILD:-build}
+export WGB_BIN=${WGB_BIN:-$PWD/$B/wgbastion-test}
+
+ok()   { pass=$((pass + 1)); printf 'PASS  %s\n' "$1"; }
+bad()  { fail=$((fail + 1)); failed_names+=("$1"); printf 'FAIL  %s\n' "$1"; }
+skp()  { skip=$((skip + 1)); printf 'SKIP  %s: %s\n' "$1" "$2"; }
+
+run_unit() {
+	local b out n f e
+	for b in "$B"/obj/test_* "$B"/asan/test_*; do
+		[ -x "$b" ] || continue
+		out=$(CK_FORK=yes "$b" 2>&1)
+		printf '%s\n' "$out" | grep -E '^[0-9]+%: Checks' | sed "s|^|      $b: |"
+		# "100%: Checks: 12, Failures: 0, Errors: 0"
+		n=$(printf '%s\n' "$out" | sed -n 's/.*Checks: \([0-9]*\).*/\1/p' | tail -1)
+		f=$(printf '%s\n' "$out" | sed -n 's/.*Failures: \([0-9]*\).*/\1/p' | tail -1)
+		e=$(printf '%s\n' "$out" | sed -n 's/.*Errors: \([0-9]*\).*/\1/p' | tail -1)
+		if [ -z "$n" ]; then
+			printf '%s\n' "$out" | tail -20
+			bad "$b (no Check summary: crashed?)"
+			continue
+		fi
+		pass=$((pass + n - f - e))
+		if [ $((f + e)) -gt 0 ]; then
+			printf '%s\n' "$out" | grep -vE '^[0-9]+%: Checks|^Running suite' | head -40
+			for ((i = 0; i < f + e; i++)); do bad "$b"; done
+		fi
+	done
+}
+
+run_examples() {
+	local f
+	for f in examples/*.conf; do
+		[ -f "$f" ] || continue
+		if out=$(./wgbastion -c "$f" check 2>&1); then
+			ok "example $f"
+		else
+			printf '%s\n' "$out"
+			bad "example $f"
+		fi
+	done
+}
+
+# Scripts in a directory; each is its own test.
+run_scripts() {
+	local dir=$1 t rc log
+	if [ "$(id -u)" != 0 ]; then
+		skp "$dir" "needs root (network namespaces)"
+		return
+	fi
+	for t in "$dir"/*.test.sh; do
+		[ -f "$t" ] || continue
+		log=$(mktemp)
+		timeout --kill-after=10 "${WGB_TEST_TIMEOUT:-300}" bash "$t" >"$log" 2>&1
+		rc=$?
+		case $rc in
+		0) ok "$t" ;;
+		77) skp "$t" "$(grep -m1 '^SKIP' "$log" || echo 'said skip')" ;;
+		*) sed 's/^/      /' "$log" | tail -60; bad "$t (exit $rc)" ;;
+		esac
+		[ -n "${WGB_TEST_VERBOSE:-}" ] && cat "$log"
+		rm -f "$log"
+	done
+}
+
+run_kernel() {
+	local rc
+	./tests/kernel/run.sh
+	rc=$?
+	case $rc in
+	0) ok "kernel lane" ;;
+	77) skp "kernel lane" "see SKIP above" ;;
+	*) bad "kernel lane (exit $rc)" ;;
+	esac
+}
+
+suites=("$@")
+[ ${#suites[@]} -eq 0 ] && suites=(unit examples integration e2e kernel)
+for s in "${suites[@]}"; do
+	echo "== $s"
+	case $s in
+	unit) run_unit ;;
+	examples) run_examples ;;
+	integration) run_scripts tests/integration ;;
+	e2e) run_scripts tests/e2e ;;
+	kernel) [ -x tests/kernel/run.sh ] && run_kernel || skp kernel "tests/kernel/run.sh not present" ;;
+	*) echo "unknown suite $s" >&2; exit 2 ;;
+	esac
+done
+
+echo
+[ $fail -gt 0 ] && printf 'failed: %s\n' "${failed_names[@]}"
+echo "$pass passed, $fail failed, $skip skipped"
+[ $fail -eq 0 ]
