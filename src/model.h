@@ -62,6 +62,10 @@ struct wgb_interface {
 	char name[IFNAMSIZ];
 	uint8_t private_key[WG_KEY_LEN];
 	bool has_private_key;
+	/* PrivateKeyFile as given. When the file does not exist yet, check
+	 * says so and apply creates it (0600) with a new key; has_private_key
+	 * is false until then. */
+	char *private_key_file;
 	uint16_t listen_port;
 	struct prefix_list addresses;
 	uint32_t mtu;

@@ -66,12 +66,17 @@ ns_bg() { local n=$1; shift; ip netns exec "$n" "$@" & WGB_PIDS+=($!); }
 # veth pair: veth NS1 IF1 NS2 IF2
 veth() { ip link add "$2" netns "$1" type veth peer name "$4" netns "$3" && ip -n "$1" link set "$2" up && ip -n "$3" link set "$4" up; }
 
-# A wireguard-go device in a namespace (the far side, or for stage tests).
-wg_go_add() {
-	local n=$1 dev=$2
+# A WireGuard device in a namespace, for the far side of a tunnel (or a
+# stage test). WGB_WG_BACKEND=kernel (the kernel lane sets it) makes a kernel
+# device; otherwise a wireguard-go daemon, whose PID we remember.
+wg_dev_add() {
+	local n=$1 dev=$2 i
+	if [ "${WGB_WG_BACKEND:-userspace}" = kernel ]; then
+		ns "$n" ip link add "$dev" type wireguard
+		return
+	fi
 	ns "$n" env WG_PROCESS_FOREGROUND=1 wireguard-go "$dev" >"$TMP/wg-go-$n-$dev.log" 2>&1 &
 	WGB_PIDS+=($!)
-	local i
 	for i in $(seq 50); do
 		[ -S "/run/wireguard/$dev.sock" ] && ns "$n" ip link show "$dev" >/dev/null 2>&1 && return 0
 		sleep 0.1
