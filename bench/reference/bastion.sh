@@ -39,8 +39,8 @@ TABLE=51821 MARK=0x8000000 MASK=0x8000000 PRIO=5210
 
 trim() { local s=$1; s=${s#"${s%%[![:space:]]*}"}; printf '%s' "${s%"${s##*[![:space:]]}"}"; }
 # lists are kept space-separated
-list() { local s; s=$(trim "$1"); s=${s//,/ }; printf '%s' "$(echo $s)"; }
-yes() { case ${1,,} in yes|true|on|1) echo 1 ;; *) echo 0 ;; esac; }
+list() { local s; s=$(trim "$1"); read -ra s <<<"${s//,/ }"; printf '%s' "${s[*]}"; }
+yesno() { case ${1,,} in yes|true|on|1) echo 1 ;; *) echo 0 ;; esac; }
 
 parse() {
 	local line sec= key val i=-1
@@ -79,13 +79,13 @@ parse() {
 		forward/port) F_PORT[i]=$val ;;
 		forward/destination) F_DST[i]=$val ;;
 		forward/allow) F_ALLOW[i]=$(list "$val") ;;
-		forward/masquerade) F_MASQ[i]=$(yes "$val") ;;
+		forward/masquerade) F_MASQ[i]=$(yesno "$val") ;;
 		forward/shadow) ;;
 		egress/source) E_SRC[i]=$(list "$val") ;;
 		egress/destination) E_DST[i]=$(list "$val") ;;
 		egress/deny) E_DENY[i]=$(list "$val"); [ "${val,,}" = none ] && E_DENY[i]= ;;
 		egress/interface) E_IF[i]=$val ;;
-		egress/masquerade) E_MASQ[i]=$(yes "$val") ;;
+		egress/masquerade) E_MASQ[i]=$(yesno "$val") ;;
 		bastion/table) TABLE=$val ;;
 		bastion/mark) MARK=${val%%/*}; MASK=${val#*/}; [ "$MASK" = "$val" ] && MASK=$MARK ;;
 		bastion/priority) PRIO=$val ;;
@@ -208,7 +208,7 @@ wg_conf() {
 	for i in "${!P_PUB[@]}"; do
 		echo "[Peer]"
 		echo "PublicKey = ${P_PUB[i]}"
-		echo "AllowedIPs = $(echo "${P_AIPS[i]}" | sed 's/ /, /g')"
+		echo "AllowedIPs = ${P_AIPS[i]// /, }"
 		[ -n "${P_PSKFILE[i]}" ] && echo "PresharedKey = $(cat "${P_PSKFILE[i]}")"
 		[ -n "${P_PSK[i]}" ] && echo "PresharedKey = ${P_PSK[i]}"
 		[ -n "${P_EP[i]}" ] && echo "Endpoint = ${P_EP[i]}"
@@ -228,32 +228,6 @@ wg_up() {
 	# unchanged peers keep their sessions; the keys never touch the disk
 	wg syncconf "$I_NAME" <(wg_conf)
 	for a in $I_ADDR; do ip addr replace "$a" dev "$I_NAME"; done
-	ip link set "$I_NAME" mtu "$I_MTU" up
-}
-
-up() {
-	local i a args
-	ip link del "$I_NAME" 2>/dev/null || true
-	if ! ip link add "$I_NAME" type wireguard 2>/dev/null; then
-		# as wg-quick: a userspace implementation when the kernel has none
-		"${WG_QUICK_USERSPACE_IMPLEMENTATION:-wireguard-go}" "$I_NAME" >/dev/null ||
-			die "cannot create WireGuard interface $I_NAME"
-	fi
-	if [ -n "$I_KEYFILE" ]; then
-		wg set "$I_NAME" private-key "$I_KEYFILE"
-	else
-		wg set "$I_NAME" private-key <(printf '%s\n' "$I_KEY")
-	fi
-	wg set "$I_NAME" listen-port "$I_PORT" ${I_FWMARK:+fwmark "$I_FWMARK"}
-	for i in "${!P_PUB[@]}"; do
-		args=(peer "${P_PUB[i]}" allowed-ips "$(echo "${P_AIPS[i]}" | tr ' ' ,)")
-		[ -n "${P_EP[i]}" ] && args+=(endpoint "${P_EP[i]}")
-		[ -n "${P_KA[i]}" ] && args+=(persistent-keepalive "${P_KA[i]}")
-		[ -n "${P_PSKFILE[i]}" ] && args+=(preshared-key "${P_PSKFILE[i]}")
-		[ -n "${P_PSK[i]}" ] && args+=(preshared-key <(printf '%s\n' "${P_PSK[i]}"))
-		wg set "$I_NAME" "${args[@]}"
-	done
-	for a in $I_ADDR; do ip addr add "$a" dev "$I_NAME"; done
 	ip link set "$I_NAME" mtu "$I_MTU" up
 }
 

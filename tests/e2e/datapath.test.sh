@@ -102,7 +102,7 @@ keypair bastion
 keypair home
 render "$WGB_TOP/tests/e2e/bastion.conf" "$CONF"
 topo_up || { fail "topology"; finish; }
-far_side_up || { fail "far side"; finish; }
+far_side_up 51820 || { fail "far side"; finish; }
 services_up || { fail "services"; finish; }
 # strict reverse-path filtering on the bastion, for everything that follows
 sysctls bastion net.ipv4.conf.all.rp_filter=1 net.ipv4.conf.default.rp_filter=1 \

@@ -34,6 +34,7 @@ export WGB_BIN=${WGB_BIN:-$top/wgbastion}
 
 MODE=${WGB_E2E_BASTION:-wgbastion}
 CONF=$TMP/demo.conf
+ok=1
 t0=$(date +%s)
 
 b= n=
@@ -56,7 +57,7 @@ step "1. Building the little internet"
 keypair bastion
 keypair home
 render "$top/tests/e2e/demo.conf" "$CONF"
-topo_up && far_side_up && svc backend tcp:8080 udp:5353 && svc server tcp:80 ||
+topo_up && far_side_up 51820 && svc backend tcp:8080 udp:5353 && svc server tcp:80 ||
 	die "could not build the topology"
 tell "home's gateway cannot be reached from the internet, so it dials out:" \
      "its WireGuard peer is the bastion, 192.0.2.10:51820, set up with plain wg and ip."
@@ -80,9 +81,11 @@ tell "client 198.51.100.10 connects to the bastion's public address 192.0.2.10, 
 r=$(probe client tcp "$BASTION4" 8080) || die "no answer: $r"
 read -r seen at port <<<"$r"
 tell "The backend at home ($at:$port) answered. It saw the connection come from $seen:"
-[ "$seen" = "$CLIENT4" ] &&
-	tell "the client's own address, not the bastion's: no proxy in between." ||
-	tell "that is NOT the client's address ($CLIENT4): something is wrong."
+if [ "$seen" = "$CLIENT4" ]; then
+	tell "the client's own address, not the bastion's: no proxy in between."
+else
+	tell "that is NOT the client's address ($CLIENT4): something is wrong."; ok=0
+fi
 r=$(probe client udp "$BASTION4" 5353) && tell "The same over UDP port 5353: the backend saw ${r%% *}."
 r=$(probe client tcp "$BASTION6" 8080) && tell "And over IPv6, to [$BASTION6]:8080: the backend saw ${r%% *}."
 
@@ -90,9 +93,11 @@ step "4. Egress: the home backend talks to a server on the internet"
 tell "backend 192.168.50.10 connects to server 203.0.113.80, port 80."
 r=$(probe backend tcp "$SERVER4" 80) || die "no answer: $r"
 tell "The server saw the connection come from ${r%% *}:"
-[ "${r%% *}" = "$BASTION4" ] &&
-	tell "the bastion's public address: home's traffic leaves through the tunnel and the bastion." ||
-	tell "that is NOT the bastion's address ($BASTION4): something is wrong."
+if [ "${r%% *}" = "$BASTION4" ]; then
+	tell "the bastion's public address: home's traffic leaves through the tunnel and the bastion."
+else
+	tell "that is NOT the bastion's address ($BASTION4): something is wrong."; ok=0
+fi
 probe backend -t 1 tcp "$METADATA4" 80 >/dev/null 2>&1 ||
 	tell "(and the cloud's metadata service, 169.254.169.254, stays out of reach by default)"
 
@@ -112,3 +117,4 @@ fi
 probe client -t 1 tcp "$BASTION4" 8080 >/dev/null 2>&1 ||
 	tell "After flush the port is closed again; now the namespaces go, and with them everything."
 tell "Done in $(($(date +%s) - t0)) seconds."
+[ $ok = 1 ]
