@@ -342,8 +342,9 @@ static int key_file_load(struct reader *r, const char *key, const char *v,
 	ret = key_file_read(path, out, why);
 	if (ret == -ENOENT && missing_ok)
 		ret = 0;
-	else if (ret < 0)
-		ret = cfg_bad_value(&r->c, r->line, key, path, why);
+	else if (ret < 0)	/* keep the cause: -EACCES, -ENOENT, ... */
+		err_set(r->c.e, ret, "%s:%u: %s: \"%s\" %s", r->c.name, r->line,
+			key, path, why);
 	else
 		*present = true;
 	if (ret == 0 && path_out)

@@ -176,7 +176,9 @@ int parse_prefix(const char *s, enum prefix_mode mode, struct prefix *p, char *w
 		p->len = (uint8_t)family_bits(p->family);
 		return 0;
 	}
-	if (parse_u32(slash + 1, 0, family_bits(p->family), &len) < 0)
+	/* a length is decimal: "/0x8" is a typo, not 8 */
+	if (strspn(slash + 1, "0123456789") != strlen(slash + 1) ||
+	    parse_u32(slash + 1, 0, family_bits(p->family), &len) < 0)
 		return WHY("has a bad prefix length (0-%u)", family_bits(p->family));
 	p->len = (uint8_t)len;
 	if (mode == PREFIX_NETWORK) {
