@@ -21,20 +21,31 @@ int check_main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ 0 }
 	};
 	struct wgb_config *cfg = NULL;
 	struct wgb_err e = { 0 };
 	int c;
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (c == 'h') {
-			printf("Usage: %s [-c FILE] [-v] check\n"
+	/* -v / -q after the command too: "wgbastion check -v" is natural */
+	while ((c = getopt_long(argc, argv, "hvq", opts, NULL)) != -1) {
+		switch (c) {
+		case 'v':
+			wgb_verbosity = 1;
+			break;
+		case 'q':
+			wgb_verbosity = -1;
+			break;
+		case 'h':
+			printf("Usage: %s [-c FILE] [-v|-q] check\n"
 			       "Parse and validate the config; touches nothing.\n", wgb_prog);
 			return EXIT_OK;
+		default:
+			fprintf(stderr, "Usage: %s [-c FILE] [-v|-q] check\n", wgb_prog);
+			return EXIT_USAGE;
 		}
-		fprintf(stderr, "Usage: %s [-c FILE] [-v] check\n", wgb_prog);
-		return EXIT_USAGE;
 	}
 	if (optind < argc) {
 		fprintf(stderr, "%s: check: unexpected argument '%s'\n", wgb_prog, argv[optind]);

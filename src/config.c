@@ -173,7 +173,7 @@ static int section_begin(struct reader *r, char *text)
 	struct wgb_config *cfg = r->c.cfg;
 	char *kind = trim(text), *name, why[PARSE_WHY];
 	enum section s = S_NONE;
-	size_t i, k;
+	size_t k;
 	int ret;
 
 	name = kind;
@@ -224,11 +224,6 @@ static int section_begin(struct reader *r, char *text)
 		r->c.peer[r->idx].section = r->line;
 		break;
 	case S_FORWARD:
-		for (i = 0; i < cfg->n_forwards; ++i)
-			if (!strcmp(cfg->forwards[i].name, name))
-				return cfg_bad(&r->c, r->line,
-					       "[Forward %s] is defined twice (first at line %u)",
-					       name, cfg->forwards[i].line);
 		ret = grow((void **)&cfg->forwards, (void **)&r->c.fwd, &cfg->n_forwards,
 			   &r->cap_fwd, sizeof(*cfg->forwards));
 		if (ret < 0)
@@ -240,11 +235,6 @@ static int section_begin(struct reader *r, char *text)
 		r->c.fwd[r->idx].section = r->line;
 		break;
 	case S_EGRESS:
-		for (i = 0; i < cfg->n_egresses; ++i)
-			if (!strcmp(cfg->egresses[i].name, name))
-				return cfg_bad(&r->c, r->line,
-					       "[Egress %s] is defined twice (first at line %u)",
-					       name, cfg->egresses[i].line);
 		ret = grow((void **)&cfg->egresses, (void **)&r->c.egr, &cfg->n_egresses,
 			   &r->cap_egr, sizeof(*cfg->egresses));
 		if (ret < 0)

@@ -424,6 +424,49 @@ static int validate_bastion(struct cfg_ctx *c)
 	return 0;
 }
 
+struct named {
+	const char *name;
+	unsigned line;
+};
+
+static int cmp_named(const void *a, const void *b)
+{
+	const struct named *x = a, *y = b;
+
+	return strcmp(x->name, y->name) ?: (x->line > y->line) - (x->line < y->line);
+}
+
+/* Forward names are unique, and so are egress names (each its own
+ * namespace). Sorted, so that thousands of forwards stay cheap. */
+static int names_unique(struct cfg_ctx *c, const char *kind, size_t n,
+			const char *(*name)(const struct wgb_config *, size_t),
+			unsigned (*line)(const struct wgb_config *, size_t))
+{
+	struct named *v;
+	size_t i;
+	int ret = 0;
+
+	if (n < 2)
+		return 0;
+	v = calloc(n, sizeof(*v));
+	if (!v)
+		return err_set(c->e, -ENOMEM, "out of memory");
+	for (i = 0; i < n; ++i)
+		v[i] = (struct named){ name(c->cfg, i), line(c->cfg, i) };
+	qsort(v, n, sizeof(*v), cmp_named);
+	for (i = 1; i < n && !ret; ++i)
+		if (!strcmp(v[i - 1].name, v[i].name))
+			ret = cfg_bad(c, v[i].line, "[%s %s] is defined twice (first at line %u)",
+				      kind, v[i].name, v[i - 1].line);
+	free(v);
+	return ret;
+}
+
+static const char *fwd_name(const struct wgb_config *cfg, size_t i) { return cfg->forwards[i].name; }
+static unsigned fwd_line(const struct wgb_config *cfg, size_t i) { return cfg->forwards[i].line; }
+static const char *egr_name(const struct wgb_config *cfg, size_t i) { return cfg->egresses[i].name; }
+static unsigned egr_line(const struct wgb_config *cfg, size_t i) { return cfg->egresses[i].line; }
+
 int config_validate(struct cfg_ctx *c)
 {
 	struct wgb_config *cfg = c->cfg;
@@ -431,7 +474,9 @@ int config_validate(struct cfg_ctx *c)
 	size_t i;
 	int ret;
 
-	if ((ret = validate_interface(c)) < 0 || (ret = validate_peers(c)) < 0)
+	if ((ret = names_unique(c, "Forward", cfg->n_forwards, fwd_name, fwd_line)) < 0 ||
+	    (ret = names_unique(c, "Egress", cfg->n_egresses, egr_name, egr_line)) < 0 ||
+	    (ret = validate_interface(c)) < 0 || (ret = validate_peers(c)) < 0)
 		return ret;
 	for (i = 0; i < cfg->n_forwards; ++i)
 		if ((ret = validate_forward(c, i)) < 0)
