@@ -168,7 +168,7 @@ assert_ok "egress: nor its IPv6 side" refused backend tcp "$VPC6" 80
 say "MSS and a bulk transfer"
 capture() {	# capture IFACE: start tcpdump in the bastion, echo its PID
 	local i
-	ns_bg bastion tcpdump -Z root -i "$1" -nn -U -w "$TMP/$1.pcap" tcp 2>"$TMP/tcpdump-$1.err"
+	ns_bg bastion tcpdump --immediate-mode -Z root -i "$1" -nn -U -w "$TMP/$1.pcap" tcp 2>"$TMP/tcpdump-$1.err"
 	for i in $(seq 50); do
 		grep -q 'listening on' "$TMP/tcpdump-$1.err" && break
 		sleep 0.1
