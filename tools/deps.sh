@@ -11,9 +11,10 @@ BUILD="gcc make pkg-config libmnl-dev libnftnl-dev libnl-3-dev libnl-route-3-dev
 # tests: tools that observe the kernel, a userspace WireGuard, traffic tools,
 # sanitizer and fuzzer runtimes, valgrind, man page lint
 TEST="iproute2 nftables wireguard-tools wireguard-go procps util-linux kmod clang libclang-rt-14-dev valgrind mandoc socat ncat python3 bash-completion zsh fish"
-# end to end: a packet capture for the MSS check
-TEST="$TEST tcpdump"
 PKGS="$BUILD ${WGB_DEPS_EXTRA:-} $TEST"
+
+# end to end: a packet capture for the MSS check
+PKGS="$PKGS tcpdump"
 
 missing=
 for p in $PKGS; do
