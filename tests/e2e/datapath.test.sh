@@ -261,7 +261,9 @@ if needs "drift" $DATAPATH; then
 	[ "$MODE" = reference ] || sed 's/^/    /' "$TMP/out"
 	assert_eq "drift: after apply, ingress works again" "$CLIENT4" "$(saw client tcp "$BASTION4" 8080)"
 	if [ "$MODE" != reference ]; then
-		assert_match "drift: apply put back the rule" '^\+ .*rule' "$(cat "$TMP/out")"
+		changes=$(grep -E '^[-+~] ' "$TMP/out")
+		assert_match "drift: apply put back the rule" '^\+ .*rule' "$changes"
+		assert_eq "drift: ... and changed nothing else" 1 "$(printf '%s\n' "$changes" | grep -c .)"
 		assert_rc "drift: a second apply" 0 bastion_apply
 		assert_eq "drift: ... has nothing to do" "in sync" "$(cat "$TMP/out")"
 	fi
