@@ -45,4 +45,26 @@ assert_eq "wgbastion --vers<TAB>" "wgbastion --version" "$(tab 'wgbastion --vers
 mkdir -p "$TMP/cfg"
 touch "$TMP/cfg/only.conf" "$TMP/cfg/notes.txt"
 assert_eq "wgbastion -c DIR/<TAB>: the one .conf file" "wgbastion -c $TMP/cfg/only.conf" "$(tab "wgbastion -c $TMP/cfg/")"
+assert_eq "wgbastion -c a<TAB> (relative): the .conf file here" "wgbastion -c only.conf" "$(cd "$TMP/cfg" && tab 'wgbastion -c o')"
+
+# The instances in /etc/wgbastion: only root can make a private /etc for that.
+if [ "$(id -u)" = 0 ]; then
+	say "-c offers /etc/wgbastion/*.conf (in a private mount namespace)"
+	export TMP WGB_TOP
+	etc() {
+		unshare -m bash -c '
+			mount -t tmpfs wgb-etc "$TMP/etc" || exit 1
+			cp -a /etc/. "$TMP/etc/" 2>/dev/null
+			mount --bind "$TMP/etc" /etc || exit 1
+			mkdir -p /etc/wgbastion && touch /etc/wgbastion/lab.conf /etc/wgbastion/home.conf
+			cd "$TMP/cfg" && HOME=$TMP timeout 20 zsh -f "$TMP/drive.zsh" "$WGB_TOP/completions/_wgbastion" "$1"' etc "$1" 2>&1 |
+			sed 's/\x1b\[[0-9;?]*[a-zA-Z]//g; s/.\x08//g; s/\r/\n/g'
+	}
+	mkdir -p "$TMP/etc"
+	out=$(etc 'wgbastion -c ')
+	assert_match "wgbastion -c <TAB> lists /etc/wgbastion/lab.conf" "/etc/wgbastion/lab.conf" "$out"
+	assert_match "... and the .conf file here" "only.conf" "$out"
+	out=$(etc 'wgbastion -c /etc/wgbastion/l' | grep ' #END' | tail -1 | sed 's/^> //; s/ *#END$//; s/ *$//')
+	assert_eq "wgbastion -c /etc/wgbastion/l<TAB>" "wgbastion -c /etc/wgbastion/lab.conf" "$out"
+fi
 finish
