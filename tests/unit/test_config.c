@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -553,21 +554,54 @@ START_TEST(load_errors)
 }
 END_TEST
 
-START_TEST(check_exit_status)
+/* Runs check_main on path; returns its status, stderr in out. */
+static int run_check(const char *path, char *out, size_t size)
 {
 	char *argv[] = { "check", NULL };
-	int saved = dup(2), null = open("/dev/null", O_WRONLY);
+	FILE *tmp = tmpfile();
+	int saved, ret;
+	ssize_t n;
 
-	dup2(null, 2);	/* check prints its message; the status is tested */
-	wgb_config_path = write_file("good.conf", HEAD, 0600);
-	ck_assert_int_eq(check_main(1, argv), EXIT_OK);
-	wgb_config_path = write_file("bad.conf", HEAD "[Forward x]\nPort = 0\n", 0600);
-	ck_assert_int_eq(check_main(1, argv), EXIT_USAGE);
-	wgb_config_path = "/nonexistent/wgbastion.conf";
-	ck_assert_int_eq(check_main(1, argv), EXIT_USAGE);
+	ck_assert_ptr_nonnull(tmp);
+	fflush(stderr);
+	saved = dup(2);
+	dup2(fileno(tmp), 2);
+	wgb_config_path = path;
+	optind = 0;
+	ret = check_main(1, argv);
+	fflush(stderr);
 	dup2(saved, 2);
 	close(saved);
-	close(null);
+	lseek(fileno(tmp), 0, SEEK_SET);
+	n = read(fileno(tmp), out, size - 1);
+	out[n > 0 ? n : 0] = '\0';
+	fclose(tmp);
+	return ret;
+}
+
+START_TEST(check_exit_status)
+{
+	char out[1024], want[1100], conf[128];
+	const char *path;
+
+	/* success: silent */
+	ck_assert_int_eq(run_check(write_file("good.conf", HEAD, 0600), out, sizeof(out)), EXIT_OK);
+	ck_assert_str_eq(out, "");
+	/* a bad value: the message alone, exit 2 */
+	path = write_file("bad.conf", HEAD "[Forward x]\nPort = 0\n", 0600);
+	ck_assert_int_eq(run_check(path, out, sizeof(out)), EXIT_USAGE);
+	snprintf(want, sizeof(want), "%s:6: Port: \"0\" is not a port (1-65535)\n", path);
+	ck_assert_str_eq(out, want);
+	ck_assert_int_eq(run_check("/nonexistent/wgbastion.conf", out, sizeof(out)), EXIT_USAGE);
+	ck_assert_str_eq(out, "/nonexistent/wgbastion.conf: cannot open the config: No such file or directory\n");
+	/* a PrivateKeyFile still to be created: fine, and said */
+	snprintf(conf, sizeof(conf), "%s/new.key", dir);
+	snprintf(want, sizeof(want), "[Interface]\nPrivateKeyFile = %s\n[Peer]\nPublicKey = " PUB1 "\n", conf);
+	ck_assert_int_eq(run_check(write_file("new.conf", want, 0600), out, sizeof(out)), EXIT_OK);
+	snprintf(want, sizeof(want),
+		 "wgbastion: PrivateKeyFile \"%s\" does not exist yet: it will be created by apply\n", conf);
+	ck_assert_str_eq(out, want);
+	ck_assert_int_eq(access(conf, F_OK), -1);	/* check created nothing */
 }
 END_TEST
 
