@@ -164,13 +164,20 @@ static int key_file_load(struct reader *r, const char *key, const char *v,
 	if (!path)
 		return err_set(r->c.e, -ENOMEM, "out of memory");
 	ret = key_file_read(path, out, why);
-	if (ret == -ENOENT && missing_ok)
+	if (ret == -ENOENT && missing_ok) {
 		ret = 0;
-	else if (ret < 0)	/* keep the cause: -EACCES, -ENOENT, ... */
+	} else if (ret == -EACCES) {
+		/* check needs no privileges (SPEC §2): a root-only key file is
+		 * not an error for an unprivileged check, only unchecked */
+		warnx_("%s:%u: %s: \"%s\" cannot be read by this user: not checked",
+		       r->c.name, r->line, key, path);
+		ret = 0;
+	} else if (ret < 0) {	/* keep the cause: -EPERM, -ENOENT, ... */
 		err_set(r->c.e, ret, "%s:%u: %s: \"%s\" %s", r->c.name, r->line,
 			key, path, why);
-	else
+	} else {
 		*present = true;
+	}
 	if (ret == 0 && path_out)
 		*path_out = path;
 	else
