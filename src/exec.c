@@ -31,11 +31,16 @@ int run_plan(struct run *r, const struct instance *in,
 
 	memset(r, 0, sizeof(*r));
 	r->in = *in;
+	/* r->s is in the order run_apply syncs: a flush goes last to first
+	 * (the link must outlive the routes through it), and its plan reads
+	 * in that order too. */
 	for (i = 0; i < N_STAGES; ++i) {
-		if (!order[i]->read)	/* backend not built in */
+		const struct stage *st = order[cfg ? i : N_STAGES - 1 - i];
+
+		if (!st->read)	/* backend not built in */
 			continue;
 		s = &r->s[r->n++];
-		s->st = order[i];
+		s->st = st;
 		ret = s->st->read(&r->in, &s->old, e);
 		if (ret < 0)
 			return ret;

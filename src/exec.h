@@ -26,7 +26,8 @@ struct run {
 	size_t n;
 };
 
-/* Read and build every stage; fill p with the differences. cfg NULL: flush. */
+/* Read and build every stage; fill p with the differences. cfg NULL: flush,
+ * whose stages run in reverse order. */
 int run_plan(struct run *r, const struct instance *in,
 	     const struct wgb_config *cfg, struct plan *p, struct wgb_err *e);
 /* Sync every stage with changes, in order; on failure roll back and

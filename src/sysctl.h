@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The sysctl stage (SPEC §4): forwarding on, reverse-path filtering on the
+ * tunnel loose where strict would drop tunnel traffic, and IPv6 forwarding
+ * without losing router advertisements:
+ *
+ *	net.ipv4.ip_forward = 1
+ *	net.ipv4.conf.NAME.rp_filter = 2     only if max(all, NAME) is 1
+ *	net.ipv6.conf.IF.accept_ra = 2       for every IF at 1 (not NAME)  \ IPv6
+ *	net.ipv6.conf.all.forwarding = 1     (after the accept_ra writes)  / only
+ *
+ * Values are read and written through /proc/sys; nothing is executed.
+ * The value a sysctl had before apply first changed it is recorded in
+ * /run/wgbastion/NAME.sysctl (a later apply never overwrites it); flush
+ * writes those values back and forgets them. The record is part of the
+ * stage's state, so a rollback restores it along with the values.
+ *
+ * A sysctl that is wanted but not in a state any more (IPv6 no longer
+ * used, rp_filter now loose) is left as it is until flush.
+ */
+#ifndef WGB_SYSCTL_H
+#define WGB_SYSCTL_H
+
+#include <net/if.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "err.h"
+#include "model.h"
+#include "plan.h"
+
+#define SYSCTL_PATH_MAX 64
+
+enum sysctl_rec {
+	SYSCTL_REC_NONE,	/* no original recorded (read), or forget it (flush) */
+	SYSCTL_REC_SET,		/* 'orig' is recorded (read), or must be (rollback) */
+	SYSCTL_REC_KEEP,	/* apply: record the value before the first change */
+};
+
+struct sysctl_entry {
+	/* relative to /proc/sys: "net/ipv4/conf/wg0/rp_filter" (an interface
+	 * name may hold dots, so this, not the dotted name, is the key) */
+	char path[SYSCTL_PATH_MAX];
+	bool present;		/* read: the sysctl exists; built: 'value' is wanted */
+	int value;
+	enum sysctl_rec rec;
+	int orig;		/* with SYSCTL_REC_SET */
+	/* flush only: another instance still needs this host-wide sysctl;
+	 * leave the value and give it our recorded original instead, so
+	 * that the last instance flushed restores it */
+	char handover[IFNAMSIZ];
+};
+
+struct sysctl_state {
+	struct sysctl_entry *v;
+	size_t n;
+};
+
+extern const struct stage stage_sysctl;
+
+/* "net.ipv4.conf.eth0/100.rp_filter" for "net/ipv4/conf/eth0.100/rp_filter",
+ * as sysctl(8) names it. */
+void sysctl_name(const char *path, char *buf, size_t len);
+
+const struct sysctl_entry *sysctl_state_find(const struct sysctl_state *s,
+					     const char *path);
+int sysctl_state_read(const struct instance *in, struct sysctl_state **out,
+		      struct wgb_err *e);
+/* cfg NULL: every recorded original value (what flush wants). */
+int sysctl_state_build(const struct instance *in, const struct wgb_config *cfg,
+		       struct sysctl_state **out, struct wgb_err *e);
+void sysctl_state_free(struct sysctl_state *s);
+
+/* Where the tests point the stage instead of /proc/sys and /run/wgbastion
+ * (NULL: the real ones). */
+extern const char *sysctl_root;
+extern const char *sysctl_record_dir;
+
+/* The record file of instance 'name': "path=value" lines, as entries
+ * with rec SYSCTL_REC_SET. A missing file is an empty record. */
+int sysctl_record_load(const char *name, struct sysctl_state *rec);
+/* Atomically replaces it; an empty record removes the file. */
+int sysctl_record_save(const char *name, const struct sysctl_state *rec);
+
+#endif
