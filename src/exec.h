@@ -39,7 +39,7 @@ int run_rollback(struct run *r, struct wgb_err *e);
 void run_free(struct run *r);
 
 /* Test builds only: WGBASTION_FAIL_AT=<point> makes fault_inject(point)
- * fail with -EIO. Points: "<stage>" (after the stage synced),
+ * fail with -EIO, once per process (the rollback then runs unhindered). Points: "<stage>" (after the stage synced),
  * plus any a backend defines (e.g. "route:rule"). */
 int fault_inject(const char *point);
 
