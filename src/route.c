@@ -52,8 +52,10 @@ void route_route_format(const struct route_route *r, char *buf, size_t len)
 
 	prefix_format(&r->dst, dst, sizeof(dst), false);
 	if (r->gateway.family) {
-		prefix_format(&r->gateway, via + 4, sizeof(via) - 4, true);
-		memcpy(via, " via", 4);
+		char gw[INET6_ADDRSTRLEN];
+
+		prefix_format(&r->gateway, gw, sizeof(gw), true);
+		snprintf(via, sizeof(via), " via %s", gw);
 	}
 	if (r->dev[0])
 		snprintf(dev, sizeof(dev), " dev %s", r->dev);

@@ -202,9 +202,25 @@ int sysctl_record_save(const char *name, const struct sysctl_state *rec)
 	return ret;
 }
 
-/* Interface directories under net/ipv6/conf, sorted, without "all" and the
- * tunnel (forwarding-time RA handling is about uplinks). */
-static int v6_ifaces(const char *skip, char ***out, size_t *n)
+static const char *run_dir(void)
+{
+	return sysctl_record_dir ? sysctl_record_dir : WGB_RUNDIR;
+}
+
+/* The link of a wgbastion instance: ours, or another recorded one. */
+static bool is_tunnel(const char *self, const char *ifname)
+{
+	char file[PATH_MAX];
+
+	if (!strcmp(ifname, self))
+		return true;
+	snprintf(file, sizeof(file), "%s/%s.instance", run_dir(), ifname);
+	return access(file, F_OK) == 0;
+}
+
+/* Interfaces that may take router advertisements, from net/ipv6/conf,
+ * sorted: not "all" (no interface), not lo, not a wgbastion tunnel. */
+static int v6_ifaces(const char *self, char ***out, size_t *n)
 {
 	char dir[PATH_MAX], **v = NULL, **nv;
 	struct dirent *d;
@@ -217,7 +233,8 @@ static int v6_ifaces(const char *skip, char ***out, size_t *n)
 	if (!dh)
 		return -errno;
 	while ((d = readdir(dh))) {
-		if (d->d_name[0] == '.' || !strcmp(d->d_name, "all") || !strcmp(d->d_name, skip))
+		if (d->d_name[0] == '.' || !strcmp(d->d_name, "all") || !strcmp(d->d_name, "lo") ||
+		    is_tunnel(self, d->d_name))
 			continue;
 		if (!(nv = realloc(v, (*n + 1) * sizeof(*v))) || !(nv[*n] = strdup(d->d_name))) {
 			v = nv ? nv : v;
@@ -328,7 +345,7 @@ static int want(struct sysctl_state *s, const char *path, int value)
 /* Another instance recorded under the run directory, "" if none. */
 static void other_instance(const char *self, char *out, size_t len)
 {
-	const char *dir = sysctl_record_dir ? sysctl_record_dir : WGB_RUNDIR;
+	const char *dir = run_dir();
 	struct dirent *d;
 	size_t l;
 	DIR *dh;
