@@ -54,6 +54,31 @@ assert_match "b: the new config changes the rule" '^~ rule fwmark 0x8000000/0x80
 assert_match "b: and moves the route to the new table" '^~ route default dev wg0 table 51821 -> default dev wg0 table 51830 \(ipv4\)$' "$out"
 inject b "$TMP/b2.conf"
 
+say "refusals by the kernel, rolled back the same way"
+# IPv6 off on the tunnel: the IPv6 route is refused with an extended ack.
+# (No IPv6 address in this config, so that the route stage is the first
+# to meet it.)
+sed 's|, fd10:0::1/64||' "$TMP/b2.conf" >"$TMP/b2-noaddr.conf"
+ns b sysctl -qw net.ipv6.conf.wg0.disable_ipv6=1
+snapshot b >"$TMP/before-b"
+out=$(wgb b -c "$TMP/b2-noaddr.conf" apply 2>&1); rc=$?
+assert_eq "IPv6 disabled on wg0: exit 1" 1 "$rc"
+assert_match "the kernel's extended ack is printed" \
+	'^wgbastion: cannot add route default dev wg0 table 51830 \(ipv6\): IPv6 is disabled on nexthop device$' "$out"
+snapshot b >"$TMP/after-b"
+assert_same "IPv6 disabled on wg0: namespace unchanged" "$TMP/before-b" "$TMP/after-b"
+ns b sysctl -qw net.ipv6.conf.wg0.disable_ipv6=0
+# Someone else's default route already in the new table: ours is refused
+# (NLM_F_EXCL), theirs is left alone.
+ns b ip -4 route add default via 198.51.100.254 table 51830
+snapshot b >"$TMP/before-b"
+out=$(wgb b -c "$TMP/b2.conf" apply 2>&1); rc=$?
+assert_eq "foreign default route in the table: exit 1" 1 "$rc"
+assert_match "the refusal names our route" '^wgbastion: cannot add route default dev wg0 table 51830 \(ipv4\): File exists$' "$out"
+snapshot b >"$TMP/after-b"
+assert_same "foreign default route in the table: namespace unchanged" "$TMP/before-b" "$TMP/after-b"
+ns b ip -4 route del default via 198.51.100.254 table 51830
+
 say "the change itself, without a fault"
 assert_rc "b: second config applied" 0 wgb b -c "$TMP/b2.conf" apply
 assert_eq "b: nothing left in the old table" "" "$(ns b ip route show table 51821)"
