@@ -108,6 +108,13 @@ snapshot() {
 	} 2>&1 | sed 's/ linkdown//'
 }
 
+# The same, for states where the tunnel may have been made anew (flush and
+# apply again): interface indexes and IPv6 link-local addresses differ
+# then, and so does the order they sort lines in.
+snapshot_norm() {
+	snapshot "$1" | sed -E 's/^[0-9]+: /N: /; s/@if[0-9]+/@ifN/; s/fe80::[0-9a-f:]+/fe80::LL/g' | sort
+}
+
 # assert_same WHAT FILE-BEFORE FILE-AFTER: identical dumps, or the diff.
 assert_same() {
 	if cmp -s "$2" "$3"; then

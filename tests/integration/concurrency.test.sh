@@ -23,9 +23,9 @@ write_config "$TMP/wg1.conf" wg1 v6 "Table = 51822" "Mark = 0x4000000/0x4000000"
 	"Priority = 5211" "IngressConnMark = 0x1000000" "EgressConnMark = 0x2000000"
 C0=(-c "$TMP/wg0.conf")
 C1=(-c "$TMP/wg1.conf")
-snapshot b >"$TMP/empty"
+snapshot_norm b >"$TMP/empty"
 assert_rc "reference apply" 0 wgb b "${C0[@]}" apply
-snapshot b >"$TMP/applied"
+snapshot_norm b >"$TMP/applied"
 assert_rc "reference flush" 0 wgb b "${C0[@]}" flush
 
 # bg NAME ARGS...: one wgbastion run in the background, output in $TMP/NAME
@@ -59,7 +59,7 @@ for i in 1 2 3; do
 	wait "${BG[@]}"
 	assert_eq "round $i: both exit 0" "0 0" "$(cat "$TMP/a1.rc") $(cat "$TMP/a2.rc")"
 	assert_eq "round $i: exactly one found it done" 1 "$(cat "$TMP/a1.out" "$TMP/a2.out" | grep -cx 'in sync')"
-	snapshot b >"$TMP/now"
+	snapshot_norm b >"$TMP/now"
 	assert_same "round $i: the state of one apply" "$TMP/applied" "$TMP/now"
 
 	say "round $i: apply and flush at once"
@@ -68,7 +68,7 @@ for i in 1 2 3; do
 	bg a3 "${C0[@]}" apply
 	wait "${BG[@]}"
 	assert_eq "round $i: both exit 0" "0 0" "$(cat "$TMP/f1.rc") $(cat "$TMP/a3.rc")"
-	snapshot b >"$TMP/now"
+	snapshot_norm b >"$TMP/now"
 	if cmp -s "$TMP/now" "$TMP/applied" || cmp -s "$TMP/now" "$TMP/empty"; then
 		pass "round $i: one whole state, applied or flushed"
 	else
