@@ -105,7 +105,8 @@ int route_nl_rule(struct route_nl *c, bool add, const struct route_rule *r,
 int route_nl_route(struct route_nl *c, bool add, const struct route_route *r,
 		   struct wgb_err *e);
 
-/* Message round trips (kernel-free): build a request, parse a message. */
+/* Messages (route_msg.c, kernel-free): build a request, parse a message. */
+int route_nlerr(int nlerr);	/* a libnl error code as -errno */
 int route_rule_msg(const struct route_rule *r, bool add, struct nl_msg **out);
 int route_route_msg(const struct route_route *r, bool add, struct nl_msg **out);
 /* Parses an RTM_NEWRULE/RTM_NEWROUTE (or DEL) message; returns 1 for a

@@ -1,280 +1,27 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* The sysctl stage: see sysctl.h for what it owns and why. */
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "exec.h"
-#include "state.h"
 #include "sysctl.h"
-
-const char *sysctl_root;
-const char *sysctl_record_dir;
 
 #define IP_FORWARD	"net/ipv4/ip_forward"
 #define V6_FORWARDING	"net/ipv6/conf/all/forwarding"
 #define V6_CONF		"net/ipv6/conf"
 
-void sysctl_name(const char *path, char *buf, size_t len)
-{
-	size_t i;
-
-	for (i = 0; path[i] && i + 1 < len; ++i)
-		buf[i] = path[i] == '/' ? '.' : path[i] == '.' ? '/' : path[i];
-	if (len)
-		buf[i] = '\0';
-}
-
-static void proc_path(char *buf, size_t len, const char *path)
-{
-	snprintf(buf, len, "%s/%s", sysctl_root ? sysctl_root : "/proc/sys", path);
-}
-
-/* 0, -ENOENT when there is no such sysctl, or another -errno. */
-static int proc_read(const char *path, int *val)
-{
-	char file[PATH_MAX], buf[32], *end;
-	ssize_t n;
-	long v;
-	int fd;
-
-	proc_path(file, sizeof(file), path);
-	fd = open(file, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	buf[n] = '\0';
-	errno = 0;
-	v = strtol(buf, &end, 10);
-	if (errno || end == buf || (*end && *end != '\n') || v < INT_MIN || v > INT_MAX)
-		return -EINVAL;
-	*val = v;
-	return 0;
-}
-
-static int proc_write(const char *path, int val)
-{
-	char file[PATH_MAX], buf[16];
-	int fd, len, ret = 0;
-
-	proc_path(file, sizeof(file), path);
-	fd = open(file, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	len = snprintf(buf, sizeof(buf), "%d\n", val);
-	if (write(fd, buf, len) != len)
-		ret = errno ? -errno : -EIO;
-	if (close(fd) < 0 && !ret)
-		ret = -errno;
-	return ret;
-}
-
-/* --- states and the record --------------------------------------------------- */
-
-const struct sysctl_entry *sysctl_state_find(const struct sysctl_state *s,
-					     const char *path)
-{
-	size_t i;
-
-	for (i = 0; s && i < s->n; ++i)
-		if (!strcmp(s->v[i].path, path))
-			return &s->v[i];
-	return NULL;
-}
-
-/* The entry for path, appended (zeroed) when there is none; NULL: ENOMEM. */
-static struct sysctl_entry *entry(struct sysctl_state *s, const char *path)
-{
-	struct sysctl_entry *v;
-
-	v = (struct sysctl_entry *)sysctl_state_find(s, path);
-	if (v)
-		return v;
-	v = realloc(s->v, (s->n + 1) * sizeof(*v));
-	if (!v)
-		return NULL;
-	s->v = v;
-	v = &s->v[s->n++];
-	memset(v, 0, sizeof(*v));
-	snprintf(v->path, sizeof(v->path), "%s", path);
-	return v;
-}
-
-static void drop(struct sysctl_state *s, const char *path)
-{
-	const struct sysctl_entry *v = sysctl_state_find(s, path);
-
-	if (v) {
-		memmove((void *)v, v + 1, (s->v + s->n - v - 1) * sizeof(*v));
-		s->n--;
-	}
-}
-
-void sysctl_state_free(struct sysctl_state *s)
-{
-	if (s) {
-		free(s->v);
-		free(s);
-	}
-}
-
-static int record_file(const char *name, char *buf, size_t len, bool create)
-{
-	if (sysctl_record_dir) {
-		snprintf(buf, len, "%s/%s.sysctl", sysctl_record_dir, name);
-		return 0;
-	}
-	if (create)
-		return state_path(buf, len, name, ".sysctl");
-	snprintf(buf, len, WGB_RUNDIR "/%s.sysctl", name);
-	return 0;
-}
-
-int sysctl_record_load(const char *name, struct sysctl_state *rec)
-{
-	char file[PATH_MAX], line[SYSCTL_PATH_MAX + 32], *eq, *end;
-	struct sysctl_entry *v;
-	FILE *f;
-	long val;
-	int ret = 0;
-
-	memset(rec, 0, sizeof(*rec));
-	record_file(name, file, sizeof(file), false);
-	f = fopen(file, "re");
-	if (!f)
-		return errno == ENOENT ? 0 : -errno;
-	while (!ret && fgets(line, sizeof(line), f)) {
-		line[strcspn(line, "\n")] = '\0';
-		eq = strchr(line, '=');
-		if (!eq || eq == line || (size_t)(eq - line) >= SYSCTL_PATH_MAX)
-			continue;	/* not ours to understand: skip, never guess */
-		*eq = '\0';
-		errno = 0;
-		val = strtol(eq + 1, &end, 10);
-		if (errno || end == eq + 1 || *end || val < INT_MIN || val > INT_MAX)
-			continue;
-		if (!(v = entry(rec, line))) {
-			ret = -ENOMEM;
-			break;
-		}
-		v->rec = SYSCTL_REC_SET;
-		v->orig = val;
-	}
-	fclose(f);
-	if (ret < 0) {
-		free(rec->v);
-		memset(rec, 0, sizeof(*rec));
-	}
-	return ret;
-}
-
-int sysctl_record_save(const char *name, const struct sysctl_state *rec)
-{
-	char file[PATH_MAX], tmp[PATH_MAX + 8];
-	size_t i;
-	FILE *f;
-	int ret;
-
-	ret = record_file(name, file, sizeof(file), true);
-	if (ret < 0)
-		return ret;
-	if (!rec->n)
-		return unlink(file) < 0 && errno != ENOENT ? -errno : 0;
-	snprintf(tmp, sizeof(tmp), "%s.tmp", file);
-	f = fopen(tmp, "we");
-	if (!f)
-		return -errno;
-	for (i = 0; i < rec->n; ++i)
-		fprintf(f, "%s=%d\n", rec->v[i].path, rec->v[i].orig);
-	/* fsync is not needed: /run does not outlive a reboot */
-	if (fclose(f) != 0 || rename(tmp, file) < 0) {
-		ret = -errno;
-		unlink(tmp);
-	}
-	return ret;
-}
-
-static const char *run_dir(void)
-{
-	return sysctl_record_dir ? sysctl_record_dir : WGB_RUNDIR;
-}
-
-/* The link of a wgbastion instance: ours, or another recorded one. */
-static bool is_tunnel(const char *self, const char *ifname)
-{
-	char file[PATH_MAX];
-
-	if (!strcmp(ifname, self))
-		return true;
-	snprintf(file, sizeof(file), "%s/%s.instance", run_dir(), ifname);
-	return access(file, F_OK) == 0;
-}
-
-/* Interfaces that may take router advertisements, from net/ipv6/conf,
- * sorted: not "all" (no interface), not lo, not a wgbastion tunnel. */
-static int v6_ifaces(const char *self, char ***out, size_t *n)
-{
-	char dir[PATH_MAX], **v = NULL, **nv;
-	struct dirent *d;
-	DIR *dh;
-	int ret = 0;
-
-	*n = 0;
-	proc_path(dir, sizeof(dir), V6_CONF);
-	dh = opendir(dir);
-	if (!dh)
-		return -errno;
-	while ((d = readdir(dh))) {
-		if (d->d_name[0] == '.' || !strcmp(d->d_name, "all") || !strcmp(d->d_name, "lo") ||
-		    is_tunnel(self, d->d_name))
-			continue;
-		if (!(nv = realloc(v, (*n + 1) * sizeof(*v))) || !(nv[*n] = strdup(d->d_name))) {
-			v = nv ? nv : v;
-			ret = -ENOMEM;
-			break;
-		}
-		v = nv;
-		(*n)++;
-	}
-	closedir(dh);
-	if (!ret) {
-		for (size_t i = 1; i < *n; ++i)	/* insertion sort: a handful of names */
-			for (size_t j = i; j > 0 && strcmp(v[j - 1], v[j]) > 0; --j) {
-				char *t = v[j];
-
-				v[j] = v[j - 1];
-				v[j - 1] = t;
-			}
-	}
-	*out = v;
-	return ret;
-}
-
-static void names_free(char **v, size_t n)
-{
-	while (n-- > 0)
-		free(v[n]);
-	free(v);
-}
-
 /* --- read and build ------------------------------------------------------------ */
 
 static int read_into(struct sysctl_state *s, const char *path)
 {
-	struct sysctl_entry *v = entry(s, path);
+	struct sysctl_entry *v = sysctl_state_entry(s, path);
 	int ret;
 
 	if (!v)
 		return -ENOMEM;
-	ret = proc_read(path, &v->value);
+	ret = sysctl_proc_read(path, &v->value);
 	v->present = ret == 0;
 	return ret == -ENOENT ? 0 : ret;
 }
@@ -294,7 +41,7 @@ int sysctl_state_read(const struct instance *in, struct sysctl_state **out,
 	if ((ret = read_into(s, IP_FORWARD)) < 0 || (ret = read_into(s, path)) < 0 ||
 	    (ret = read_into(s, V6_FORWARDING)) < 0)
 		goto fail;
-	ret = v6_ifaces(in->name, &ifs, &n);
+	ret = sysctl_v6_ifaces(in->name, &ifs, &n);
 	if (ret == -ENOENT)	/* IPv6 disabled */
 		ret = 0;
 	for (i = 0; !ret && i < n; ++i) {
@@ -316,25 +63,25 @@ int sysctl_state_read(const struct instance *in, struct sysctl_state **out,
 		snprintf(path, sizeof(path), "%s", rec.v[i].path);
 		if ((ret = read_into(s, path)) < 0)
 			goto fail;
-		v = entry(s, path);
+		v = sysctl_state_entry(s, path);
 		v->rec = SYSCTL_REC_SET;
 		v->orig = rec.v[i].orig;
 	}
 	free(rec.v);
-	names_free(ifs, n);
+	sysctl_names_free(ifs, n);
 	*out = s;
 	return 0;
 fail:
 	sysctl_name(path, name, sizeof(name));
 	free(rec.v);
-	names_free(ifs, n);
+	sysctl_names_free(ifs, n);
 	sysctl_state_free(s);
 	return err_kernel(e, ret, NULL, "sysctl: cannot read %s", name);
 }
 
 static int want(struct sysctl_state *s, const char *path, int value)
 {
-	struct sysctl_entry *v = entry(s, path);
+	struct sysctl_entry *v = sysctl_state_entry(s, path);
 
 	if (!v)
 		return -ENOMEM;
@@ -342,30 +89,6 @@ static int want(struct sysctl_state *s, const char *path, int value)
 	v->value = value;
 	v->rec = SYSCTL_REC_KEEP;
 	return 0;
-}
-
-/* Another instance recorded under the run directory, "" if none. */
-static void other_instance(const char *self, char *out, size_t len)
-{
-	const char *dir = run_dir();
-	struct dirent *d;
-	size_t l;
-	DIR *dh;
-
-	out[0] = '\0';
-	dh = opendir(dir);
-	if (!dh)
-		return;
-	while ((d = readdir(dh))) {
-		l = strlen(d->d_name);
-		if (l <= 9 || l - 9 >= len || strcmp(d->d_name + l - 9, ".instance") ||
-		    (!strncmp(d->d_name, self, l - 9) && !self[l - 9]))
-			continue;
-		memcpy(out, d->d_name, l - 9);
-		out[l - 9] = '\0';
-		break;
-	}
-	closedir(dh);
 }
 
 static int build_flush(const struct instance *in, struct sysctl_state *s)
@@ -379,10 +102,10 @@ static int build_flush(const struct instance *in, struct sysctl_state *s)
 	if (ret < 0)
 		return ret;
 	snprintf(own, sizeof(own), "net/ipv4/conf/%s/", in->name);
-	other_instance(in->name, other, sizeof(other));
+	sysctl_other_instance(in->name, other, sizeof(other));
 	/* newest change undone first */
 	for (i = rec.n; i-- > 0;) {
-		struct sysctl_entry *v = entry(s, rec.v[i].path);
+		struct sysctl_entry *v = sysctl_state_entry(s, rec.v[i].path);
 
 		if (!v) {
 			ret = -ENOMEM;
@@ -423,15 +146,15 @@ int sysctl_state_build(const struct instance *in, const struct wgb_config *cfg,
 
 	/* The kernel filters with max(all, NAME). A link that does not exist
 	 * yet will start with conf.default's value. */
-	proc_read("net/ipv4/conf/all/rp_filter", &all);
+	sysctl_proc_read("net/ipv4/conf/all/rp_filter", &all);
 	snprintf(path, sizeof(path), "net/ipv4/conf/%s/rp_filter", in->name);
-	if (proc_read(path, &tun) < 0 && proc_read("net/ipv4/conf/default/rp_filter", &tun) < 0)
+	if (sysctl_proc_read(path, &tun) < 0 && sysctl_proc_read("net/ipv4/conf/default/rp_filter", &tun) < 0)
 		tun = 0;
 	if ((all > tun ? all : tun) == 1 && (ret = want(s, path, 2)) < 0)
 		goto nomem;
 
 	if (cfg->uses_ipv6) {
-		ret = v6_ifaces(in->name, &ifs, &n);
+		ret = sysctl_v6_ifaces(in->name, &ifs, &n);
 		if (ret < 0) {
 			err_kernel(e, ret, NULL, "sysctl: IPv6 is used by the config, but %s",
 				   ret == -ENOENT ? "this host has IPv6 disabled" : "net.ipv6.conf cannot be read");
@@ -441,7 +164,7 @@ int sysctl_state_build(const struct instance *in, const struct wgb_config *cfg,
 		 * advertisements; 2 keeps taking them. */
 		for (i = 0; i < n; ++i) {
 			snprintf(path, sizeof(path), V6_CONF "/%s/accept_ra", ifs[i]);
-			if (proc_read(path, &ra) == 0 && ra == 1 && (ret = want(s, path, 2)) < 0)
+			if (sysctl_proc_read(path, &ra) == 0 && ra == 1 && (ret = want(s, path, 2)) < 0)
 				goto nomem;
 		}
 		if ((ret = want(s, V6_FORWARDING, 1)) < 0)
@@ -452,7 +175,7 @@ int sysctl_state_build(const struct instance *in, const struct wgb_config *cfg,
 nomem:
 	ret = err_set(e, -ENOMEM, "sysctl: out of memory");
 out:
-	names_free(ifs, n);
+	sysctl_names_free(ifs, n);
 	if (ret < 0) {
 		sysctl_state_free(s);
 		return ret;
@@ -541,7 +264,7 @@ static int give_record(const char *to, const struct sysctl_entry *v)
 	if (ret < 0)
 		return ret;
 	if (!sysctl_state_find(&rec, v->path)) {
-		if (!(r = entry(&rec, v->path)))
+		if (!(r = sysctl_state_entry(&rec, v->path)))
 			ret = -ENOMEM;
 		else {
 			r->rec = SYSCTL_REC_SET;
@@ -584,7 +307,7 @@ static int sysctl_sync(const struct instance *in, const void *from, const void *
 			goto out;
 		}
 		if (v->present) {
-			ret = proc_read(v->path, &cur);
+			ret = sysctl_proc_read(v->path, &cur);
 			if (ret == -ENOENT && v->rec != SYSCTL_REC_KEEP)
 				ret = 0;	/* gone with its link: nothing to restore */
 			else if (ret < 0) {
@@ -593,7 +316,7 @@ static int sysctl_sync(const struct instance *in, const void *from, const void *
 			} else if (cur != v->value) {
 				write[i] = true;
 				if (v->rec == SYSCTL_REC_KEEP && !sysctl_state_find(&rec, v->path)) {
-					if (!(r = entry(&rec, v->path)))
+					if (!(r = sysctl_state_entry(&rec, v->path)))
 						goto nomem;
 					r->rec = SYSCTL_REC_SET;
 					r->orig = cur;
@@ -601,9 +324,9 @@ static int sysctl_sync(const struct instance *in, const void *from, const void *
 			}
 		}
 		if (v->rec == SYSCTL_REC_NONE)
-			drop(&rec, v->path);
+			sysctl_state_drop(&rec, v->path);
 		else if (v->rec == SYSCTL_REC_SET) {
-			if (!(r = entry(&rec, v->path)))
+			if (!(r = sysctl_state_entry(&rec, v->path)))
 				goto nomem;
 			r->rec = SYSCTL_REC_SET;
 			r->orig = v->orig;
@@ -625,7 +348,7 @@ static int sysctl_sync(const struct instance *in, const void *from, const void *
 				err_set(e, ret, "sysctl %s: injected failure (WGBASTION_FAIL_AT)", name);
 				goto out;
 			}
-			if ((ret = proc_write(v->path, v->value)) < 0) {
+			if ((ret = sysctl_proc_write(v->path, v->value)) < 0) {
 				err_kernel(e, ret, NULL, "sysctl %s = %d", name, v->value);
 				goto out;
 			}

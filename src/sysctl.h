@@ -76,10 +76,27 @@ void sysctl_state_free(struct sysctl_state *s);
 extern const char *sysctl_root;
 extern const char *sysctl_record_dir;
 
+/*
+ * Files (sysctl_file.c), for sysctl.c and the tests.
+ */
+/* A value under /proc/sys: 0, -ENOENT when there is no such sysctl, or
+ * another -errno. */
+int sysctl_proc_read(const char *path, int *val);
+int sysctl_proc_write(const char *path, int val);
+/* The entry for path, appended (zeroed) when there is none; NULL: ENOMEM. */
+struct sysctl_entry *sysctl_state_entry(struct sysctl_state *s, const char *path);
+void sysctl_state_drop(struct sysctl_state *s, const char *path);
 /* The record file of instance 'name': "path=value" lines, as entries
  * with rec SYSCTL_REC_SET. A missing file is an empty record. */
 int sysctl_record_load(const char *name, struct sysctl_state *rec);
 /* Atomically replaces it; an empty record removes the file. */
 int sysctl_record_save(const char *name, const struct sysctl_state *rec);
+/* Interfaces that may take router advertisements, from net/ipv6/conf,
+ * sorted: not "all", not lo, not a wgbastion tunnel (self, or another
+ * instance recorded in the run directory). Free with sysctl_names_free. */
+int sysctl_v6_ifaces(const char *self, char ***out, size_t *n);
+void sysctl_names_free(char **v, size_t n);
+/* Another instance recorded in the run directory, "" if none. */
+void sysctl_other_instance(const char *self, char *out, size_t len);
 
 #endif
