@@ -89,7 +89,8 @@ write_config() {
 }
 
 # Everything apply may touch, as text: rules, routes, links, addresses,
-# the nftables ruleset, the forwarding sysctls, and the sysctl records.
+# the nftables ruleset, the forwarding sysctls, and the records under
+# /run/wgbastion (which instances exist, the sysctls' original values).
 # "linkdown" is dropped: a TUN stand-in has no carrier, a real tunnel has.
 snapshot() {
 	local n=$1
@@ -104,6 +105,7 @@ snapshot() {
 		echo "## sysctl"
 		ns "$n" sysctl -a 2>/dev/null | grep -E '^net\.ipv4\.ip_forward |^net\.ipv4\.conf\..*\.rp_filter |^net\.ipv6\.conf\..*\.(accept_ra|forwarding) ' | sort
 		echo "## records"
+		for f in /run/wgbastion/*.instance; do [ -f "$f" ] && echo "$f"; done
 		for f in /run/wgbastion/*.sysctl; do [ -f "$f" ] && { echo "$f"; cat "$f"; }; done
 	} 2>&1 | sed 's/ linkdown//'
 }
