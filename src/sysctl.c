@@ -276,28 +276,25 @@ static int give_record(const char *to, const struct sysctl_entry *v)
 	return ret;
 }
 
-static int sysctl_sync(const struct instance *in, const void *from, const void *to,
-		       struct wgb_err *e)
+/*
+ * Under the records lock: works out which values to write (against the
+ * values as they are now: a link created by this run has sysctls the plan
+ * could not read), records each original before its first change, hands
+ * records over, and saves the record before any write.
+ */
+static int plan_writes(const struct instance *in, const struct sysctl_state *t,
+		       bool *write, struct wgb_err *e)
 {
-	const struct sysctl_state *t = to;
 	struct sysctl_state rec = { 0 };
 	const struct sysctl_entry *v;
 	struct sysctl_entry *r;
 	char name[SYSCTL_PATH_MAX];
-	bool *write = NULL;
+	int ret, cur;
 	size_t i;
-	int ret, cur, pass;
 
 	ret = sysctl_record_load(in->name, &rec);
 	if (ret < 0)
 		return err_kernel(e, ret, NULL, "sysctl: cannot read the record of original values");
-	write = calloc(t->n + 1, sizeof(*write));
-	if (!write) {
-		ret = err_set(e, -ENOMEM, "sysctl: out of memory");
-		goto out;
-	}
-	/* What to write, against the values as they are now: a link created
-	 * by this run has sysctls the plan could not read. */
 	for (i = 0; i < t->n; ++i) {
 		v = &t->v[i];
 		sysctl_name(v->path, name, sizeof(name));
@@ -308,9 +305,9 @@ static int sysctl_sync(const struct instance *in, const void *from, const void *
 		}
 		if (v->present) {
 			ret = sysctl_proc_read(v->path, &cur);
-			if (ret == -ENOENT && v->rec != SYSCTL_REC_KEEP)
+			if (ret == -ENOENT && v->rec != SYSCTL_REC_KEEP) {
 				ret = 0;	/* gone with its link: nothing to restore */
-			else if (ret < 0) {
+			} else if (ret < 0) {
 				err_kernel(e, ret, NULL, "sysctl %s", name);
 				goto out;
 			} else if (cur != v->value) {
@@ -323,46 +320,62 @@ static int sysctl_sync(const struct instance *in, const void *from, const void *
 				}
 			}
 		}
-		if (v->rec == SYSCTL_REC_NONE)
+		if (v->rec == SYSCTL_REC_NONE) {
 			sysctl_state_drop(&rec, v->path);
-		else if (v->rec == SYSCTL_REC_SET) {
+		} else if (v->rec == SYSCTL_REC_SET) {
 			if (!(r = sysctl_state_entry(&rec, v->path)))
 				goto nomem;
 			r->rec = SYSCTL_REC_SET;
 			r->orig = v->orig;
 		}
 	}
-	/* The original values are safe on disk before the first write. */
 	ret = sysctl_record_save(in->name, &rec);
-	if (ret < 0) {
+	if (ret < 0)
 		err_kernel(e, ret, NULL, "sysctl: cannot record the original values");
-		goto out;
-	}
-	for (pass = 0; pass < 3; ++pass) {
-		for (i = 0; i < t->n; ++i) {
-			v = &t->v[i];
-			if (!write[i] || write_order(v) != pass)
-				continue;
-			sysctl_name(v->path, name, sizeof(name));
-			if ((ret = fault_inject("sysctl:write")) < 0) {
-				err_set(e, ret, "sysctl %s: injected failure (WGBASTION_FAIL_AT)", name);
-				goto out;
-			}
-			if ((ret = sysctl_proc_write(v->path, v->value)) < 0) {
-				err_kernel(e, ret, NULL, "sysctl %s = %d", name, v->value);
-				goto out;
-			}
-		}
-	}
-	ret = 0;
 	goto out;
 nomem:
 	ret = err_set(e, -ENOMEM, "sysctl: out of memory");
 out:
+	free(rec.v);
+	return ret;
+}
+
+static int sysctl_sync(const struct instance *in, const void *from, const void *to,
+		       struct wgb_err *e)
+{
+	const struct sysctl_state *t = to;
+	const struct sysctl_entry *v;
+	char name[SYSCTL_PATH_MAX];
+	bool *write;
+	int ret, lock, pass;
+	size_t i;
+
+	write = calloc(t->n + 1, sizeof(*write));
+	if (!write)
+		return err_set(e, -ENOMEM, "sysctl: out of memory");
+	lock = sysctl_records_lock();
+	if (lock < 0) {
+		ret = err_kernel(e, lock, NULL, "sysctl: cannot lock the records of original values");
+		goto out;
+	}
+	ret = plan_writes(in, t, write, e);
+	sysctl_records_unlock(lock);
+	for (pass = 0; !ret && pass < 3; ++pass) {
+		for (i = 0; !ret && i < t->n; ++i) {
+			v = &t->v[i];
+			if (!write[i] || write_order(v) != pass)
+				continue;
+			sysctl_name(v->path, name, sizeof(name));
+			if ((ret = fault_inject("sysctl:write")) < 0)
+				err_set(e, ret, "sysctl %s: injected failure (WGBASTION_FAIL_AT)", name);
+			else if ((ret = sysctl_proc_write(v->path, v->value)) < 0)
+				err_kernel(e, ret, NULL, "sysctl %s = %d", name, v->value);
+		}
+	}
+out:
 	/* on failure the executor re-reads and syncs back to the old state,
 	 * record included */
 	free(write);
-	free(rec.v);
 	return ret;
 }
 

@@ -98,5 +98,8 @@ int sysctl_v6_ifaces(const char *self, char ***out, size_t *n);
 void sysctl_names_free(char **v, size_t n);
 /* Another instance recorded in the run directory, "" if none. */
 void sysctl_other_instance(const char *self, char *out, size_t len);
+/* An fd holding the lock over every instance's records, or -errno. */
+int sysctl_records_lock(void);
+void sysctl_records_unlock(int fd);
 
 #endif

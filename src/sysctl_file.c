@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include "state.h"
@@ -288,4 +289,36 @@ void sysctl_other_instance(const char *self, char *out, size_t len)
 		break;
 	}
 	closedir(dh);
+}
+
+/* Serialises every read-modify-write of the records across instances: a
+ * flush hands records to another instance without holding that one's
+ * lock. Held briefly, never while waiting for anything else. The name is
+ * longer than any interface name, so it is no instance's. */
+int sysctl_records_lock(void)
+{
+	char file[PATH_MAX];
+	int fd, ret;
+
+	if (sysctl_record_dir)
+		snprintf(file, sizeof(file), "%s/sysctl-records-lock.lock", sysctl_record_dir);
+	else if ((ret = state_path(file, sizeof(file), "sysctl-records-lock", ".lock")) < 0)
+		return ret;
+	fd = open(file, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	while (flock(fd, LOCK_EX) < 0) {
+		if (errno != EINTR) {
+			ret = -errno;
+			close(fd);
+			return ret;
+		}
+	}
+	return fd;
+}
+
+void sysctl_records_unlock(int fd)
+{
+	if (fd >= 0)
+		close(fd);
 }
