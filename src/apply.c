@@ -13,6 +13,7 @@
 #include "confirm.h"
 #include "exec.h"
 #include "state.h"
+#include "sysctl.h"
 
 static int parse_seconds(const char *s, unsigned *out)
 {
@@ -134,7 +135,7 @@ int apply_main(int argc, char **argv)
 
 out:
 	if (status == EXIT_RUNTIME && first && rolled_back(&run))
-		state_forget_instance(in.name);
+		sysctl_forget_instance(in.name);
 	if (status == EXIT_RUNTIME && e.msg[0])
 		fprintf(stderr, "%s: %s\n", wgb_prog, e.msg);
 	state_unlock(lock);

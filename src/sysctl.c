@@ -91,17 +91,28 @@ static int want(struct sysctl_state *s, const char *path, int value)
 	return 0;
 }
 
+/* A sysctl of this instance's own link, as opposed to a host-wide one. */
+static bool is_own(const struct instance *in, const char *path)
+{
+	char own[SYSCTL_PATH_MAX];
+
+	snprintf(own, sizeof(own), "net/ipv4/conf/%s/", in->name);
+	if (!strncmp(path, own, strlen(own)))
+		return true;
+	snprintf(own, sizeof(own), "net/ipv6/conf/%s/", in->name);
+	return !strncmp(path, own, strlen(own));
+}
+
 static int build_flush(const struct instance *in, struct sysctl_state *s)
 {
 	struct sysctl_state rec;
-	char own[SYSCTL_PATH_MAX], other[IFNAMSIZ];
+	char other[IFNAMSIZ];
 	size_t i;
 	int ret;
 
 	ret = sysctl_record_load(in->name, &rec);
 	if (ret < 0)
 		return ret;
-	snprintf(own, sizeof(own), "net/ipv4/conf/%s/", in->name);
 	sysctl_other_instance(in->name, other, sizeof(other));
 	/* newest change undone first */
 	for (i = rec.n; i-- > 0;) {
@@ -111,14 +122,12 @@ static int build_flush(const struct instance *in, struct sysctl_state *s)
 			ret = -ENOMEM;
 			break;
 		}
+		v->present = true;
+		v->value = v->orig = rec.v[i].orig;
 		v->rec = SYSCTL_REC_NONE;
-		if (other[0] && strncmp(v->path, own, strlen(own))) {
+		v->shared = !is_own(in, v->path);
+		if (v->shared)
 			snprintf(v->handover, sizeof(v->handover), "%s", other);
-			v->orig = rec.v[i].orig;
-		} else {
-			v->present = true;
-			v->value = rec.v[i].orig;
-		}
 	}
 	free(rec.v);
 	return ret;
@@ -247,135 +256,194 @@ static bool is_accept_ra(const char *path)
 
 /* Router advertisements stay on through every transition: accept_ra goes
  * to 2 before forwarding comes on, and back to 1 only after it went off. */
-static int write_order(const struct sysctl_entry *v)
+static int write_order(const char *path, int value)
 {
-	if (!is_accept_ra(v->path))
+	if (!is_accept_ra(path))
 		return 1;
-	return v->value == 2 ? 0 : 2;
+	return value == 2 ? 0 : 2;
 }
 
-static int give_record(const char *to, const struct sysctl_entry *v)
+/* One value to write, or not. */
+struct write {
+	bool on;
+	int value;
+};
+
+static int do_writes(const struct sysctl_state *t, const struct write *w,
+		     struct wgb_err *e)
+{
+	char name[SYSCTL_PATH_MAX];
+	int pass, ret = 0;
+	size_t i;
+
+	for (pass = 0; !ret && pass < 3; ++pass) {
+		for (i = 0; !ret && i < t->n; ++i) {
+			if (!w[i].on || write_order(t->v[i].path, w[i].value) != pass)
+				continue;
+			sysctl_name(t->v[i].path, name, sizeof(name));
+			if ((ret = fault_inject("sysctl:write")) < 0)
+				err_set(e, ret, "sysctl %s: injected failure (WGBASTION_FAIL_AT)", name);
+			else if ((ret = sysctl_proc_write(t->v[i].path, w[i].value)) < 0)
+				err_kernel(e, ret, NULL, "sysctl %s = %d", name, w[i].value);
+		}
+	}
+	return ret;
+}
+
+/* Gives instance 'to' the original of path, unless it has one already. */
+static int give_record(const char *to, const char *path, int orig)
 {
 	struct sysctl_state rec;
 	struct sysctl_entry *r;
 	int ret;
 
 	ret = sysctl_record_load(to, &rec);
-	if (ret < 0)
-		return ret;
-	if (!sysctl_state_find(&rec, v->path)) {
-		if (!(r = sysctl_state_entry(&rec, v->path)))
-			ret = -ENOMEM;
-		else {
-			r->rec = SYSCTL_REC_SET;
-			r->orig = v->orig;
-			ret = sysctl_record_save(to, &rec);
-		}
+	if (ret < 0 || sysctl_state_find(&rec, path))
+		goto out;
+	if (!(r = sysctl_state_entry(&rec, path))) {
+		ret = -ENOMEM;
+		goto out;
 	}
+	r->rec = SYSCTL_REC_SET;
+	r->orig = orig;
+	ret = sysctl_record_save(to, &rec);
+out:
 	free(rec.v);
 	return ret;
 }
 
-/*
- * Under the records lock: works out which values to write (against the
- * values as they are now: a link created by this run has sysctls the plan
- * could not read), records each original before its first change, hands
- * records over, and saves the record before any write.
- */
-static int plan_writes(const struct instance *in, const struct sysctl_state *t,
-		       bool *write, struct wgb_err *e)
+/* Which value to write for v, against the value as it is now (a link made
+ * by this run has sysctls the plan could not read); the record updated to
+ * match. A hand-over is decided again here, under the lock: the instance
+ * the plan named may have been flushed since. */
+static int plan_one(const struct instance *in, const struct sysctl_entry *v,
+		    struct sysctl_state *rec, struct write *w, struct wgb_err *e)
 {
-	struct sysctl_state rec = { 0 };
-	const struct sysctl_entry *v;
+	char name[SYSCTL_PATH_MAX], other[IFNAMSIZ];
 	struct sysctl_entry *r;
-	char name[SYSCTL_PATH_MAX];
 	int ret, cur;
-	size_t i;
 
-	ret = sysctl_record_load(in->name, &rec);
-	if (ret < 0)
-		return err_kernel(e, ret, NULL, "sysctl: cannot read the record of original values");
-	for (i = 0; i < t->n; ++i) {
-		v = &t->v[i];
-		sysctl_name(v->path, name, sizeof(name));
-		if (v->handover[0] && (ret = give_record(v->handover, v)) < 0) {
-			err_kernel(e, ret, NULL, "sysctl %s: cannot hand its original value to instance %s",
-				   name, v->handover);
-			goto out;
+	sysctl_name(v->path, name, sizeof(name));
+	w->value = v->value;
+	if (v->shared) {
+		sysctl_other_instance(in->name, other, sizeof(other));
+		if (other[0]) {
+			ret = give_record(other, v->path, v->orig);
+			if (ret < 0)
+				return err_kernel(e, ret, NULL, "sysctl %s: cannot hand its original value to instance %s",
+						  name, other);
+			sysctl_state_drop(rec, v->path);
+			return 0;
 		}
-		if (v->present) {
-			ret = sysctl_proc_read(v->path, &cur);
-			if (ret == -ENOENT && v->rec != SYSCTL_REC_KEEP) {
-				ret = 0;	/* gone with its link: nothing to restore */
-			} else if (ret < 0) {
-				err_kernel(e, ret, NULL, "sysctl %s", name);
-				goto out;
-			} else if (cur != v->value) {
-				write[i] = true;
-				if (v->rec == SYSCTL_REC_KEEP && !sysctl_state_find(&rec, v->path)) {
-					if (!(r = sysctl_state_entry(&rec, v->path)))
-						goto nomem;
-					r->rec = SYSCTL_REC_SET;
-					r->orig = cur;
-				}
-			}
-		}
-		if (v->rec == SYSCTL_REC_NONE) {
-			sysctl_state_drop(&rec, v->path);
-		} else if (v->rec == SYSCTL_REC_SET) {
-			if (!(r = sysctl_state_entry(&rec, v->path)))
-				goto nomem;
-			r->rec = SYSCTL_REC_SET;
-			r->orig = v->orig;
-		}
+		/* no one left to hand it to: restore it */
 	}
-	ret = sysctl_record_save(in->name, &rec);
+	if (!v->present)
+		goto record;
+	ret = sysctl_proc_read(v->path, &cur);
+	if (ret == -ENOENT && v->rec != SYSCTL_REC_KEEP)
+		goto record;	/* gone with its link: nothing to restore */
 	if (ret < 0)
-		err_kernel(e, ret, NULL, "sysctl: cannot record the original values");
-	goto out;
-nomem:
-	ret = err_set(e, -ENOMEM, "sysctl: out of memory");
-out:
-	free(rec.v);
-	return ret;
+		return err_kernel(e, ret, NULL, "sysctl %s", name);
+	if (cur == w->value)
+		goto record;
+	w->on = true;
+	if (v->rec == SYSCTL_REC_KEEP && !sysctl_state_find(rec, v->path)) {
+		if (!(r = sysctl_state_entry(rec, v->path)))
+			return err_set(e, -ENOMEM, "sysctl: out of memory");
+		r->rec = SYSCTL_REC_SET;
+		r->orig = cur;
+	}
+record:
+	if (v->rec == SYSCTL_REC_NONE) {
+		sysctl_state_drop(rec, v->path);
+	} else if (v->rec == SYSCTL_REC_SET) {
+		if (!(r = sysctl_state_entry(rec, v->path)))
+			return err_set(e, -ENOMEM, "sysctl: out of memory");
+		r->rec = SYSCTL_REC_SET;
+		r->orig = v->orig;
+	}
+	return 0;
 }
 
 static int sysctl_sync(const struct instance *in, const void *from, const void *to,
 		       struct wgb_err *e)
 {
 	const struct sysctl_state *t = to;
-	const struct sysctl_entry *v;
-	char name[SYSCTL_PATH_MAX];
-	bool *write;
-	int ret, lock, pass;
+	struct sysctl_state rec = { 0 };
+	struct write *w;
+	int ret, lock;
 	size_t i;
 
-	write = calloc(t->n + 1, sizeof(*write));
-	if (!write)
+	w = calloc(t->n + 1, sizeof(*w));
+	if (!w)
 		return err_set(e, -ENOMEM, "sysctl: out of memory");
+	/* The records of every instance are read and written under one lock;
+	 * ours is saved before the first write, so an original is never lost. */
 	lock = sysctl_records_lock();
 	if (lock < 0) {
 		ret = err_kernel(e, lock, NULL, "sysctl: cannot lock the records of original values");
 		goto out;
 	}
-	ret = plan_writes(in, t, write, e);
+	ret = sysctl_record_load(in->name, &rec);
+	if (ret < 0)
+		err_kernel(e, ret, NULL, "sysctl: cannot read the record of original values");
+	for (i = 0; !ret && i < t->n; ++i)
+		ret = plan_one(in, &t->v[i], &rec, &w[i], e);
+	if (!ret && (ret = sysctl_record_save(in->name, &rec)) < 0)
+		err_kernel(e, ret, NULL, "sysctl: cannot record the original values");
 	sysctl_records_unlock(lock);
-	for (pass = 0; !ret && pass < 3; ++pass) {
-		for (i = 0; !ret && i < t->n; ++i) {
-			v = &t->v[i];
-			if (!write[i] || write_order(v) != pass)
-				continue;
-			sysctl_name(v->path, name, sizeof(name));
-			if ((ret = fault_inject("sysctl:write")) < 0)
-				err_set(e, ret, "sysctl %s: injected failure (WGBASTION_FAIL_AT)", name);
-			else if ((ret = sysctl_proc_write(v->path, v->value)) < 0)
-				err_kernel(e, ret, NULL, "sysctl %s = %d", name, v->value);
-		}
-	}
+	if (!ret)
+		ret = do_writes(t, w, e);
 out:
 	/* on failure the executor re-reads and syncs back to the old state,
 	 * record included */
-	free(write);
+	free(rec.v);
+	free(w);
+	return ret;
+}
+
+int sysctl_forget_instance(const char *name)
+{
+	struct sysctl_state rec = { 0 }, t = { 0 };
+	struct instance in = { 0 };
+	struct write *w = NULL;
+	struct wgb_err e = { 0 };
+	int ret, lock;
+	size_t i;
+
+	snprintf(in.name, sizeof(in.name), "%s", name);
+	lock = sysctl_records_lock();
+	sysctl_drop_instance(name);	/* from now on no one hands us anything */
+	ret = sysctl_record_load(name, &rec);
+	if (ret < 0 || !rec.n)
+		goto out;
+	/* Handed to us while we were leaving: pass on, or restore. */
+	if (!(t.v = calloc(rec.n, sizeof(*t.v))) || !(w = calloc(rec.n, sizeof(*w)))) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < rec.n; ++i) {
+		struct sysctl_entry *v = &t.v[t.n++];
+
+		*v = rec.v[rec.n - 1 - i];
+		v->present = true;
+		v->value = v->orig;
+		v->rec = SYSCTL_REC_NONE;
+		v->shared = !is_own(&in, v->path);
+	}
+	for (i = 0; !ret && i < t.n; ++i)
+		ret = plan_one(&in, &t.v[i], &rec, &w[i], &e);
+	if (!ret)
+		ret = sysctl_record_save(name, &rec);
+	if (!ret)
+		ret = do_writes(&t, w, &e);
+	if (ret < 0)
+		warnx_("%s", e.msg[0] ? e.msg : "sysctl: cannot pass on the recorded original values");
+out:
+	sysctl_records_unlock(lock);
+	free(rec.v);
+	free(t.v);
+	free(w);
 	return ret;
 }
 

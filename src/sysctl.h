@@ -45,9 +45,11 @@ struct sysctl_entry {
 	int value;
 	enum sysctl_rec rec;
 	int orig;		/* with SYSCTL_REC_SET */
-	/* flush only: another instance still needs this host-wide sysctl;
-	 * leave the value and give it our recorded original instead, so
-	 * that the last instance flushed restores it */
+	/* flush only: a host-wide sysctl. If another instance is still
+	 * there when sync runs, the value is left to it along with our
+	 * recorded original, so that the last instance out restores it;
+	 * 'handover' names the instance the plan expects ("" none). */
+	bool shared;
 	char handover[IFNAMSIZ];
 };
 
@@ -96,6 +98,12 @@ int sysctl_record_save(const char *name, const struct sysctl_state *rec);
  * instance recorded in the run directory). Free with sysctl_names_free. */
 int sysctl_v6_ifaces(const char *self, char ***out, size_t *n);
 void sysctl_names_free(char **v, size_t n);
+/* Drops the instance's record (state_forget_instance) and passes on, or
+ * restores, any original handed to it while it was being flushed. For
+ * the end of flush, and of a first apply undone whole. */
+int sysctl_forget_instance(const char *name);
+/* state_forget_instance, in the run directory the tests may have moved. */
+void sysctl_drop_instance(const char *name);
 /* Another instance recorded in the run directory, "" if none. */
 void sysctl_other_instance(const char *self, char *out, size_t len);
 /* An fd holding the lock over every instance's records, or -errno. */

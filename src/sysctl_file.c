@@ -267,6 +267,18 @@ void sysctl_names_free(char **v, size_t n)
 	free(v);
 }
 
+void sysctl_drop_instance(const char *name)
+{
+	char file[PATH_MAX];
+
+	if (!sysctl_record_dir) {
+		state_forget_instance(name);
+		return;
+	}
+	snprintf(file, sizeof(file), "%s/%s.instance", sysctl_record_dir, name);
+	unlink(file);
+}
+
 /* Another instance recorded under the run directory, "" if none. */
 void sysctl_other_instance(const char *self, char *out, size_t len)
 {

@@ -5,7 +5,7 @@
 # (/run/wgbastion/NAME.lock). Two concurrent applies both succeed, one of
 # them finding everything done; apply and flush racing leave one of the two
 # whole states, never a mix; two instances applied at once both end up
-# complete.
+# complete, and flushed at once give the host back its own sysctls.
 #
 #     [b] eth0 ---- eth0 [b-out]
 #         wg0, wg1
@@ -95,5 +95,23 @@ table inet wgbastion-wg1" "$(ns b nft list tables | sort)"
 else
 	skip_part "nft stage not built in: concurrent nft batches (generation id) not checked"
 fi
+
+# Both leave at once: each hands the host-wide originals to the other,
+# the last one out restores them.
+for i in 1 2 3; do
+	say "round $i: two instances flushed at once"
+	BG=()
+	bg j0 "${C0[@]}" flush
+	bg j1 "${C1[@]}" flush
+	wait "${BG[@]}"
+	assert_eq "round $i: both exit 0" "0 0" "$(cat "$TMP/j0.rc") $(cat "$TMP/j1.rc")"
+	snapshot_norm b >"$TMP/now"
+	assert_same "round $i: the host as before any apply" "$TMP/empty" "$TMP/now"
+	BG=()
+	bg i0 "${C0[@]}" apply
+	bg i1 "${C1[@]}" apply
+	wait "${BG[@]}"
+	assert_eq "round $i: both applied again" "0 0" "$(cat "$TMP/i0.rc") $(cat "$TMP/i1.rc")"
+done
 
 finish

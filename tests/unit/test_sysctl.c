@@ -290,6 +290,65 @@ START_TEST(flush_hands_shared_originals_to_another_instance)
 }
 END_TEST
 
+static void instance_file(const char *name)
+{
+	char file[256];
+	FILE *f;
+
+	snprintf(file, sizeof(file), "%s/%s.instance", run, name);
+	f = fopen(file, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "name=%s\n", name);
+	fclose(f);
+}
+
+/* Two instances flushed at once hand the shared originals to each other;
+ * the last one to leave restores them. */
+START_TEST(concurrent_flushes_restore_the_host)
+{
+	struct instance wg1 = { .name = "wg1", .table = 51822 };
+	struct sysctl_state *l0 = NULL, *w0 = NULL, *l1 = NULL, *w1 = NULL;
+	struct wgb_err e = { 0 };
+	struct plan p = { 0 };
+
+	put("net/ipv4/conf/wg0/rp_filter", 0);
+	put("net/ipv4/conf/wg1/rp_filter", 0);
+	instance_file("wg0");
+	ck_assert_int_eq(run_stage(cfg(false), &p), 2);	/* wg0 records ip_forward = 0 */
+	plan_free(&p);
+	instance_file("wg1");
+	put("net/ipv4/ip_forward", 0);	/* wg1 finds it off too, records it */
+	ck_assert_int_eq(stage_sysctl.read(&wg1, (void **)&l1, &e), 0);
+	ck_assert_int_eq(stage_sysctl.build(&wg1, cfg(false), (void **)&w1, &e), 0);
+	ck_assert_int_eq(stage_sysctl.sync(&wg1, l1, w1, &e), 0);
+	sysctl_state_free(l1);
+	sysctl_state_free(w1);
+
+	/* both plan their flush while the other is still there ... */
+	ck_assert_int_eq(stage_sysctl.read(&in, (void **)&l0, &e), 0);
+	ck_assert_int_eq(stage_sysctl.build(&in, NULL, (void **)&w0, &e), 0);
+	ck_assert_int_eq(stage_sysctl.read(&wg1, (void **)&l1, &e), 0);
+	ck_assert_int_eq(stage_sysctl.build(&wg1, NULL, (void **)&w1, &e), 0);
+	/* ... and both sync before either is gone */
+	ck_assert_int_eq(stage_sysctl.sync(&in, l0, w0, &e), 0);
+	ck_assert_int_eq(stage_sysctl.sync(&wg1, l1, w1, &e), 0);
+	ck_assert_int_eq(get("net/ipv4/ip_forward"), 1);
+	ck_assert_int_eq(sysctl_forget_instance("wg0"), 0);
+	ck_assert_int_eq(get("net/ipv4/ip_forward"), 1);	/* wg1 still there */
+	ck_assert_int_eq(sysctl_forget_instance("wg1"), 0);
+	ck_assert_int_eq(get("net/ipv4/ip_forward"), 0);
+	ck_assert_int_eq(get("net/ipv4/conf/wg0/rp_filter"), 0);
+	ck_assert_int_eq(get("net/ipv4/conf/wg1/rp_filter"), 0);
+	ck_assert_ptr_null(slurp("wg0.sysctl"));
+	ck_assert_ptr_null(slurp("wg1.sysctl"));
+	ck_assert_ptr_null(slurp("wg0.instance"));
+	sysctl_state_free(l0);
+	sysctl_state_free(w0);
+	sysctl_state_free(l1);
+	sysctl_state_free(w1);
+}
+END_TEST
+
 static Suite *sysctl_suite(void)
 {
 	Suite *s = suite_create("sysctl");
@@ -303,6 +362,7 @@ static Suite *sysctl_suite(void)
 	tcase_add_test(tc, flush_forgets_a_value_already_restored);
 	tcase_add_test(tc, rollback_restores_values_and_record);
 	tcase_add_test(tc, flush_hands_shared_originals_to_another_instance);
+	tcase_add_test(tc, concurrent_flushes_restore_the_host);
 	suite_add_tcase(s, tc);
 	return s;
 }
