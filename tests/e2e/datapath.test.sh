@@ -132,8 +132,12 @@ if [ "$MODE" = reference ]; then
 	assert_rc "reference bastion up" 0 bastion_apply
 else
 	assert_rc "wgbastion check" 0 wgb bastion -c "$CONF" check
-	assert_rc "wgbastion apply" 0 bastion_apply
-	sed 's/^/    /' "$TMP/out"
+	# every other stage builds on the tunnel's link: no apply without it
+	if needs "apply" wg; then
+		f=$WGB_FAILS
+		assert_rc "wgbastion apply" 0 bastion_apply
+		[ "$WGB_FAILS" = "$f" ] && sed 's/^/    /' "$TMP/out"	# (a failure showed it)
+	fi
 fi
 if needs "tunnel" wg; then
 	assert_ok "tunnel: home's handshake with the bastion" tunnel_wait
@@ -257,8 +261,9 @@ say "drift"
 if needs "drift" $DATAPATH; then
 	ns bastion ip rule del priority 5210
 	assert_ok "drift: ip rule deleted by hand -> ingress breaks" refused client tcp "$BASTION4" 8080
+	f=$WGB_FAILS
 	assert_rc "drift: apply again" 0 bastion_apply
-	[ "$MODE" = reference ] || sed 's/^/    /' "$TMP/out"
+	[ "$MODE" != reference ] && [ "$WGB_FAILS" = "$f" ] && sed 's/^/    /' "$TMP/out"
 	assert_eq "drift: after apply, ingress works again" "$CLIENT4" "$(saw client tcp "$BASTION4" 8080)"
 	if [ "$MODE" != reference ]; then
 		changes=$(grep -E '^[-+~] ' "$TMP/out")
