@@ -250,6 +250,7 @@ elif needs "show counters" show nft; then
 	assert_eq "show --json exits 0" 0 "$rc"
 	python3 "$WGB_TOP/tests/e2e/counters.py" "$TMP/show.json" >"$TMP/counters" 2>&1
 	sed 's/^/    /' "$TMP/counters"
+	[ -s "$TMP/counters" ] || { echo "    (no forwards in show --json; its stderr:)"; sed 's/^/    /' "$TMP/show.err"; }
 	for f in web web6 dns dns6 range ssh private lab bulk; do
 		assert_match "show: forward $f has counted packets" "^forward $f [1-9][0-9]* " "$(cat "$TMP/counters")"
 	done
