@@ -248,7 +248,7 @@ elif needs "show counters" show nft; then
 	wgb bastion -c "$CONF" show --json >"$TMP/show.json" 2>"$TMP/show.err"
 	rc=$?
 	assert_eq "show --json exits 0" 0 "$rc"
-	python3 "$WGB_TOP/tests/e2e/counters.py" "$TMP/show.json" >"$TMP/counters" 2>&1
+	"$E2E_PY" -S "$WGB_TOP/tests/e2e/counters.py" "$TMP/show.json" >"$TMP/counters" 2>&1
 	sed 's/^/    /' "$TMP/counters"
 	[ -s "$TMP/counters" ] || { echo "    (no forwards in show --json; its stderr:)"; sed 's/^/    /' "$TMP/show.err"; }
 	for f in web web6 dns dns6 range ssh private lab bulk; do

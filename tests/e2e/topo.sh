@@ -25,6 +25,11 @@
 # /run/wireguard/NAME.sock, and all namespaces of a test share one /run.
 
 E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# Debian's interpreter (tools/deps.sh installs it), started without site
+# packages: a probe runs dozens of times per test, and a version manager's
+# shim in PATH can cost a second per start (much more under qemu).
+E2E_PY=${WGB_PYTHON:-/usr/bin/python3}
+[ -x "$E2E_PY" ] || E2E_PY=$(command -v python3)
 E2E_NS=(wan client client2 server bastion vpc home backend lab)
 
 # Addresses the tests and the configs use.
@@ -133,7 +138,7 @@ far_side_up() {
 # svc NS SPEC...
 svc() {
 	local n=$1 i; shift
-	ns_bg "$n" python3 "$E2E_DIR/addrsvc.py" "$@" >"$TMP/svc-$n.out" 2>&1
+	ns_bg "$n" "$E2E_PY" -S "$E2E_DIR/addrsvc.py" "$@" >"$TMP/svc-$n.out" 2>&1
 	for i in $(seq 100); do
 		grep -q '^ready' "$TMP/svc-$n.out" 2>/dev/null && return 0
 		sleep 0.05
@@ -158,7 +163,7 @@ services_up() {
 probe() {
 	local n=$1; shift
 	[ "${1:-}" = -t ] || set -- -t 2 "$@"
-	ns "$n" python3 "$E2E_DIR/probe.py" "$@"
+	ns "$n" "$E2E_PY" -S "$E2E_DIR/probe.py" "$@"
 }
 
 # Stop a process this test started in the background, by PID, and forget it.
