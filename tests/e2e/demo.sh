@@ -46,7 +46,7 @@ run() {	# show a command as typed on the bastion, and its output
 	ns bastion "$@" 2>&1 | sed 's/^/    /'
 	return "${PIPESTATUS[0]}"
 }
-die() { printf '\n  %s\n' "$*"; exit 1; }
+die() { printf '\n'; printf '  %s\n' "$@"; exit 1; }
 
 step "wgbastion demo: a public VM becomes a WireGuard bastion for a home network"
 tell "that sits behind carrier-grade NAT. It all happens in throw-away network" \
@@ -71,7 +71,9 @@ grep -vE '^(#|$)|PrivateKeyFile|PublicKey' "$CONF" | sed 's/^/    /'
 if [ "$MODE" = reference ]; then
 	run "$top/bench/reference/bastion.sh" -c "$CONF" up || die "the reference bastion failed"
 else
-	run "$WGB" -c "$CONF" apply || die "wgbastion apply failed (see above)"
+	run "$WGB" -c "$CONF" apply ||
+		die "wgbastion apply failed (see above). While its stages are still being written," \
+		    "WGB_E2E_BASTION=reference make demo shows the same with the shell reference bastion."
 fi
 tunnel_wait || die "home's WireGuard did not reach the bastion"
 tell "home has handshaken with the bastion: the tunnel is up."
