@@ -242,10 +242,33 @@ START_TEST(device_settings)
 	line_is(&r, 2, '~', "wg0 fwmark off -> 0x10");
 	line_is(&r, 3, '~', "mtu 1500 -> 1420");
 	ck_assert_uint_eq(r.set.flags, WG_SET_PRIVATE_KEY | WG_SET_LISTEN_PORT | WG_SET_FWMARK);
+	/* the key goes out clamped, as the kernel would keep it */
+	k[0] &= 248;
+	k[31] = (k[31] & 127) | 64;
 	ck_assert(!memcmp(r.set.private_key, k, 32));
 	ck_assert_uint_eq(r.set.listen_port, 51821);
 	ck_assert_uint_eq(r.set.fwmark, 0x10);
 	ck_assert(r.d.mtu);
+	done(&r);
+	wg_state_free(a);
+	wg_state_free(b);
+}
+END_TEST
+
+/* An unclamped PrivateKey equals the clamped one the kernel reports. */
+START_TEST(private_key_clamped)
+{
+	struct wg_state *a = dev(), *b = dev();
+	uint8_t k[32];
+	struct result r;
+
+	memset(k, 0xff, 32);
+	ck_assert_int_eq(wg_state_set_private_key(b, k), 0);
+	k[0] &= 248;
+	k[31] = (k[31] & 127) | 64;
+	ck_assert_int_eq(wg_state_set_private_key(a, k), 0);
+	run(a, b, &r);
+	ck_assert_int_eq(r.n, 0);
 	done(&r);
 	wg_state_free(a);
 	wg_state_free(b);
@@ -436,6 +459,7 @@ static Suite *wg_diff_suite(void)
 	tcase_add_test(tc, allowed_ips_replaced_for_that_peer);
 	tcase_add_test(tc, peer_added_and_removed);
 	tcase_add_test(tc, device_settings);
+	tcase_add_test(tc, private_key_clamped);
 	tcase_add_test(tc, addresses_and_up);
 	tcase_add_test(tc, endpoint_only_when_configured);
 	tcase_add_test(tc, preshared_key_changes);
