@@ -161,6 +161,7 @@ void wg_state_clear(struct wg_state *st)
 	}
 	free(st->peers);
 	prefix_list_free(&st->addresses);
+	prefix_list_free(&st->link_local);
 	wg_secret_free(st->private_key);
 	free(st->new_key_file);
 	memcpy(name, st->name, sizeof(name));
@@ -190,6 +191,32 @@ static const struct wg_backend_ops *backend_ops(enum wg_backend b)
 }
 
 /* --- read ------------------------------------------------------------- */
+
+static bool link_local6(const struct prefix *p)
+{
+	return p->family == AF_INET6 && p->addr.bytes[0] == 0xfe &&
+	       (p->addr.bytes[1] & 0xc0) == 0x80;
+}
+
+/* The link's addresses, the kernel's IPv6 link-local ones apart. */
+static int wg_addrs_read(struct wg_state *st, struct wgb_err *e)
+{
+	struct prefix_list all = { 0 };
+	size_t i;
+	int ret;
+
+	prefix_list_free(&st->addresses);
+	prefix_list_free(&st->link_local);
+	ret = link_addrs_read(st->ifindex, &all, e);
+	for (i = 0; !ret && i < all.n; ++i) {
+		ret = wg_prefix_list_add(link_local6(&all.v[i]) ? &st->link_local : &st->addresses,
+					 &all.v[i]);
+		if (ret < 0)
+			err_set(e, ret, "wg: out of memory");
+	}
+	prefix_list_free(&all);
+	return ret;
+}
 
 static int wg_read_state(const char *name, struct wg_state *st, struct wgb_err *e)
 {
@@ -233,7 +260,7 @@ static int wg_read_state(const char *name, struct wg_state *st, struct wgb_err *
 	ret = backend_ops(st->backend)->get(name, st, e);
 	if (ret < 0)
 		return ret;
-	return link_addrs_read(st->ifindex, &st->addresses, e);
+	return wg_addrs_read(st, e);
 }
 
 static int wg_read(const struct instance *in, void **out, struct wgb_err *e)
@@ -293,8 +320,8 @@ static int wg_destroy(const struct wg_state *from, struct wgb_err *e)
 static int sync_addresses(const struct wg_state *from, const struct wg_state *to,
 			  const struct wg_delta *d, struct wgb_err *e)
 {
-	struct prefix_list now = { 0 };
-	const struct prefix_list *have = &from->addresses;
+	struct wg_state now = { 0 };
+	const struct wg_state *have = from;
 	size_t i;
 	int ret = 0;
 
@@ -308,15 +335,16 @@ static int sync_addresses(const struct wg_state *from, const struct wg_state *to
 	/* Removing a primary IPv4 address takes its secondaries with it:
 	 * look again before deciding what is missing. */
 	if (d->n_addr_del) {
-		ret = link_addrs_read(from->ifindex, &now, e);
+		now.ifindex = from->ifindex;
+		ret = wg_addrs_read(&now, e);
 		if (ret < 0)
-			return ret;
+			goto out;
 		have = &now;
 	}
 	for (i = 0; i < to->addresses.n; ++i) {
 		const struct prefix *p = &to->addresses.v[i];
 
-		if (wg_prefix_in(have, p))
+		if (wg_prefix_in(&have->addresses, p) || wg_prefix_in(&have->link_local, p))
 			continue;
 		if ((ret = fault_inject("wg:addr")) < 0) {
 			err_set(e, ret, "address: injected failure (WGBASTION_FAIL_AT)");
@@ -326,7 +354,8 @@ static int sync_addresses(const struct wg_state *from, const struct wg_state *to
 		if (ret < 0)
 			break;
 	}
-	prefix_list_free(&now);
+out:
+	wg_state_clear(&now);
 	return ret;
 }
 

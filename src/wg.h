@@ -64,6 +64,10 @@ struct wg_state {
 	uint32_t mtu;
 	bool up;
 	struct prefix_list addresses;	/* as configured: host bits kept */
+	/* live only: IPv6 link-local addresses, which the kernel puts on a
+	 * link by itself; never removed, never restored, and a configured
+	 * one found here counts as present */
+	struct prefix_list link_local;
 	struct wg_peer_state *peers;
 	size_t n_peers;
 	/* userspace: the program (desired: the one apply would start; live:

@@ -10,7 +10,7 @@
  * other peer keeps its session. An endpoint is compared only when the
  * desired state names one: a peer that dials in roams, and its learned
  * address is not drift. IPv6 link-local addresses the kernel put on the
- * link are its own.
+ * link are its own (read keeps them apart, in link_local).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -95,12 +95,6 @@ static bool secrets_equal(const struct wg_secret *a, const struct wg_secret *b)
 	if (!a || !b)
 		return !a && !b;
 	return !sodium_memcmp(a->key, b->key, WG_KEY_LEN);
-}
-
-static bool link_local6(const struct prefix *p)
-{
-	return p->family == AF_INET6 && p->addr.bytes[0] == 0xfe &&
-	       (p->addr.bytes[1] & 0xc0) == 0x80;
 }
 
 static int peer_what(const struct wg_peer_state *f, const struct wg_peer_state *t,
@@ -202,14 +196,14 @@ int wg_delta_compute(const struct wg_state *from, const struct wg_state *to,
 	for (i = 0; i < from->addresses.n; ++i) {
 		const struct prefix *p = &from->addresses.v[i];
 
-		if (!wg_prefix_in(&to->addresses, p) && !link_local6(p) &&
+		if (!wg_prefix_in(&to->addresses, p) &&
 		    (ret = add_addr(&d->addr_del, &d->n_addr_del, p)) < 0)
 			goto err;
 	}
 	for (i = 0; i < to->addresses.n; ++i) {
 		const struct prefix *p = &to->addresses.v[i];
 
-		if (!wg_prefix_in(&from->addresses, p) &&
+		if (!wg_prefix_in(&from->addresses, p) && !wg_prefix_in(&from->link_local, p) &&
 		    (ret = add_addr(&d->addr_add, &d->n_addr_add, p)) < 0)
 			goto err;
 	}

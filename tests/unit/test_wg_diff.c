@@ -119,7 +119,7 @@ START_TEST(equal_states_nothing)
 	a->peers[0].endpoint.in4.sin_family = AF_INET;
 	a->peers[0].endpoint.in4.sin_port = htons(4444);
 	/* and the kernel's own IPv6 link-local address */
-	pfx(&a->addresses, "fe80::1234/64");
+	pfx(&a->link_local, "fe80::1234/64");
 	run(a, b, &r);
 	ck_assert_int_eq(r.n, 0);
 	ck_assert_uint_eq(r.set.flags, 0);
@@ -296,6 +296,29 @@ START_TEST(addresses_and_up)
 }
 END_TEST
 
+/* A configured link-local address found on the link is there; a rollback
+ * target never re-adds the kernel's own. */
+START_TEST(link_local_addresses)
+{
+	struct wg_state *a = dev(), *b = dev();
+	struct result r;
+
+	pfx(&a->link_local, "fe80::1/64");
+	pfx(&a->link_local, "fe80::abcd/64");
+	pfx(&b->addresses, "fe80::1/64");
+	run(a, b, &r);
+	ck_assert_int_eq(r.n, 0);
+	done(&r);
+	/* were fe80::1 a plain address of a live link, it would go */
+	run(b, a, &r);
+	ck_assert_int_eq(r.n, 1);
+	line_is(&r, 0, '-', "address fe80::1/64 dev wg0");
+	done(&r);
+	wg_state_free(a);
+	wg_state_free(b);
+}
+END_TEST
+
 START_TEST(endpoint_only_when_configured)
 {
 	struct wg_state *a = dev(), *b = dev();
@@ -461,6 +484,7 @@ static Suite *wg_diff_suite(void)
 	tcase_add_test(tc, device_settings);
 	tcase_add_test(tc, private_key_clamped);
 	tcase_add_test(tc, addresses_and_up);
+	tcase_add_test(tc, link_local_addresses);
 	tcase_add_test(tc, endpoint_only_when_configured);
 	tcase_add_test(tc, preshared_key_changes);
 	tcase_add_test(tc, create_and_destroy);
