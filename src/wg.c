@@ -248,9 +248,12 @@ static int wg_read_state(const char *name, struct wg_state *st, struct wgb_err *
 	} else if (!strcmp(li.kind, "wireguard")) {
 		st->backend = WG_BACKEND_KERNEL;
 	} else if (!strcmp(li.kind, "tun")) {
+		char path[108];
+
+		wg_uapi_path(path, sizeof(path), name);
 		return err_set(e, -ENOTCONN,
-			       "link %s is a tun device but no userspace WireGuard answers on its socket (%s): is its daemon gone? Delete the link and apply again",
-			       name, fd == -EXDEV ? "served from another network namespace" : strerror(-fd));
+			       "link %s is a tun device with no userspace WireGuard behind it (%s: %s): delete the link or choose another Name",
+			       name, path, fd == -EXDEV ? "served from another network namespace" : strerror(-fd));
 	} else {
 		return err_set(e, -EEXIST,
 			       "link %s exists but is not a WireGuard device (kind \"%s\"): wgbastion does not touch foreign links; rename it or choose another Name",
