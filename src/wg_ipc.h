@@ -135,8 +135,6 @@ int wg_kernel_set_build(uint16_t family, uint32_t seq, const char *ifname,
 /* Parses one message of a WG_CMD_GET_DEVICE dump into st; a peer that the
  * previous message began is continued. Returns 0 or -EINVAL. */
 int wg_kernel_get_parse(const struct nlmsghdr *nlh, struct wg_state *st);
-/* Whether the kernel knows the wireguard family right now (module in). */
-bool wg_kernel_available(void);
 
 /* --- UAPI backend (wg_uapi.c) ---------------------------------------- */
 

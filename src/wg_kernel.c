@@ -469,18 +469,6 @@ static int genl_resolve(struct genl *g)
 	return ret;
 }
 
-bool wg_kernel_available(void)
-{
-	struct genl g;
-	bool ok;
-
-	if (genl_open(&g) < 0)
-		return false;
-	ok = genl_resolve(&g) == 0;
-	genl_close(&g);
-	return ok;
-}
-
 static int get_cb(const struct nlmsghdr *nlh, void *arg)
 {
 	return wg_kernel_get_parse(nlh, arg);

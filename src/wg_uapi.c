@@ -20,12 +20,14 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include "wg_ipc.h"
 
 #define WG_UAPI_DIR "/var/run/wireguard"
+#define UAPI_TIMEOUT_S 10
 
 int wg_uapi_path(char *buf, size_t len, const char *name)
 {
@@ -351,8 +353,14 @@ int wg_uapi_get_parse(FILE *f, struct wg_state *st)
 	size_t cap = 0;
 	ssize_t n;
 	int ret = 0, remote = 1;	/* 1: no errno line seen yet */
+	bool timed_out = false;
 
-	while ((n = getline(&line, &cap, f)) > 0) {
+	for (;;) {
+		n = getline(&line, &cap, f);
+		if (n <= 0) {
+			timed_out = n < 0 && ferror(f) && (errno == EAGAIN || errno == EWOULDBLOCK);
+			break;
+		}
 		if (line[n - 1] == '\n')
 			line[--n] = '\0';
 		if (!n)
@@ -373,8 +381,8 @@ int wg_uapi_get_parse(FILE *f, struct wg_state *st)
 	}
 	if (ret < 0)
 		return ret;
-	if (remote > 0)
-		return -EPROTO;	/* cut short: no errno line */
+	if (remote > 0)	/* cut short: no errno line */
+		return timed_out ? -ETIMEDOUT : -EPROTO;
 	return remote;
 }
 
@@ -400,12 +408,16 @@ static int send_all(int fd, const char *buf, size_t len)
 static int uapi_talk(const char *name, const char *req, size_t len,
 		     struct wg_state *st, struct wgb_err *e, const char *what)
 {
+	const struct timeval timeout = { .tv_sec = UAPI_TIMEOUT_S };
 	FILE *f;
 	int fd, ret;
 
 	fd = wg_uapi_connect(name, NULL, NULL, 0);
 	if (fd < 0)
 		return err_kernel(e, fd, NULL, "%s: %s: userspace WireGuard socket", name, what);
+	/* a daemon that hangs must not hold apply (and its lock) forever */
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
 	ret = send_all(fd, req, len);
 	if (ret < 0) {
 		close(fd);
@@ -429,6 +441,9 @@ static int uapi_talk(const char *name, const char *req, size_t len,
 	fclose(f);
 	if (ret == -EPROTO)
 		return err_set(e, ret, "%s: %s: malformed reply from the userspace WireGuard daemon", name, what);
+	if (ret == -ETIMEDOUT)
+		return err_set(e, ret, "%s: %s: the userspace WireGuard daemon did not answer within %d seconds",
+			       name, what, UAPI_TIMEOUT_S);
 	if (ret < 0)
 		return err_kernel(e, ret, NULL, "%s: %s", name, what);
 	return 0;

@@ -68,6 +68,26 @@ if wg_userspace; then
 	assert_eq "no handshake initiated" "$i1" "$(daemon_log_count 'handshake initiation')"
 fi
 
+say "MTU, addresses, listen port: each its own line"
+hs1=$(handshake_of "$FARPUB")
+write_conf
+sed -i 's/^Address = .*/Address = 10.100.0.1\/24, fd10:100::1\/64\nMTU = 1380/' "$CONF"
+assert_rc "apply MTU and an address" 0 wgb bastion -c "$CONF" apply
+assert_eq "two lines" "+ address fd10:100::1/64 dev wg0
+~ mtu 1420 -> 1380" "$(cat "$TMP/out")"
+assert_match "mtu 1380" 'mtu 1380 ' "$(ns bastion ip link show wg0)"
+assert_eq "addresses" "10.100.0.1/24 fd10:100::1/64 " "$(addrs_of_wg0)"
+assert_eq "session kept" "$hs1" "$(handshake_of "$FARPUB")"
+assert_rc "bastion -> far ping" 0 nsping bastion -c1 -W2 10.100.0.2
+PORT=51821 write_conf
+assert_rc "apply a new port, the old MTU and addresses" 0 wgb bastion -c "$CONF" apply
+assert_eq "three lines" "~ wg0 listen-port 51820 -> 51821
+- address fd10:100::1/64 dev wg0
+~ mtu 1380 -> 1420" "$(cat "$TMP/out")"
+assert_eq "listen port" 51821 "$(ns bastion wg show wg0 listen-port)"
+assert_eq "addresses" "10.100.0.1/24 " "$(addrs_of_wg0)"
+assert_rc "in sync" 0 wgb bastion -c "$CONF" apply --dry-run
+
 say "flush"
 if wg_userspace; then
 	daemon=$(ip netns pids bastion | while read -r p; do
