@@ -122,7 +122,12 @@ void wg_delta_free(struct wg_delta *d);
 int wg_diff(const void *from, const void *to, struct plan *p);
 bool wg_prefix_in(const struct prefix_list *l, const struct prefix *p);
 
-/* --- kernel backend (wg_kernel.c), exposed for kernel-free tests ---- */
+/* --- kernel backend: messages in wg_kernel_msg.c (kernel-free tests),
+ * sent by wg_kernel.c ---------------------------------------------------- */
+
+/* A generic-netlink request header in buf. */
+struct nlmsghdr *wg_genl_msg_start(void *buf, uint16_t type, uint16_t flags,
+				   uint32_t seq, uint8_t cmd, uint8_t version);
 
 /* Serialises s into WG_CMD_SET_DEVICE messages of at most buflen bytes
  * each, split the way the kernel accepts (a peer that does not fit is
