@@ -1,0 +1,812 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The desired table, from the config: docs/ruleset.md made concrete.
+ * Forwards become elements of fixed sets and maps (per family and
+ * protocol, keyed by public port ranges); egresses get their own sets and
+ * a few rules each; the rules are otherwise fixed.
+ */
+#include <netinet/in.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libnftnl/chain.h>
+#include <libnftnl/rule.h>
+#include <libnftnl/udata.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_conntrack_common.h>
+#include <linux/netfilter_ipv4.h>
+#include <linux/netfilter/nf_nat.h>
+#include <linux/netfilter/nf_tables.h>
+
+#include "nft.h"
+
+/* nft's datatype numbers (src/datatype.h), so that `nft list` names the
+ * key and data types; concatenations shift earlier fields left. */
+#define TYPE_IPADDR		7
+#define TYPE_IP6ADDR		8
+#define TYPE_INET_SERVICE	13
+#define TYPE_BITS		6
+
+struct fam {
+	int af;
+	const char *sfx;	/* "4", "6" */
+	uint8_t nfproto;
+	uint32_t alen;		/* address bytes */
+	uint32_t atype;
+	uint32_t saddr, daddr;	/* offsets in the network header */
+	uint32_t ct_src;	/* NFT_CT_SRC_IP / _IP6 */
+};
+
+static const struct fam fams[2] = {
+	{ AF_INET, "4", NFPROTO_IPV4, 4, TYPE_IPADDR, 12, 16, NFT_CT_SRC_IP },
+	{ AF_INET6, "6", NFPROTO_IPV6, 16, TYPE_IP6ADDR, 8, 24, NFT_CT_SRC_IP6 },
+};
+
+static const struct {
+	unsigned bit;
+	const char *name;
+	uint8_t num;
+} protos[2] = {
+	{ PROTO_TCP, "tcp", IPPROTO_TCP },
+	{ PROTO_UDP, "udp", IPPROTO_UDP },
+};
+
+struct bld {
+	struct nft_state *st;
+	const struct wgb_config *cfg;
+	const char *ifname;
+	uint32_t ing, egr;
+	int err;
+};
+
+/* ---- ranges of big-endian numbers (ports, addresses) ---- */
+
+struct range {
+	uint8_t lo[16], hi[16];
+};
+
+/* v + 1 in place; true when it wrapped (v was all ones) */
+static bool be_inc(uint8_t *v, size_t len)
+{
+	while (len--) {
+		if (++v[len])
+			return false;
+	}
+	return true;
+}
+
+static bool be_is_max(const uint8_t *v, size_t len)
+{
+	while (len--)
+		if (v[len] != 0xff)
+			return false;
+	return true;
+}
+
+static void prefix_range(const struct prefix *p, size_t alen, struct range *r)
+{
+	size_t i;
+
+	for (i = 0; i < alen; ++i) {
+		unsigned bits = p->len > 8 * i ? p->len - 8 * i : 0;
+		uint8_t mask = bits >= 8 ? 0xff : (uint8_t)(0xff00 >> bits);
+
+		r->lo[i] = p->addr.bytes[i] & mask;
+		r->hi[i] = p->addr.bytes[i] | (uint8_t)~mask;
+	}
+}
+
+static size_t sort_alen;
+
+static int range_cmp(const void *a, const void *b)
+{
+	return memcmp(((const struct range *)a)->lo, ((const struct range *)b)->lo, sort_alen);
+}
+
+/*
+ * The prefixes of one family as disjoint, sorted ranges: interval sets
+ * refuse overlapping elements, and a config may well list 10.0.0.0/8 and
+ * 10.1.0.0/16. Adjacent ranges are merged too, like nft's auto-merge.
+ */
+static int ranges_of(const struct prefix_list *l, const struct fam *f,
+		     struct range **out, size_t *n_out)
+{
+	struct range *v;
+	size_t i, n = 0;
+
+	*out = NULL;
+	*n_out = 0;
+	v = calloc(l->n ? l->n : 1, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	for (i = 0; i < l->n; ++i)
+		if (l->v[i].family == f->af)
+			prefix_range(&l->v[i], f->alen, &v[n++]);
+	sort_alen = f->alen;
+	qsort(v, n, sizeof(*v), range_cmp);
+	if (n) {
+		size_t w = 0;
+
+		for (i = 1; i < n; ++i) {
+			uint8_t next[16];
+
+			memcpy(next, v[w].hi, f->alen);
+			if (be_is_max(v[w].hi, f->alen) ||
+			    memcmp(v[i].lo, v[w].hi, f->alen) <= 0 ||
+			    (!be_inc(next, f->alen) && !memcmp(v[i].lo, next, f->alen))) {
+				if (memcmp(v[i].hi, v[w].hi, f->alen) > 0)
+					memcpy(v[w].hi, v[i].hi, f->alen);
+			} else {
+				v[++w] = v[i];
+			}
+		}
+		n = w + 1;
+	}
+	*out = v;
+	*n_out = n;
+	return 0;
+}
+
+/* ---- sets and elements ---- */
+
+static struct nft_set *set_add(struct bld *b, const char *name, uint32_t flags,
+			       uint32_t key_type, uint32_t key_len)
+{
+	struct nft_set *s;
+
+	if (b->err)
+		return NULL;
+	s = nft_state_add_set(b->st, name);
+	if (!s) {
+		b->err = -ENOMEM;
+		return NULL;
+	}
+	s->flags = flags;
+	s->key_type = key_type;
+	s->key_len = key_len;
+	return s;
+}
+
+/* "open" "4" "tcp" "" -> open4_tcp */
+static struct nft_set *set_find(struct bld *b, const char *kind, const char *fam,
+				const char *proto, const char *suffix)
+{
+	const struct nft_set *s;
+	char name[128];
+
+	snprintf(name, sizeof(name), "%s%s_%s%s", kind, fam, proto, suffix);
+	s = nft_state_set(b->st, name);	/* sorted by forward_sets' caller */
+	if (!s)
+		b->err = -ENOENT;
+	return (struct nft_set *)s;
+}
+
+/* nft marks the start element of an interval running to the end of the
+ * key space ("0.0.0.0/0", "60000-65535") so that it prints it as such. */
+static int elem_mark_open(struct nft_set *s, size_t idx)
+{
+	uint8_t ud[6];
+	uint32_t flag = NFTNL_SET_ELEM_F_INTERVAL_OPEN;
+	struct nft_elem *el;
+	int64_t off;
+
+	ud[0] = NFTNL_UDATA_SET_ELEM_FLAGS;
+	ud[1] = sizeof(flag);
+	memcpy(ud + 2, &flag, sizeof(flag));
+	off = nft_set_pool_put(s, ud, sizeof(ud));
+	if (off < 0)
+		return (int)off;
+	el = nft_set_elem(s, idx);
+	el->udata = (uint32_t)off;
+	el->udata_len = sizeof(ud);
+	el->has |= NFT_ELEM_UDATA;
+	return 0;
+}
+
+/*
+ * A range in a one-field interval set (rbtree): a start element carrying
+ * the data, and an end element at hi + 1 unless hi is the last value.
+ */
+static struct nft_elem *interval_add(struct bld *b, struct nft_set *s,
+				     const uint8_t *lo, const uint8_t *hi)
+{
+	uint8_t end[16];
+	struct nft_elem *el;
+	size_t idx;
+
+	if (!s || b->err)
+		return NULL;
+	el = nft_set_push(s);
+	if (!el)
+		goto oom;
+	idx = s->n_elems - 1;
+	memcpy(nft_elem_key(s, el), lo, s->key_len);
+	memcpy(end, hi, s->key_len);
+	if (be_inc(end, s->key_len)) {
+		if (elem_mark_open(s, idx) < 0)
+			goto oom;
+	} else {
+		el = nft_set_push(s);
+		if (!el)
+			goto oom;
+		memcpy(nft_elem_key(s, el), end, s->key_len);
+		el->flags = NFT_SET_ELEM_INTERVAL_END;
+	}
+	return nft_set_elem(s, idx);
+oom:
+	b->err = -ENOMEM;
+	return NULL;
+}
+
+static struct nft_elem *port_range_add(struct bld *b, struct nft_set *s,
+				       uint16_t lo, uint16_t hi)
+{
+	uint16_t l = htons(lo), h = htons(hi);
+
+	return interval_add(b, s, (uint8_t *)&l, (uint8_t *)&h);
+}
+
+static void elem_objref(struct bld *b, struct nft_set *s, struct nft_elem *el,
+			const char *name)
+{
+	size_t idx;
+	int64_t off;
+
+	if (!el || b->err)
+		return;
+	idx = (size_t)((uint8_t *)el - s->elems) / s->stride;
+	off = nft_set_pool_put(s, name, strlen(name));
+	if (off < 0) {
+		b->err = (int)off;
+		return;
+	}
+	el = nft_set_elem(s, idx);
+	el->str = (uint32_t)off;
+	el->has |= NFT_ELEM_OBJREF;
+}
+
+static void counter_add(struct bld *b, const char *prefix, const char *name)
+{
+	char buf[64];
+
+	if (b->err)
+		return;
+	snprintf(buf, sizeof(buf), "%s%s", prefix, name);
+	if (!nft_state_add_obj(b->st, buf, NFT_OBJECT_COUNTER))
+		b->err = -ENOMEM;
+}
+
+/* ---- the forward sets ---- */
+
+static void forward_sets(struct bld *b)
+{
+	char name[64];
+	size_t i, j;
+
+	for (i = 0; i < 2; ++i) {
+		const struct fam *f = &fams[i];
+		uint32_t pair = f->atype << TYPE_BITS | TYPE_INET_SERVICE;
+		struct nft_set *s;
+
+		for (j = 0; j < 2; ++j) {
+			const char *p = protos[j].name;
+
+			snprintf(name, sizeof(name), "open%s_%s", f->sfx, p);
+			set_add(b, name, NFT_SET_INTERVAL, TYPE_INET_SERVICE, 2);
+			snprintf(name, sizeof(name), "allow%s_%s", f->sfx, p);
+			s = set_add(b, name, NFT_SET_INTERVAL | NFT_SET_CONCAT, pair, f->alen + 4);
+			if (s) {
+				s->field_count = 2;
+				s->field_len[0] = f->alen;
+				s->field_len[1] = 2;
+			}
+			snprintf(name, sizeof(name), "dnat%s_%s", f->sfx, p);
+			s = set_add(b, name, NFT_SET_MAP | NFT_SET_INTERVAL, TYPE_INET_SERVICE, 2);
+			if (s) {
+				s->data_type = pair;
+				s->data_len = f->alen + 4;
+			}
+			snprintf(name, sizeof(name), "dnat%s_%s_keep", f->sfx, p);
+			s = set_add(b, name, NFT_SET_MAP | NFT_SET_INTERVAL, TYPE_INET_SERVICE, 2);
+			if (s) {
+				s->data_type = f->atype;
+				s->data_len = f->alen;
+			}
+			snprintf(name, sizeof(name), "count%s_%s", f->sfx, p);
+			s = set_add(b, name, NFT_SET_OBJECT | NFT_SET_INTERVAL, TYPE_INET_SERVICE, 2);
+			if (s)
+				s->obj_type = NFT_OBJECT_COUNTER;
+			snprintf(name, sizeof(name), "masq%s_%s", f->sfx, p);
+			set_add(b, name, NFT_SET_INTERVAL, TYPE_INET_SERVICE, 2);
+		}
+	}
+}
+
+static void forward_elems(struct bld *b, const struct wgb_forward *fw)
+{
+	const struct fam *f = fw->family == AF_INET6 ? &fams[1] : &fams[0];
+	struct range *allow = NULL;
+	size_t n_allow = 0, i, j;
+	char counter[64];
+	bool open;
+
+	counter_add(b, NFT_FWD_PREFIX, fw->name);
+	if (b->err)
+		return;
+	if (ranges_of(&fw->allow, f, &allow, &n_allow) < 0) {
+		b->err = -ENOMEM;
+		return;
+	}
+	/* everyone allowed: a port set, no address ranges to walk */
+	open = n_allow == 1 && !memcmp(allow[0].lo, (uint8_t[16]){ 0 }, f->alen) &&
+	       be_is_max(allow[0].hi, f->alen);
+	snprintf(counter, sizeof(counter), NFT_FWD_PREFIX "%s", fw->name);
+	for (j = 0; j < 2 && !b->err; ++j) {
+		const char *p = protos[j].name;
+		uint16_t lo = htons(fw->port_lo), hi = htons(fw->port_hi);
+		struct nft_set *s;
+		struct nft_elem *el;
+
+		if (!(fw->protocols & protos[j].bit))
+			continue;
+		if (open) {
+			port_range_add(b, set_find(b, "open", f->sfx, p, ""), fw->port_lo, fw->port_hi);
+		} else {
+			s = set_find(b, "allow", f->sfx, p, "");
+			for (i = 0; s && i < n_allow && !b->err; ++i) {
+				el = nft_set_push(s);
+				if (!el) {
+					b->err = -ENOMEM;
+					break;
+				}
+				memcpy(nft_elem_key(s, el), allow[i].lo, f->alen);
+				memcpy(nft_elem_key(s, el) + f->alen, &lo, 2);
+				memcpy(nft_elem_key_end(s, el), allow[i].hi, f->alen);
+				memcpy(nft_elem_key_end(s, el) + f->alen, &hi, 2);
+				el->has |= NFT_ELEM_KEY_END;
+			}
+		}
+		if (fw->dst_port || fw->port_lo == fw->port_hi) {
+			uint16_t dport = htons(fw->dst_port ? fw->dst_port : fw->port_lo);
+
+			s = set_find(b, "dnat", f->sfx, p, "");
+			el = port_range_add(b, s, fw->port_lo, fw->port_hi);
+			if (el) {
+				memcpy(nft_elem_data(s, el), fw->dst.bytes, f->alen);
+				memcpy(nft_elem_data(s, el) + f->alen, &dport, 2);
+				el->has |= NFT_ELEM_DATA;
+			}
+		} else {
+			s = set_find(b, "dnat", f->sfx, p, "_keep");
+			el = port_range_add(b, s, fw->port_lo, fw->port_hi);
+			if (el) {
+				memcpy(nft_elem_data(s, el), fw->dst.bytes, f->alen);
+				el->has |= NFT_ELEM_DATA;
+			}
+		}
+		s = set_find(b, "count", f->sfx, p, "");
+		elem_objref(b, s, port_range_add(b, s, fw->port_lo, fw->port_hi), counter);
+		if (fw->masquerade)
+			port_range_add(b, set_find(b, "masq", f->sfx, p, ""), fw->port_lo, fw->port_hi);
+	}
+	free(allow);
+}
+
+/* ---- egress sets ---- */
+
+static const char *const egress_kinds[3] = { "src", "dst", "deny" };
+
+static void egress_sets(struct bld *b, const struct wgb_egress *eg)
+{
+	const struct prefix_list *lists[3] = { &eg->source, &eg->destination, &eg->deny };
+	char name[128];
+	size_t i, k, r;
+
+	counter_add(b, NFT_EGR_PREFIX, eg->name);
+	for (i = 0; i < 2 && !b->err; ++i) {
+		const struct fam *f = &fams[i];
+
+		for (k = 0; k < 3 && !b->err; ++k) {
+			struct range *v;
+			struct nft_set *s;
+			size_t n;
+
+			snprintf(name, sizeof(name), NFT_EGR_PREFIX "%s_%s%s", eg->name,
+				 egress_kinds[k], f->sfx);
+			s = set_add(b, name, NFT_SET_INTERVAL, f->atype, f->alen);
+			if (!s)
+				return;
+			if (ranges_of(lists[k], f, &v, &n) < 0) {
+				b->err = -ENOMEM;
+				return;
+			}
+			for (r = 0; r < n && !b->err; ++r)
+				interval_add(b, s, v[r].lo, v[r].hi);
+			free(v);
+		}
+	}
+}
+
+static bool egress_has_family(const struct wgb_egress *eg, int af)
+{
+	size_t i;
+
+	for (i = 0; i < eg->source.n; ++i)
+		if (eg->source.v[i].family == af)
+			return true;
+	return false;
+}
+
+/* ---- chains and rules ---- */
+
+static struct nft_chain *chain_add(struct bld *b, const char *name, const char *type,
+				   uint32_t hook, int32_t prio)
+{
+	struct nftnl_chain *c;
+	struct nft_chain *sc;
+
+	if (b->err)
+		return NULL;
+	c = nftnl_chain_alloc();
+	sc = c ? nft_state_add_chain(b->st, name) : NULL;
+	if (!sc) {
+		if (c)
+			nftnl_chain_free(c);
+		b->err = -ENOMEM;
+		return NULL;
+	}
+	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, name);
+	nftnl_chain_set_u32(c, NFTNL_CHAIN_HOOKNUM, hook);
+	nftnl_chain_set_s32(c, NFTNL_CHAIN_PRIO, prio);
+	nftnl_chain_set_str(c, NFTNL_CHAIN_TYPE, type);
+	nftnl_chain_set_u32(c, NFTNL_CHAIN_POLICY, NF_ACCEPT);
+	if (nft_chain_adopt(b->st, sc, c) < 0)
+		b->err = -ENOMEM;
+	return sc;
+}
+
+static void rule_end(struct bld *b, struct nft_chain *c, struct nft_rb *rb, const char *comment)
+{
+	rb_comment(rb, comment);
+	if (b->err || !c) {
+		if (rb->r)
+			nftnl_rule_free(rb->r);
+		return;
+	}
+	b->err = nft_chain_add_rule(b->st, c, rb_done(rb), 0);
+}
+
+/* ct mark & bit == bit */
+static void ct_mark_has(struct nft_rb *rb, uint32_t bit)
+{
+	rb_ct_load(rb, NFT_CT_MARK, -1, NFT_REG_1);
+	rb_bitwise(rb, NFT_REG_1, bit, 0, 4);
+	rb_cmp_u32(rb, NFT_CMP_EQ, bit);
+}
+
+/* ct mark set ct mark | bit */
+static void ct_mark_or(struct nft_rb *rb, uint32_t bit)
+{
+	rb_ct_load(rb, NFT_CT_MARK, -1, NFT_REG_1);
+	rb_bitwise(rb, NFT_REG_1, ~bit, bit, 4);
+	rb_ct_set(rb, NFT_CT_MARK, NFT_REG_1);
+}
+
+static void match_ifname(struct nft_rb *rb, uint32_t key, uint32_t op, const char *name)
+{
+	rb_meta_load(rb, key, NFT_REG_1);
+	rb_cmp_ifname(rb, op, name);
+}
+
+static void match_meta_u8(struct nft_rb *rb, uint32_t key, uint8_t v)
+{
+	rb_meta_load(rb, key, NFT_REG_1);
+	rb_cmp_u8(rb, NFT_CMP_EQ, v);
+}
+
+static void chain_pre_nat(struct bld *b)
+{
+	struct nft_chain *c = chain_add(b, "pre_nat", "nat", NF_INET_PRE_ROUTING, NF_IP_PRI_NAT_DST);
+	char set[64];
+	struct nft_rb rb;
+	size_t i, j;
+
+	rb_init(&rb);
+	match_ifname(&rb, NFT_META_IIFNAME, NFT_CMP_EQ, b->ifname);
+	rb_verdict(&rb, NFT_RETURN);
+	rule_end(b, c, &rb, "from the tunnel: never DNAT");
+
+	rb_init(&rb);
+	rb_fib(&rb, NFT_FIB_RESULT_ADDRTYPE, NFTA_FIB_F_DADDR, NFT_REG_1);
+	rb_cmp_u32(&rb, NFT_CMP_NEQ, 2 /* RTN_LOCAL */);
+	rb_verdict(&rb, NFT_RETURN);
+	rule_end(b, c, &rb, "only connections to this host");
+
+	for (i = 0; i < 2; ++i) {
+		const struct fam *f = &fams[i];
+
+		for (j = 0; j < 2; ++j) {
+			rb_init(&rb);
+			match_meta_u8(&rb, NFT_META_NFPROTO, f->nfproto);
+			match_meta_u8(&rb, NFT_META_L4PROTO, protos[j].num);
+			rb_payload(&rb, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, NFT_REG_1);
+			snprintf(set, sizeof(set), "open%s_%s", f->sfx, protos[j].name);
+			rb_lookup(&rb, set, NFT_REG_1, -1, false);
+			ct_mark_or(&rb, b->ing);
+			rule_end(b, c, &rb, "ingress: forwarded port, every client");
+
+			rb_init(&rb);
+			match_meta_u8(&rb, NFT_META_NFPROTO, f->nfproto);
+			match_meta_u8(&rb, NFT_META_L4PROTO, protos[j].num);
+			rb_payload(&rb, NFT_PAYLOAD_NETWORK_HEADER, f->saddr, f->alen, NFT_REG_1);
+			rb_payload(&rb, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, nft_reg(f->alen));
+			snprintf(set, sizeof(set), "allow%s_%s", f->sfx, protos[j].name);
+			rb_lookup(&rb, set, NFT_REG_1, -1, false);
+			ct_mark_or(&rb, b->ing);
+			rule_end(b, c, &rb, "ingress: forwarded port, allowed client");
+		}
+	}
+	for (i = 0; i < 2; ++i) {
+		const struct fam *f = &fams[i];
+
+		for (j = 0; j < 4; ++j) {
+			bool keep = j & 1;
+
+			rb_init(&rb);
+			match_meta_u8(&rb, NFT_META_NFPROTO, f->nfproto);
+			ct_mark_has(&rb, b->ing);
+			match_meta_u8(&rb, NFT_META_L4PROTO, protos[j / 2].num);
+			rb_payload(&rb, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, NFT_REG_1);
+			snprintf(set, sizeof(set), "dnat%s_%s%s", f->sfx, protos[j / 2].name,
+				 keep ? "_keep" : "");
+			rb_lookup(&rb, set, NFT_REG_1, NFT_REG_1, false);
+			rb_nat(&rb, NFT_NAT_DNAT, f->nfproto, NFT_REG_1,
+			       keep ? -1 : (int)nft_reg(f->alen));
+			rule_end(b, c, &rb, keep ? "ingress: to address, port kept"
+						 : "ingress: to address:port");
+		}
+	}
+}
+
+static void chain_pre_mark(struct bld *b)
+{
+	struct nft_chain *c = chain_add(b, "pre_mark", "filter", NF_INET_PRE_ROUTING,
+					NF_IP_PRI_NAT_DST + 10);
+	const struct wgb_bastion *bs = &b->cfg->bastion;
+	struct nft_rb rb;
+	int dir;
+
+	for (dir = IP_CT_DIR_ORIGINAL; dir <= IP_CT_DIR_REPLY; ++dir) {
+		uint8_t d = (uint8_t)dir;
+
+		rb_init(&rb);
+		rb_ct_load(&rb, NFT_CT_DIRECTION, -1, NFT_REG_1);
+		rb_cmp_u8(&rb, NFT_CMP_EQ, d);
+		ct_mark_has(&rb, dir == IP_CT_DIR_ORIGINAL ? b->ing : b->egr);
+		rb_meta_load(&rb, NFT_META_MARK, NFT_REG_1);
+		rb_bitwise(&rb, NFT_REG_1, ~bs->mark_mask, bs->mark & bs->mark_mask, 4);
+		rb_meta_set(&rb, NFT_META_MARK, NFT_REG_1);
+		rule_end(b, c, &rb, dir == IP_CT_DIR_ORIGINAL ? "ingress: route into the tunnel"
+				: "egress replies: route back into the tunnel");
+	}
+}
+
+static void mss_clamp(struct bld *b, struct nft_chain *c, uint32_t key, const char *comment)
+{
+	struct nft_rb rb;
+
+	rb_init(&rb);
+	match_ifname(&rb, key, NFT_CMP_EQ, b->ifname);
+	match_meta_u8(&rb, NFT_META_L4PROTO, IPPROTO_TCP);
+	/* tcp flags & (syn | rst) == syn */
+	rb_payload(&rb, NFT_PAYLOAD_TRANSPORT_HEADER, 13, 1, NFT_REG_1);
+	rb_bitwise(&rb, NFT_REG_1, 0x06, 0, 1);
+	rb_cmp_u8(&rb, NFT_CMP_EQ, 0x02);
+	/* tcp option maxseg size set rt mtu */
+	rb_rt(&rb, NFT_RT_TCPMSS, NFT_REG_1);
+	rb_byteorder(&rb, NFT_REG_1, NFT_BYTEORDER_HTON, 2, 2);
+	rb_exthdr_write(&rb, 2 /* TCPOPT_MAXSEG */, 2, 2, NFT_EXTHDR_OP_TCPOPT, NFT_REG_1);
+	rule_end(b, c, &rb, comment);
+}
+
+static void egress_rules(struct bld *b, struct nft_chain *c, const struct wgb_egress *eg)
+{
+	char set[160], comment[128], counter[64];
+	struct nft_rb rb;
+	size_t i;
+
+	snprintf(counter, sizeof(counter), NFT_EGR_PREFIX "%s", eg->name);
+	for (i = 0; i < 2; ++i) {
+		const struct fam *f = &fams[i];
+
+		if (!egress_has_family(eg, f->af))
+			continue;
+		rb_init(&rb);
+		match_ifname(&rb, NFT_META_IIFNAME, NFT_CMP_EQ, b->ifname);
+		if (eg->interface[0])
+			match_ifname(&rb, NFT_META_OIFNAME, NFT_CMP_EQ, eg->interface);
+		/* ct state new */
+		rb_ct_load(&rb, NFT_CT_STATE, -1, NFT_REG_1);
+		rb_bitwise(&rb, NFT_REG_1, NF_CT_STATE_BIT(IP_CT_NEW), 0, 4);
+		rb_cmp_u32(&rb, NFT_CMP_NEQ, 0);
+		match_meta_u8(&rb, NFT_META_NFPROTO, f->nfproto);
+		rb_payload(&rb, NFT_PAYLOAD_NETWORK_HEADER, f->saddr, f->alen, NFT_REG_1);
+		snprintf(set, sizeof(set), NFT_EGR_PREFIX "%s_src%s", eg->name, f->sfx);
+		rb_lookup(&rb, set, NFT_REG_1, -1, false);
+		rb_payload(&rb, NFT_PAYLOAD_NETWORK_HEADER, f->daddr, f->alen, NFT_REG_1);
+		snprintf(set, sizeof(set), NFT_EGR_PREFIX "%s_dst%s", eg->name, f->sfx);
+		rb_lookup(&rb, set, NFT_REG_1, -1, false);
+		rb_payload(&rb, NFT_PAYLOAD_NETWORK_HEADER, f->daddr, f->alen, NFT_REG_1);
+		snprintf(set, sizeof(set), NFT_EGR_PREFIX "%s_deny%s", eg->name, f->sfx);
+		rb_lookup(&rb, set, NFT_REG_1, -1, true);
+		ct_mark_or(&rb, b->egr);
+		snprintf(comment, sizeof(comment), "egress %s: new connection", eg->name);
+		rule_end(b, c, &rb, comment);
+
+		rb_init(&rb);
+		ct_mark_has(&rb, b->egr);
+		match_meta_u8(&rb, NFT_META_NFPROTO, f->nfproto);
+		rb_ct_load(&rb, f->ct_src, IP_CT_DIR_ORIGINAL, NFT_REG_1);
+		snprintf(set, sizeof(set), NFT_EGR_PREFIX "%s_src%s", eg->name, f->sfx);
+		rb_lookup(&rb, set, NFT_REG_1, -1, false);
+		rb_objref_name(&rb, NFT_OBJECT_COUNTER, counter);
+		rb_verdict(&rb, NF_ACCEPT);
+		snprintf(comment, sizeof(comment), "egress %s", eg->name);
+		rule_end(b, c, &rb, comment);
+	}
+}
+
+static void chain_forward(struct bld *b)
+{
+	struct nft_chain *c = chain_add(b, "forward", "filter", NF_INET_FORWARD, NF_IP_PRI_FILTER);
+	const struct wgb_egress *eg;
+	char set[64];
+	struct nft_rb rb;
+	size_t i, j;
+
+	mss_clamp(b, c, NFT_META_OIFNAME, "clamp MSS into the tunnel");
+	mss_clamp(b, c, NFT_META_IIFNAME, "clamp MSS out of the tunnel");
+	for (i = 0; i < 2; ++i) {
+		for (j = 0; j < 2; ++j) {
+			rb_init(&rb);
+			ct_mark_has(&rb, b->ing);
+			match_meta_u8(&rb, NFT_META_NFPROTO, fams[i].nfproto);
+			match_meta_u8(&rb, NFT_META_L4PROTO, protos[j].num);
+			rb_ct_load(&rb, NFT_CT_PROTO_DST, IP_CT_DIR_ORIGINAL, NFT_REG_1);
+			snprintf(set, sizeof(set), "count%s_%s", fams[i].sfx, protos[j].name);
+			rb_objref_map(&rb, set, NFT_REG_1);
+			rule_end(b, c, &rb, "ingress: count per forward");
+		}
+	}
+	rb_init(&rb);
+	ct_mark_has(&rb, b->ing);
+	rb_verdict(&rb, NF_ACCEPT);
+	rule_end(b, c, &rb, "ingress");
+
+	for_each_egress(b->cfg, eg)
+		egress_rules(b, c, eg);
+
+	rb_init(&rb);
+	match_ifname(&rb, NFT_META_IIFNAME, NFT_CMP_EQ, b->ifname);
+	rb_objref_name(&rb, NFT_OBJECT_COUNTER, NFT_DROPPED);
+	rb_verdict(&rb, NF_DROP);
+	rule_end(b, c, &rb, "from the tunnel, allowed by no forward or egress");
+
+	rb_init(&rb);
+	match_ifname(&rb, NFT_META_OIFNAME, NFT_CMP_EQ, b->ifname);
+	rb_objref_name(&rb, NFT_OBJECT_COUNTER, NFT_DROPPED);
+	rb_verdict(&rb, NF_DROP);
+	rule_end(b, c, &rb, "into the tunnel, allowed by no forward or egress");
+}
+
+static void chain_post_nat(struct bld *b)
+{
+	struct nft_chain *c = chain_add(b, "post_nat", "nat", NF_INET_POST_ROUTING, NF_IP_PRI_NAT_SRC);
+	const struct wgb_egress *eg;
+	char set[160], comment[128];
+	struct nft_rb rb;
+	size_t i, j;
+
+	for (i = 0; i < 2; ++i) {
+		for (j = 0; j < 2; ++j) {
+			rb_init(&rb);
+			match_ifname(&rb, NFT_META_OIFNAME, NFT_CMP_EQ, b->ifname);
+			ct_mark_has(&rb, b->ing);
+			match_meta_u8(&rb, NFT_META_NFPROTO, fams[i].nfproto);
+			match_meta_u8(&rb, NFT_META_L4PROTO, protos[j].num);
+			rb_ct_load(&rb, NFT_CT_PROTO_DST, IP_CT_DIR_ORIGINAL, NFT_REG_1);
+			snprintf(set, sizeof(set), "masq%s_%s", fams[i].sfx, protos[j].name);
+			rb_lookup(&rb, set, NFT_REG_1, -1, false);
+			rb_masq(&rb);
+			rule_end(b, c, &rb, "forwards with Masquerade = yes");
+		}
+	}
+	for_each_egress(b->cfg, eg) {
+		if (!eg->masquerade)
+			continue;
+		for (i = 0; i < 2; ++i) {
+			const struct fam *f = &fams[i];
+
+			if (!egress_has_family(eg, f->af))
+				continue;
+			rb_init(&rb);
+			if (eg->interface[0])
+				match_ifname(&rb, NFT_META_OIFNAME, NFT_CMP_EQ, eg->interface);
+			else
+				match_ifname(&rb, NFT_META_OIFNAME, NFT_CMP_NEQ, b->ifname);
+			ct_mark_has(&rb, b->egr);
+			match_meta_u8(&rb, NFT_META_NFPROTO, f->nfproto);
+			rb_ct_load(&rb, f->ct_src, IP_CT_DIR_ORIGINAL, NFT_REG_1);
+			snprintf(set, sizeof(set), NFT_EGR_PREFIX "%s_src%s", eg->name, f->sfx);
+			rb_lookup(&rb, set, NFT_REG_1, -1, false);
+			rb_masq(&rb);
+			snprintf(comment, sizeof(comment), "egress %s", eg->name);
+			rule_end(b, c, &rb, comment);
+		}
+	}
+}
+
+static int table_comment(struct nft_state *st)
+{
+	struct nftnl_udata_buf *u = nftnl_udata_buf_alloc(NFT_USERDATA_MAXLEN);
+	int ret = -ENOMEM;
+
+	if (u && nftnl_udata_put_strz(u, NFTNL_UDATA_TABLE_COMMENT, NFT_TABLE_COMMENT))
+		ret = nft_state_set_udata(&st->table_udata, &st->table_udata_len,
+					  nftnl_udata_buf_data(u), nftnl_udata_buf_len(u));
+	nftnl_udata_buf_free(u);
+	return ret;
+}
+
+int nft_build(const struct instance *in, const struct wgb_config *cfg,
+	      void **state, struct wgb_err *e)
+{
+	const struct wgb_forward *fw;
+	const struct wgb_egress *eg;
+	struct bld b = { 0 };
+	char table[64];
+
+	*state = NULL;
+	snprintf(table, sizeof(table), NFT_TABLE_PREFIX "%s", in->name);
+	b.st = nft_state_new(table);
+	if (!b.st)
+		return err_set(e, -ENOMEM, "nft: out of memory");
+	if (!cfg)
+		goto done;	/* flush: no table at all */
+	b.cfg = cfg;
+	b.ifname = cfg->iface.name;
+	b.ing = cfg->bastion.ct_ingress;
+	b.egr = cfg->bastion.ct_egress;
+	b.st->table_exists = true;
+	b.err = table_comment(b.st);
+	counter_add(&b, "", NFT_DROPPED);
+	forward_sets(&b);
+	/* sorted now, so that the forwards find their sets by bsearch */
+	if (!b.err)
+		nft_state_finish(b.st);
+	for_each_forward(cfg, fw) {
+		if (b.err)
+			break;
+		forward_elems(&b, fw);
+	}
+	for_each_egress(cfg, eg) {
+		if (b.err)
+			break;
+		egress_sets(&b, eg);
+	}
+	chain_pre_nat(&b);
+	chain_pre_mark(&b);
+	chain_forward(&b);
+	chain_post_nat(&b);
+done:
+	if (!b.err)
+		b.err = nft_state_finish(b.st);
+	if (b.err) {
+		nft_state_free(b.st);
+		return err_set(e, b.err, "nft: cannot build the table: %s", strerror(-b.err));
+	}
+	*state = b.st;
+	return 0;
+}
