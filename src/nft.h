@@ -304,21 +304,38 @@ bool nft_delta_empty(const struct nft_delta *d);
 void nft_delta_free(struct nft_delta *d);
 int nft_idx_push(struct nft_idx *x, size_t v);
 
-/* ---- nft_view.c: forwards and egresses as read back from a state ---- */
-/* One line describing forward 'name' in st ("tcp 443 -> 192.168.1.10:8443"),
- * written to buf; false if st has no such forward. */
+/* ---- nft_view.c: forwards and egresses as read back from a state ----
+ * Public too: show can print forwards the same way plan lines do. */
+#define NFT_VIEW_PARTS 6
+struct nft_view {
+	/* forward: ports ("tcp 443"), destination, allow, masquerade;
+	 * egress: source, destination, deny, interface, masquerade */
+	char part[NFT_VIEW_PARTS][256];
+};
+extern const char *const nft_forward_part_names[NFT_VIEW_PARTS];
+extern const char *const nft_egress_part_names[NFT_VIEW_PARTS];
+
 struct nft_views;
-struct nft_views *nft_views_new(const struct nft_state *st);
+struct nft_views *nft_views_new(const struct nft_state *st);	/* NULL: no memory */
 void nft_views_free(struct nft_views *v);
-/* Forward names in st, sorted, from the counter objects and count maps. */
-size_t nft_views_forwards(const struct nft_views *v, const char ***names);
-size_t nft_views_egresses(const struct nft_views *v, const char ***names);
-bool nft_view_forward(const struct nft_views *v, const char *name, char *buf, size_t len,
-		      char parts[][256], size_t n_parts);
-bool nft_view_egress(const struct nft_views *v, const char *name, char *buf, size_t len,
-		     char parts[][256], size_t n_parts);
-/* Forward owning element el of set s (by set name and port), or NULL. */
-const char *nft_views_owner(const struct nft_views *v, const struct nft_views *w,
-			    const struct nft_set *s, const struct nft_elem *el);
+/* Forward and egress names in st, sorted and unique. */
+size_t nft_views_forwards(const struct nft_views *v, const char *const **names);
+size_t nft_views_egresses(const struct nft_views *v, const char *const **names);
+bool nft_views_has_forward(const struct nft_views *v, const char *name);
+bool nft_views_has_egress(const struct nft_views *v, const char *name);
+bool nft_view_forward(const struct nft_views *v, const char *name, struct nft_view *out);
+bool nft_view_egress(const struct nft_views *v, const char *name, struct nft_view *out);
+/* "tcp 443 -> 192.168.1.10:8443, allow 10.0.0.0/8, masquerade" */
+void nft_view_forward_line(const struct nft_view *w, char *buf, size_t len);
+/* "10.100.0.0/24 -> 0.0.0.0/0, ::/0 except 169.254.0.0/16, via eth0, masquerade" */
+void nft_view_egress_line(const struct nft_view *w, char *buf, size_t len);
+/* The forward whose port range (family 4/6, IPPROTO_*) holds port. */
+const char *nft_views_port_owner(const struct nft_views *v, int fam, int proto, uint16_t port);
+/* Our set names taken apart: "dnat4_tcp_keep", "egress_lan_src4". */
+bool nft_fwd_set_parse(const char *name, char *kind, size_t kind_len, int *fam,
+		       int *proto, bool *keep);
+bool nft_egr_set_parse(const char *name, char *buf, size_t len, const char **kind, int *fam);
+/* The interface name a rule matches with `oifname NAME`, or unchanged buf. */
+void nft_rule_oifname(const struct nftnl_rule *r, char *buf, size_t len);
 
 #endif

@@ -15,6 +15,7 @@
  */
 #include <netinet/in.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -418,3 +418,28 @@ const char *nft_rule_comment(const struct nftnl_rule *r, char *buf, size_t len)
 		nftnl_udata_parse(ud, ud_len, comment_cb, &c);
 	return buf;
 }
+
+void nft_rule_oifname(const struct nftnl_rule *r, char *buf, size_t len)
+{
+	struct nftnl_expr_iter *it = nftnl_expr_iter_create(r);
+	struct nftnl_expr *e;
+	bool loaded = false;
+
+	while (it && (e = nftnl_expr_iter_next(it))) {
+		const char *name = nftnl_expr_get_str(e, NFTNL_EXPR_NAME);
+
+		if (loaded && !strcmp(name, "cmp") &&
+		    nftnl_expr_get_u32(e, NFTNL_EXPR_CMP_OP) == NFT_CMP_EQ) {
+			uint32_t n;
+			const char *d = nftnl_expr_get(e, NFTNL_EXPR_CMP_DATA, &n);
+
+			if (d)
+				snprintf(buf, len, "%.*s", (int)strnlen(d, n), d);
+			break;
+		}
+		loaded = !strcmp(name, "meta") && nftnl_expr_is_set(e, NFTNL_EXPR_META_DREG) &&
+			 nftnl_expr_get_u32(e, NFTNL_EXPR_META_KEY) == NFT_META_OIFNAME;
+	}
+	if (it)
+		nftnl_expr_iter_destroy(it);
+}
