@@ -27,6 +27,8 @@
 #include "model.h"
 #include "plan.h"
 
+struct nlmsghdr;
+
 #define NFT_TABLE_PREFIX	"wgbastion-"
 #define NFT_TABLE_COMMENT	"managed by wgbastion: edits are undone by the next apply"
 /* Counter object names: "forward_" NAME, "egress_" NAME and "dropped". */
@@ -155,6 +157,14 @@ int nft_sync(const struct instance *in, const void *from, const void *to,
 	     struct wgb_err *e);
 void nft_state_free(void *state);
 
+/* Tests: every message of the batch that would take 'from' to 'to'
+ * (batch begin and end included), without a kernel; cb returning non-zero
+ * stops. And the reader's parser for one such message, as if the kernel
+ * had dumped it. */
+int nft_batch_for_each(const struct nft_state *from, const struct nft_state *to,
+		       int (*cb)(const struct nlmsghdr *nlh, void *data), void *data);
+int nft_state_parse_msg(struct nft_state *st, const struct nlmsghdr *nlh);
+
 /* What the last nft_sync sent (tests and benchmarks). */
 struct nft_sync_stats {
 	unsigned batches;	/* batches sent (more than one: ERESTART retries) */
@@ -180,6 +190,8 @@ int nft_chain_add_rule(struct nft_state *st, struct nft_chain *c,
 		       struct nftnl_rule *r, uint64_t handle);
 /* Sorts objects and sets by name, elements by key; call once complete. */
 int nft_state_finish(struct nft_state *st);
+/* qsort, linear on sorted or reverse-sorted input, fine with n == 0. */
+void nft_qsort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *));
 int nft_state_set_udata(uint8_t **dst, uint32_t *dst_len, const void *src, uint32_t len);
 
 /* Set geometry must be final (key_len, data_len) before elements. */
@@ -209,8 +221,9 @@ static inline const char *nft_elem_str(const struct nft_set *s, const struct nft
 struct nft_elem *nft_set_push(struct nft_set *s);
 /* Copies a string (len bytes, NUL added) to the pool; -ENOMEM or offset. */
 int64_t nft_set_pool_put(struct nft_set *s, const void *p, size_t len);
-/* Order of elements: key, then interval-end flag (one start and one end
- * element may share a key in an interval set). */
+/* Order of elements: key, then an interval end before a start (adjacent
+ * ranges of an interval set share the key where one ends and the next
+ * starts). */
 int nft_elem_cmp_id(const struct nft_set *s, const struct nft_elem *a,
 		    const struct nft_elem *b);
 /* Same identity and same contents. a from sa, b from sb (same geometry). */

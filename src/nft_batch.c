@@ -43,6 +43,8 @@
 /* element messages stop growing here, well inside the overrun */
 #define ELEM_MSG_MAX	(32 * 1024)
 #define SYNC_TRIES	5
+/* a rule message is far smaller; well inside the overrun */
+#define RULE_MSG_MAX	(8 * 1024)
 #define ACK_BUF		(64 * 1024)
 
 struct nft_sync_stats nft_last_sync;
@@ -396,6 +398,11 @@ static void chain_fill(struct bat *t, const struct nft_chain *c)
 	size_t i;
 
 	for (i = 0; i < c->n_rules && !t->err; ++i) {
+		/* libnftnl 1.2.4 writes objref names without their NUL and
+		 * libmnl 1.0.4 leaves attribute padding as it finds it:
+		 * zeroed, the bytes are the same on every run, and a parser
+		 * reading the name up to a NUL stops at the padding */
+		memset(nftnl_batch_buffer(t->b), 0, RULE_MSG_MAX);
 		nlh = msg_start(t, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND,
 				"adding rule %zu of chain %s", i + 1, c->name);
 		if (!nlh)
@@ -466,7 +473,7 @@ static void batch_fill(struct bat *t, const struct nft_state *from, const struct
 }
 
 static int batch_build(struct bat *t, const struct nft_state *from, const struct nft_state *to,
-		       const struct nft_delta *d)
+		       const struct nft_delta *d, uint32_t genid)
 {
 	struct nlmsghdr *nlh;
 
@@ -476,7 +483,7 @@ static int batch_build(struct bat *t, const struct nft_state *from, const struct
 	t->seq = seq_base();
 	nlh = nftnl_batch_begin(nftnl_batch_buffer(t->b), t->seq++);
 	/* the generation our 'from' was read at: stale -> ERESTART */
-	mnl_attr_put_u32(nlh, NFNL_BATCH_GENID, htonl(from->genid));
+	mnl_attr_put_u32(nlh, NFNL_BATCH_GENID, htonl(genid));
 	msg_end(t);
 	t->first = t->seq;
 	batch_fill(t, from, to, d);
@@ -597,6 +604,43 @@ static void bat_free(struct bat *t)
 	memset(t, 0, sizeof(*t));
 }
 
+int nft_batch_for_each(const struct nft_state *from, const struct nft_state *to,
+		       int (*cb)(const struct nlmsghdr *nlh, void *data), void *data)
+{
+	struct bat t = { .table = to->table };
+	struct nft_delta d;
+	struct iovec *iov = NULL;
+	int ret, n_iov, i;
+
+	ret = nft_delta_compute(from, to, &d);
+	if (ret < 0)
+		return ret;
+	if (nft_delta_empty(&d))
+		goto out;
+	ret = batch_build(&t, from, to, &d, from->genid);
+	if (ret < 0)
+		goto out;
+	n_iov = nftnl_batch_iovec_len(t.b);
+	iov = calloc((size_t)n_iov, sizeof(*iov));
+	if (!iov) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	nftnl_batch_iovec(t.b, iov, (uint32_t)n_iov);
+	for (i = 0; i < n_iov && !ret; ++i) {
+		const struct nlmsghdr *nlh = iov[i].iov_base;
+		int left = (int)iov[i].iov_len;
+
+		for (; !ret && mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left))
+			ret = cb(nlh, data);
+	}
+out:
+	free(iov);
+	bat_free(&t);
+	nft_delta_free(&d);
+	return ret;
+}
+
 int nft_sync(const struct instance *in, const void *from_, const void *to_,
 	     struct wgb_err *e)
 {
@@ -621,8 +665,13 @@ int nft_sync(const struct instance *in, const void *from_, const void *to_,
 	for (tries = 0;; ++tries) {
 		struct wgb_err be = { 0 };
 		struct bat t = { .table = to->table };
+		uint32_t genid = from->genid;
 
-		ret = batch_build(&t, from, to, &d);
+		/* test builds: pretend the ruleset changed since we read it,
+		 * so that the kernel's ERESTART and our retry are exercised */
+		if (!tries && fault_inject("nft:stale") < 0)
+			genid--;
+		ret = batch_build(&t, from, to, &d, genid);
 		if (ret < 0) {
 			err_set(e, ret, "nft: cannot build the batch: %s", strerror(-ret));
 			bat_free(&t);

@@ -125,7 +125,7 @@ static int ranges_of(const struct prefix_list *l, const struct fam *f,
 		if (l->v[i].family == f->af)
 			prefix_range(&l->v[i], f->alen, &v[n++]);
 	sort_alen = f->alen;
-	qsort(v, n, sizeof(*v), range_cmp);
+	nft_qsort(v, n, sizeof(*v), range_cmp);
 	if (n) {
 		size_t w = 0;
 

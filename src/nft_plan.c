@@ -54,7 +54,7 @@ static int str_cmp(const void *a, const void *b)
 static bool names_has(struct names *s, const char *name)
 {
 	if (!s->sorted) {
-		qsort(s->v, s->n, sizeof(*s->v), str_cmp);
+		nft_qsort(s->v, s->n, sizeof(*s->v), str_cmp);
 		s->sorted = true;
 	}
 	return s->n && bsearch(&name, s->v, s->n, sizeof(*s->v), str_cmp);

@@ -398,6 +398,17 @@ static int elem_cb(const struct nlmsghdr *nlh, void *data)
 		r->err = -ENOMEM;
 		goto out;
 	}
+	if (!r->set) {
+		/* a message on its own (tests): find the set it names */
+		const char *name = nftnl_set_get_str(s, NFTNL_SET_NAME);
+		size_t i;
+
+		for (i = 0; name && i < r->st->n_sets; ++i)
+			if (!strcmp(r->st->sets[i].name, name))
+				r->set = &r->st->sets[i];
+		if (!r->set)
+			goto out;
+	}
 	while ((ne = nftnl_set_elems_iter_next(it))) {
 		r->err = elem_copy(r->set, ne);
 		if (r->err)
@@ -576,6 +587,38 @@ static int read_once(struct mnl_socket *nl, struct rd *r, struct wgb_err *e)
 	if (!ret)
 		ret = dump(nl, r, NFT_MSG_GETRULE, true, p_rule, rule_cb, "the rules", e);
 	return ret;
+}
+
+int nft_state_parse_msg(struct nft_state *st, const struct nlmsghdr *nlh)
+{
+	struct rd r = { .st = st, .table = st->table };
+	int ret;
+
+	switch (NFNL_MSG_TYPE(nlh->nlmsg_type)) {
+	case NFT_MSG_NEWTABLE:
+		ret = table_cb(nlh, &r);
+		break;
+	case NFT_MSG_NEWOBJ:
+		ret = obj_cb(nlh, &r);
+		break;
+	case NFT_MSG_NEWSET:
+		ret = set_cb(nlh, &r);
+		break;
+	case NFT_MSG_NEWSETELEM:
+		ret = elem_cb(nlh, &r);
+		break;
+	case NFT_MSG_NEWCHAIN:
+		ret = chain_cb(nlh, &r);
+		break;
+	case NFT_MSG_NEWRULE:
+		ret = rule_cb(nlh, &r);
+		break;
+	default:
+		return 0;
+	}
+	if (r.err)
+		return r.err;
+	return ret == MNL_CB_ERROR ? -EINVAL : 0;
 }
 
 int nft_read_state(struct mnl_socket *nl, const char *table,

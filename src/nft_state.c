@@ -230,7 +230,9 @@ int nft_elem_cmp_id(const struct nft_set *s, const struct nft_elem *a,
 
 	if (r)
 		return r;
-	return fa < fb ? -1 : fa > fb;
+	/* the end of one range before the start of the next one at the
+	 * same key: ranges read in order, and the kernel takes them so */
+	return fa > fb ? -1 : fa < fb;
 }
 
 static bool pool_eq(const struct nft_set *sa, uint32_t oa, const struct nft_set *sb,
@@ -276,6 +278,45 @@ bool nft_set_def_equal(const struct nft_set *a, const struct nft_set *b)
 	       (!a->udata_len || !memcmp(a->udata, b->udata, a->udata_len));
 }
 
+static void swap_bytes(uint8_t *a, uint8_t *b, size_t size)
+{
+	while (size--) {
+		uint8_t t = *a;
+
+		*a++ = *b;
+		*b++ = t;
+	}
+}
+
+/*
+ * qsort, but linear on input that is already in order or in reverse order,
+ * as kernel dumps and configs written in port order are; and defined for
+ * an empty array (qsort's base must not be NULL).
+ */
+void nft_qsort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+	uint8_t *v = base;
+	bool up = true, down = true;
+	size_t i;
+
+	if (n < 2)
+		return;
+	for (i = 1; i < n && (up || down); ++i) {
+		int c = cmp(v + (i - 1) * size, v + i * size);
+
+		up = up && c <= 0;
+		down = down && c > 0;
+	}
+	if (up)
+		return;
+	if (down) {
+		for (i = 0; i < n / 2; ++i)
+			swap_bytes(v + i * size, v + (n - 1 - i) * size, size);
+		return;
+	}
+	qsort(base, n, size, cmp);
+}
+
 /* qsort has no context argument in C11; sorting one set at a time keeps
  * the geometry here. */
 static const struct nft_set *sort_set;
@@ -290,7 +331,7 @@ static void set_sort(struct nft_set *s)
 	if (s->sorted)
 		return;
 	sort_set = s;
-	qsort(s->elems, s->n_elems, s->stride, elem_qcmp);
+	nft_qsort(s->elems, s->n_elems, s->stride, elem_qcmp);
 	sort_set = NULL;
 	s->sorted = true;
 }
@@ -307,7 +348,7 @@ ssize_t nft_set_find(const struct nft_set *s, const uint8_t *key, bool end)
 		if (!r) {
 			bool e = el->flags & NFT_SET_ELEM_INTERVAL_END;
 
-			r = e == end ? 0 : (e ? 1 : -1);
+			r = e == end ? 0 : (e ? -1 : 1);
 		}
 		if (!r)
 			return mid;
@@ -333,8 +374,8 @@ int nft_state_finish(struct nft_state *st)
 {
 	size_t i;
 
-	qsort(st->objs, st->n_objs, sizeof(*st->objs), obj_qcmp);
-	qsort(st->sets, st->n_sets, sizeof(*st->sets), set_qcmp);
+	nft_qsort(st->objs, st->n_objs, sizeof(*st->objs), obj_qcmp);
+	nft_qsort(st->sets, st->n_sets, sizeof(*st->sets), set_qcmp);
 	for (i = 0; i < st->n_sets; ++i)
 		set_sort(&st->sets[i]);
 	return 0;

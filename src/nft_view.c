@@ -162,7 +162,7 @@ static size_t uniq(const char **v, size_t n)
 {
 	size_t i, w = 0;
 
-	qsort(v, n, sizeof(*v), str_cmp);
+	nft_qsort(v, n, sizeof(*v), str_cmp);
 	for (i = 0; i < n; ++i)
 		if (!w || strcmp(v[w - 1], v[i]))
 			v[w++] = v[i];
@@ -230,7 +230,7 @@ static int index_allow(struct nft_views *v, const struct nft_set *s, int fam, in
 		ix[i].lo = be16_at(nft_elem_key(s, nft_set_elem(s, i)) + alen);
 		ix[i].i = i;
 	}
-	qsort(ix, s->n_elems, sizeof(*ix), allow_cmp);
+	nft_qsort(ix, s->n_elems, sizeof(*ix), allow_cmp);
 	v->allow[fi((uint8_t)fam)][pi((uint8_t)proto)] = ix;
 	v->n_allow[fi((uint8_t)fam)][pi((uint8_t)proto)] = s->n_elems;
 	return 0;
@@ -270,8 +270,8 @@ struct nft_views *nft_views_new(const struct nft_state *st)
 	}
 	if (v->n_keys)
 		memcpy(v->by_port, v->by_name, v->n_keys * sizeof(*v->by_port));
-	qsort(v->by_name, v->n_keys, sizeof(*v->by_name), key_name_cmp);
-	qsort(v->by_port, v->n_keys, sizeof(*v->by_port), key_port_cmp);
+	nft_qsort(v->by_name, v->n_keys, sizeof(*v->by_name), key_name_cmp);
+	nft_qsort(v->by_port, v->n_keys, sizeof(*v->by_port), key_port_cmp);
 	for (i = 0; i < v->n_keys; ++i)
 		names[n_names++] = v->by_name[i].name;
 	for (i = 0; i < st->n_objs; ++i) {
