@@ -234,6 +234,8 @@ bool nft_set_def_equal(const struct nft_set *a, const struct nft_set *b);
 /* Index of an element with this identity, or -1. s must be sorted. */
 ssize_t nft_set_find(const struct nft_set *s, const uint8_t *key, bool end);
 
+/* Makes a rule read from the kernel sendable again (see nft_expr.c). */
+int nft_rule_normalise(struct nftnl_rule *r);
 /* Canonical text of a rule (expressions and userdata), in a new string. */
 char *nft_rule_sig(const struct nftnl_rule *r);
 /* The rule's comment, or "" (points into r). */

@@ -692,6 +692,7 @@ int nft_sync(const struct instance *in, const void *from_, const void *to_,
 		}
 		/* someone changed the ruleset since we read it: read again,
 		 * and make exactly what is needed from what is there now */
+		debugx("nft: the ruleset changed since it was read (ERESTART): reading it again");
 		nft_delta_free(&d);
 		nft_state_free(live);
 		live = NULL;

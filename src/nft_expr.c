@@ -443,3 +443,64 @@ void nft_rule_oifname(const struct nftnl_rule *r, char *buf, size_t len)
 	if (it)
 		nftnl_expr_iter_destroy(it);
 }
+
+/*
+ * What the kernel reports is not always what it accepts back: a dumped
+ * `exthdr` write carries NFTA_EXTHDR_FLAGS, which the kernel refuses on
+ * a TCP option write (EINVAL). A rule read from the kernel must be
+ * sendable as it is (rollback, a table made again), so such attributes
+ * are dropped here. The expressions are taken out and put back in order,
+ * the offending ones rebuilt without the attribute.
+ */
+int nft_rule_normalise(struct nftnl_rule *r)
+{
+	struct nftnl_expr *v[64], *e;
+	struct nftnl_expr_iter *it;
+	size_t n = 0, i;
+	bool fix = false;
+
+	it = nftnl_expr_iter_create(r);
+	if (!it)
+		return -ENOMEM;
+	while ((e = nftnl_expr_iter_next(it))) {
+		if (!strcmp(nftnl_expr_get_str(e, NFTNL_EXPR_NAME), "exthdr") &&
+		    nftnl_expr_is_set(e, NFTNL_EXPR_EXTHDR_SREG) &&
+		    nftnl_expr_is_set(e, NFTNL_EXPR_EXTHDR_FLAGS))
+			fix = true;
+		if (n < sizeof(v) / sizeof(v[0]))
+			v[n] = e;
+		n++;
+	}
+	nftnl_expr_iter_destroy(it);
+	if (!fix)
+		return 0;
+	if (n > sizeof(v) / sizeof(v[0]))
+		return -E2BIG;
+	for (i = 0; i < n; ++i)
+		nftnl_rule_del_expr(v[i]);
+	for (i = 0; i < n; ++i) {
+		e = v[i];
+		if (!strcmp(nftnl_expr_get_str(e, NFTNL_EXPR_NAME), "exthdr") &&
+		    nftnl_expr_is_set(e, NFTNL_EXPR_EXTHDR_SREG)) {
+			struct nftnl_expr *w = nftnl_expr_alloc("exthdr");
+
+			if (!w)
+				return -ENOMEM;
+			nftnl_expr_set_u32(w, NFTNL_EXPR_EXTHDR_SREG,
+					   nftnl_expr_get_u32(e, NFTNL_EXPR_EXTHDR_SREG));
+			nftnl_expr_set_u8(w, NFTNL_EXPR_EXTHDR_TYPE,
+					  nftnl_expr_get_u8(e, NFTNL_EXPR_EXTHDR_TYPE));
+			nftnl_expr_set_u32(w, NFTNL_EXPR_EXTHDR_OFFSET,
+					   nftnl_expr_get_u32(e, NFTNL_EXPR_EXTHDR_OFFSET));
+			nftnl_expr_set_u32(w, NFTNL_EXPR_EXTHDR_LEN,
+					   nftnl_expr_get_u32(e, NFTNL_EXPR_EXTHDR_LEN));
+			if (nftnl_expr_is_set(e, NFTNL_EXPR_EXTHDR_OP))
+				nftnl_expr_set_u32(w, NFTNL_EXPR_EXTHDR_OP,
+						   nftnl_expr_get_u32(e, NFTNL_EXPR_EXTHDR_OP));
+			nftnl_expr_free(e);
+			e = w;
+		}
+		nftnl_rule_add_expr(r, e);
+	}
+	return 0;
+}

@@ -129,6 +129,10 @@ int nft_chain_add_rule(struct nft_state *st, struct nft_chain *c,
 	nftnl_rule_unset(r, NFTNL_RULE_HANDLE);
 	nftnl_rule_unset(r, NFTNL_RULE_POSITION);
 	nftnl_rule_unset(r, NFTNL_RULE_ID);
+	if (nft_rule_normalise(r) < 0) {
+		nftnl_rule_free(r);
+		return -ENOMEM;
+	}
 	nftnl_rule_set_u32(r, NFTNL_RULE_FAMILY, NFPROTO_INET);
 	if (nftnl_rule_set_str(r, NFTNL_RULE_TABLE, st->table) < 0 ||
 	    nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, c->name) < 0) {
