@@ -22,6 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "err.h"
 #include "model.h"
@@ -45,6 +46,7 @@ struct nlmsghdr;
  * it back. */
 struct nft_obj {
 	char *name;
+	uint32_t seq;			/* order read (the kernel's) or built */
 	uint32_t type;			/* NFT_OBJECT_COUNTER, ... */
 	uint64_t packets, bytes;	/* counters */
 	struct nftnl_obj *raw;		/* non-counters only */
@@ -53,31 +55,31 @@ struct nft_obj {
 /*
  * Set elements live in one flat array per set (stride bytes each), so that
  * 10,000 forwards cost a few hundred kilobytes, not 40,000 allocations:
- * a struct nft_elem header, then key, key_end (key_len bytes each) and
- * data (data_len bytes). Strings (object references, verdict chains,
- * element userdata) go to the set's pool.
+ * a 12-byte struct nft_elem header, then key, key_end (key_len bytes each)
+ * and data (data_len bytes). Strings and the rare rest go to the set's
+ * pool: object references, element userdata, and for verdict maps the
+ * verdict (an int32) followed by its chain's name.
  */
 enum {
 	NFT_ELEM_KEY_END = 1 << 0,
 	NFT_ELEM_DATA = 1 << 1,
 	NFT_ELEM_OBJREF = 1 << 2,
-	NFT_ELEM_VERDICT = 1 << 3,
+	NFT_ELEM_VERDICT = 1 << 3,	/* str: int32 verdict [+ chain name] */
 	NFT_ELEM_CHAIN = 1 << 4,
 	NFT_ELEM_UDATA = 1 << 5,
 };
 
 struct nft_elem {
-	uint32_t flags;		/* NFT_SET_ELEM_INTERVAL_END, ... */
-	int32_t verdict;
-	uint32_t str;		/* pool offset: objref or verdict chain */
-	uint32_t udata;		/* pool offset */
-	uint16_t udata_len;
+	uint8_t flags;		/* NFT_SET_ELEM_INTERVAL_END, _CATCHALL */
 	uint8_t has;		/* NFT_ELEM_* */
-	uint8_t pad_;
+	uint16_t udata_len;
+	uint32_t str;		/* pool offset: objref, or verdict [+ chain] */
+	uint32_t udata;		/* pool offset */
 };
 
 struct nft_set {
 	char *name;
+	uint32_t seq;		/* order read (the kernel's) or built */
 	uint32_t flags;		/* NFT_SET_* */
 	uint32_t key_type, key_len;
 	uint32_t data_type, data_len;
@@ -213,9 +215,17 @@ static inline uint8_t *nft_elem_data(const struct nft_set *s, const struct nft_e
 {
 	return (uint8_t *)(el + 1) + 2 * s->key_len;
 }
+/* The object an element refers to, or its verdict's chain. */
 static inline const char *nft_elem_str(const struct nft_set *s, const struct nft_elem *el)
 {
-	return s->pool + el->str;
+	return s->pool + el->str + ((el->has & NFT_ELEM_VERDICT) ? 4 : 0);
+}
+static inline int32_t nft_elem_verdict(const struct nft_set *s, const struct nft_elem *el)
+{
+	int32_t v;
+
+	memcpy(&v, s->pool + el->str, sizeof(v));
+	return v;
 }
 /* A zeroed element appended to s; NULL when out of memory. */
 struct nft_elem *nft_set_push(struct nft_set *s);
@@ -346,6 +356,10 @@ void nft_view_forward_line(const struct nft_view *w, char *buf, size_t len);
 void nft_view_egress_line(const struct nft_view *w, char *buf, size_t len);
 /* The forward whose port range (family 4/6, IPPROTO_*) holds port. */
 const char *nft_views_port_owner(const struct nft_views *v, int fam, int proto, uint16_t port);
+/* The forward sets of a state by kind, family (0: IPv4, 1: IPv6) and
+ * protocol (0: tcp, 1: udp); NULL where a state lacks one. */
+enum { NFT_FS_OPEN, NFT_FS_ALLOW, NFT_FS_DNAT, NFT_FS_KEEP, NFT_FS_COUNT, NFT_FS_MASQ, NFT_FS_KINDS };
+void nft_fwd_sets(const struct nft_state *st, const struct nft_set *out[NFT_FS_KINDS][2][2]);
 /* Our set names taken apart: "dnat4_tcp_keep", "egress_lan_src4". */
 bool nft_fwd_set_parse(const char *name, char *kind, size_t kind_len, int *fam,
 		       int *proto, bool *keep);

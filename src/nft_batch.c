@@ -9,9 +9,10 @@
  * overwritten. Every message asks for an ack and every ack is read; the
  * first failure is reported with the kernel's extended-ack text.
  *
- * Order inside the batch (references first removed, then created):
- *   flush changed chains, delete elements, delete chains, sets, counters;
- *   create counters, sets (with their elements), elements, chains, rules.
+ * Order inside the batch (what refers to something goes before it when
+ * deleting, after it when creating):
+ *   flush changed chains, delete elements, sets, chains, counters;
+ *   create counters, chains, sets (with their elements), elements, rules.
  */
 #include <netinet/in.h>
 #include <errno.h>
@@ -26,6 +27,7 @@
 #include <libnftnl/batch.h>
 #include <libnftnl/chain.h>
 #include <libnftnl/common.h>
+#include <libnftnl/expr.h>
 #include <libnftnl/object.h>
 #include <libnftnl/rule.h>
 #include <libnftnl/set.h>
@@ -261,7 +263,7 @@ static void elem_put(struct nlmsghdr *nlh, const struct nft_set *s,
 	if (add && (el->has & NFT_ELEM_VERDICT)) {
 		d = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_DATA);
 		v = mnl_attr_nest_start(nlh, NFTA_DATA_VERDICT);
-		mnl_attr_put_u32(nlh, NFTA_VERDICT_CODE, htonl((uint32_t)el->verdict));
+		mnl_attr_put_u32(nlh, NFTA_VERDICT_CODE, htonl((uint32_t)nft_elem_verdict(s, el)));
 		if (el->has & NFT_ELEM_CHAIN)
 			mnl_attr_put_strz(nlh, NFTA_VERDICT_CHAIN, nft_elem_str(s, el));
 		mnl_attr_nest_end(nlh, v);
@@ -278,8 +280,8 @@ static void elem_put(struct nlmsghdr *nlh, const struct nft_set *s,
  * Elements of s, those listed in idx (or all when idx is NULL), packed into
  * as few messages as fit: 10,000 forwards are a few dozen messages.
  */
-static void elems_send(struct bat *t, const struct nft_set *s, const struct nft_idx *idx,
-		       bool add)
+static void elems_send_to(struct bat *t, const struct nft_set *s, const struct nft_idx *idx,
+			  bool add, uint32_t anon_id)
 {
 	size_t n = idx ? idx->n : s->n_elems, i = 0;
 
@@ -293,7 +295,13 @@ static void elems_send(struct bat *t, const struct nft_set *s, const struct nft_
 		if (!nlh)
 			return;
 		mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, t->table);
-		mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, s->name);
+		if (anon_id) {
+			/* a set made in this batch, known by its id */
+			mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, "__set%d");
+			mnl_attr_put_u32(nlh, NFTA_SET_ELEM_LIST_SET_ID, htonl(anon_id));
+		} else {
+			mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, s->name);
+		}
 		list = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_LIST_ELEMENTS);
 		do {
 			elem_put(nlh, s, nft_set_elem(s, idx ? idx->v[i] : i), add);
@@ -304,19 +312,29 @@ static void elems_send(struct bat *t, const struct nft_set *s, const struct nft_
 	}
 }
 
-static void set_add(struct bat *t, const struct nft_set *s)
+static void elems_send(struct bat *t, const struct nft_set *s, const struct nft_idx *idx,
+		       bool add)
+{
+	elems_send_to(t, s, idx, add, 0);
+}
+
+/* Creates s (with its elements); an anonymous set gets a name from the
+ * kernel ("__set%d") and is known in the batch by the id returned. */
+static uint32_t set_add(struct bat *t, const struct nft_set *s)
 {
 	struct nftnl_set *ns = nftnl_set_alloc();
+	bool anon = s->flags & NFT_SET_ANONYMOUS;
+	uint32_t id = ++t->set_id;
 	struct nlmsghdr *nlh;
 
 	if (!ns) {
 		t->err = -ENOMEM;
-		return;
+		return 0;
 	}
 	nftnl_set_set_str(ns, NFTNL_SET_TABLE, t->table);
-	nftnl_set_set_str(ns, NFTNL_SET_NAME, s->name);
+	nftnl_set_set_str(ns, NFTNL_SET_NAME, anon ? "__set%d" : s->name);
 	nftnl_set_set_u32(ns, NFTNL_SET_FAMILY, NFPROTO_INET);
-	nftnl_set_set_u32(ns, NFTNL_SET_ID, ++t->set_id);
+	nftnl_set_set_u32(ns, NFTNL_SET_ID, id);
 	nftnl_set_set_u32(ns, NFTNL_SET_FLAGS, s->flags);
 	nftnl_set_set_u32(ns, NFTNL_SET_KEY_TYPE, s->key_type);
 	nftnl_set_set_u32(ns, NFTNL_SET_KEY_LEN, s->key_len);
@@ -340,7 +358,8 @@ static void set_add(struct bat *t, const struct nft_set *s)
 		msg_end(t);
 	}
 	nftnl_set_free(ns);
-	elems_send(t, s, NULL, true);
+	elems_send_to(t, s, NULL, true, anon ? id : 0);
+	return id;
 }
 
 /* ---- chains and rules ---- */
@@ -392,49 +411,156 @@ static void chain_flush(struct bat *t, const struct nft_chain *c)
 	nftnl_rule_free(r);
 }
 
-static void chain_fill(struct bat *t, const struct nft_chain *c)
+/*
+ * A rule of someone else's that looks up an anonymous set (`tcp dport
+ * { 22, 80 }`): the set went with the rule when it was deleted, so it is
+ * made again, in the batch, just before the rule, which then refers to it
+ * by its id. The rule object is borrowed for that: its lookups are pointed
+ * at the new set while the message is written, then set back.
+ */
+#define ANON_MAX 16
+
+struct anon_ref {
+	struct nftnl_expr *e;
+	char *old;
+};
+
+static size_t anon_sets(struct bat *t, const struct nft_state *st, struct nftnl_rule *r,
+			struct anon_ref *refs)
 {
+	struct nftnl_expr_iter *it = nftnl_expr_iter_create(r);
+	struct nftnl_expr *e;
+	size_t n = 0;
+
+	while (it && (e = nftnl_expr_iter_next(it)) && n < ANON_MAX && !t->err) {
+		const struct nft_set *s;
+		const char *name;
+		uint32_t id;
+
+		if (strcmp(nftnl_expr_get_str(e, NFTNL_EXPR_NAME), "lookup"))
+			continue;
+		name = nftnl_expr_get_str(e, NFTNL_EXPR_LOOKUP_SET);
+		s = name ? nft_state_set(st, name) : NULL;
+		if (!s || !(s->flags & NFT_SET_ANONYMOUS))
+			continue;
+		refs[n].old = strdup(name);
+		if (!refs[n].old) {
+			t->err = -ENOMEM;
+			break;
+		}
+		refs[n].e = e;
+		id = set_add(t, s);
+		nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, "__set%d");
+		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SET_ID, id);
+		n++;
+	}
+	if (it)
+		nftnl_expr_iter_destroy(it);
+	return n;
+}
+
+static void chain_fill(struct bat *t, const struct nft_state *st, const struct nft_chain *c)
+{
+	struct anon_ref refs[ANON_MAX];
 	struct nlmsghdr *nlh;
-	size_t i;
+	size_t i, n, k;
 
 	for (i = 0; i < c->n_rules && !t->err; ++i) {
+		/* libnftnl only reads the rule, whatever its prototype says
+		 * (and anon_sets() puts back what it changes) */
+		struct nftnl_rule *r = (struct nftnl_rule *)c->rules[i].r;
+
+		n = anon_sets(t, st, r, refs);
 		/* libnftnl 1.2.4 writes objref names without their NUL and
 		 * libmnl 1.0.4 leaves attribute padding as it finds it:
 		 * zeroed, the bytes are the same on every run, and a parser
 		 * reading the name up to a NUL stops at the padding */
-		memset(nftnl_batch_buffer(t->b), 0, RULE_MSG_MAX);
+		if (!t->err)
+			memset(nftnl_batch_buffer(t->b), 0, RULE_MSG_MAX);
 		nlh = msg_start(t, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND,
 				"adding rule %zu of chain %s", i + 1, c->name);
-		if (!nlh)
-			return;
-		/* libnftnl only reads the rule, whatever its prototype says */
-		nftnl_rule_nlmsg_build_payload(nlh, (struct nftnl_rule *)c->rules[i].r);
-		msg_end(t);
+		if (nlh) {
+			nftnl_rule_nlmsg_build_payload(nlh, r);
+			msg_end(t);
+		}
+		for (k = 0; k < n; ++k) {
+			nftnl_expr_set_str(refs[k].e, NFTNL_EXPR_LOOKUP_SET, refs[k].old);
+			free(refs[k].old);
+		}
 	}
 }
 
 /* ---- the batch ---- */
 
+/*
+ * Objects and sets are sorted by name in a state, but the kernel lists
+ * them in the order they were made: what is made again (rollback, a table
+ * rebuilt) is made in the order it was read, so that `nft list` shows it
+ * as before.
+ */
+static const struct nft_state *seq_st;
+
+static int obj_seq_cmp(const void *a, const void *b)
+{
+	uint32_t x = seq_st->objs[*(const size_t *)a].seq, y = seq_st->objs[*(const size_t *)b].seq;
+
+	return x < y ? -1 : x > y;
+}
+
+static int set_seq_cmp(const void *a, const void *b)
+{
+	uint32_t x = seq_st->sets[*(const size_t *)a].seq, y = seq_st->sets[*(const size_t *)b].seq;
+
+	return x < y ? -1 : x > y;
+}
+
+/* idx (or all of them when NULL): indexes into st's objects or sets, in
+ * the order they were read; free() the result. */
+static size_t *in_seq(const struct nft_state *st, const struct nft_idx *idx, bool sets,
+		      size_t *n)
+{
+	size_t i, *v;
+
+	*n = idx ? idx->n : sets ? st->n_sets : st->n_objs;
+	v = malloc((*n ? *n : 1) * sizeof(*v));
+	if (!v)
+		return NULL;
+	for (i = 0; i < *n; ++i)
+		v[i] = idx ? idx->v[i] : i;
+	seq_st = st;
+	nft_qsort(v, *n, sizeof(*v), sets ? set_seq_cmp : obj_seq_cmp);
+	seq_st = NULL;
+	return v;
+}
+
 static void create_all(struct bat *t, const struct nft_state *to, const struct nft_state *keep)
 {
 	size_t i;
 
+	size_t *v, n;
+
 	table_add(t, to);
-	for (i = 0; i < to->n_objs; ++i)
-		obj_add(t, &to->objs[i], keep);
-	for (i = 0; i < to->n_sets; ++i)
-		if (!(to->sets[i].flags & NFT_SET_ANONYMOUS))
-			set_add(t, &to->sets[i]);
+	v = in_seq(to, NULL, false, &n);
+	for (i = 0; v && i < n; ++i)
+		obj_add(t, &to->objs[v[i]], keep);
+	free(v);
 	for (i = 0; i < to->n_chains; ++i)
 		chain_msg(t, NFT_MSG_NEWCHAIN, &to->chains[i]);
+	v = in_seq(to, NULL, true, &n);
+	for (i = 0; v && i < n; ++i)
+		if (!(to->sets[v[i]].flags & NFT_SET_ANONYMOUS))
+			set_add(t, &to->sets[v[i]]);
+	if (!v)
+		t->err = -ENOMEM;
+	free(v);
 	for (i = 0; i < to->n_chains; ++i)
-		chain_fill(t, &to->chains[i]);
+		chain_fill(t, to, &to->chains[i]);
 }
 
 static void batch_fill(struct bat *t, const struct nft_state *from, const struct nft_state *to,
 		       const struct nft_delta *d)
 {
-	size_t i;
+	size_t i, *v, n;
 
 	if (d->destroy || d->rebuild)
 		table_del(t);
@@ -451,25 +577,33 @@ static void batch_fill(struct bat *t, const struct nft_state *from, const struct
 	for (i = 0; i < d->n_sets; ++i)
 		if (d->sets[i].del.n)
 			elems_send(t, &from->sets[d->sets[i].from], &d->sets[i].del, false);
-	for (i = 0; i < d->chain_del.n; ++i)
-		chain_msg(t, NFT_MSG_DELCHAIN, &from->chains[d->chain_del.v[i]]);
+	/* sets before chains: a verdict map's jumps hold their chains */
 	for (i = 0; i < d->set_del.n; ++i)
 		set_del(t, &from->sets[d->set_del.v[i]]);
+	for (i = 0; i < d->chain_del.n; ++i)
+		chain_msg(t, NFT_MSG_DELCHAIN, &from->chains[d->chain_del.v[i]]);
 	for (i = 0; i < d->obj_del.n; ++i)
 		obj_del(t, &from->objs[d->obj_del.v[i]]);
-	for (i = 0; i < d->obj_add.n; ++i)
-		obj_add(t, &to->objs[d->obj_add.v[i]], NULL);
-	for (i = 0; i < d->set_add.n; ++i)
-		set_add(t, &to->sets[d->set_add.v[i]]);
+	v = in_seq(to, &d->obj_add, false, &n);
+	for (i = 0; v && i < n; ++i)
+		obj_add(t, &to->objs[v[i]], NULL);
+	free(v);
+	/* chains before sets: a verdict map's jumps need their chains */
+	for (i = 0; i < d->chain_add.n; ++i)
+		chain_msg(t, NFT_MSG_NEWCHAIN, &to->chains[d->chain_add.v[i]]);
+	v = v ? in_seq(to, &d->set_add, true, &n) : NULL;
+	for (i = 0; v && i < n; ++i)
+		set_add(t, &to->sets[v[i]]);
+	if (!v)
+		t->err = -ENOMEM;
+	free(v);
 	for (i = 0; i < d->n_sets; ++i)
 		if (d->sets[i].add.n)
 			elems_send(t, &to->sets[d->sets[i].to], &d->sets[i].add, true);
 	for (i = 0; i < d->chain_add.n; ++i)
-		chain_msg(t, NFT_MSG_NEWCHAIN, &to->chains[d->chain_add.v[i]]);
-	for (i = 0; i < d->chain_add.n; ++i)
-		chain_fill(t, &to->chains[d->chain_add.v[i]]);
+		chain_fill(t, to, &to->chains[d->chain_add.v[i]]);
 	for (i = 0; i < d->chain_fill.n; ++i)
-		chain_fill(t, &to->chains[d->chain_fill.v[i]]);
+		chain_fill(t, to, &to->chains[d->chain_fill.v[i]]);
 }
 
 static int batch_build(struct bat *t, const struct nft_state *from, const struct nft_state *to,

@@ -58,6 +58,7 @@ struct bld {
 	const struct wgb_config *cfg;
 	const char *ifname;
 	uint32_t ing, egr;
+	const struct nft_set *fs[NFT_FS_KINDS][2][2];
 	int err;
 };
 
@@ -169,18 +170,14 @@ static struct nft_set *set_add(struct bld *b, const char *name, uint32_t flags,
 	return s;
 }
 
-/* "open" "4" "tcp" "" -> open4_tcp */
-static struct nft_set *set_find(struct bld *b, const char *kind, const char *fam,
-				const char *proto, const char *suffix)
+/* A forward set of the table being built (sorted by then). */
+static struct nft_set *set_find(struct bld *b, int kind, const struct fam *f, size_t proto)
 {
-	const struct nft_set *s;
-	char name[128];
+	struct nft_set *s = b->err ? NULL : (struct nft_set *)b->fs[kind][f->af == AF_INET6][proto];
 
-	snprintf(name, sizeof(name), "%s%s_%s%s", kind, fam, proto, suffix);
-	s = nft_state_set(b->st, name);	/* sorted by forward_sets' caller */
-	if (!s)
+	if (!s && !b->err)
 		b->err = -ENOENT;
-	return (struct nft_set *)s;
+	return s;
 }
 
 /* nft marks the start element of an interval running to the end of the
@@ -280,46 +277,59 @@ static void counter_add(struct bld *b, const char *prefix, const char *name)
 
 /* ---- the forward sets ---- */
 
+/* Kind by kind, as docs/ruleset.md lists them: the kernel lists sets in
+ * the order they are made. */
 static void forward_sets(struct bld *b)
 {
 	char name[64];
-	size_t i, j;
+	size_t k, i, j;
 
-	for (i = 0; i < 2; ++i) {
-		const struct fam *f = &fams[i];
-		uint32_t pair = f->atype << TYPE_BITS | TYPE_INET_SERVICE;
-		struct nft_set *s;
+	for (k = 0; k < NFT_FS_KINDS; ++k) {
+		for (i = 0; i < 2; ++i) {
+			const struct fam *f = &fams[i];
+			uint32_t pair = f->atype << TYPE_BITS | TYPE_INET_SERVICE;
 
-		for (j = 0; j < 2; ++j) {
-			const char *p = protos[j].name;
+			for (j = 0; j < 2; ++j) {
+				const char *p = protos[j].name;
+				struct nft_set *s = NULL;
 
-			snprintf(name, sizeof(name), "open%s_%s", f->sfx, p);
-			set_add(b, name, NFT_SET_INTERVAL, TYPE_INET_SERVICE, 2);
-			snprintf(name, sizeof(name), "allow%s_%s", f->sfx, p);
-			s = set_add(b, name, NFT_SET_INTERVAL | NFT_SET_CONCAT, pair, f->alen + 4);
-			if (s) {
-				s->field_count = 2;
-				s->field_len[0] = f->alen;
-				s->field_len[1] = 2;
+				switch (k) {
+				case NFT_FS_OPEN:
+				case NFT_FS_MASQ:
+					snprintf(name, sizeof(name), "%s%s_%s",
+						 k == NFT_FS_OPEN ? "open" : "masq", f->sfx, p);
+					set_add(b, name, NFT_SET_INTERVAL, TYPE_INET_SERVICE, 2);
+					break;
+				case NFT_FS_ALLOW:
+					snprintf(name, sizeof(name), "allow%s_%s", f->sfx, p);
+					s = set_add(b, name, NFT_SET_INTERVAL | NFT_SET_CONCAT, pair,
+						    f->alen + 4);
+					if (s) {
+						s->field_count = 2;
+						s->field_len[0] = (uint8_t)f->alen;
+						s->field_len[1] = 2;
+					}
+					break;
+				case NFT_FS_DNAT:
+				case NFT_FS_KEEP:
+					snprintf(name, sizeof(name), "dnat%s_%s%s", f->sfx, p,
+						 k == NFT_FS_KEEP ? "_keep" : "");
+					s = set_add(b, name, NFT_SET_MAP | NFT_SET_INTERVAL,
+						    TYPE_INET_SERVICE, 2);
+					if (s) {
+						s->data_type = k == NFT_FS_KEEP ? f->atype : pair;
+						s->data_len = k == NFT_FS_KEEP ? f->alen : f->alen + 4;
+					}
+					break;
+				case NFT_FS_COUNT:
+					snprintf(name, sizeof(name), "count%s_%s", f->sfx, p);
+					s = set_add(b, name, NFT_SET_OBJECT | NFT_SET_INTERVAL,
+						    TYPE_INET_SERVICE, 2);
+					if (s)
+						s->obj_type = NFT_OBJECT_COUNTER;
+					break;
+				}
 			}
-			snprintf(name, sizeof(name), "dnat%s_%s", f->sfx, p);
-			s = set_add(b, name, NFT_SET_MAP | NFT_SET_INTERVAL, TYPE_INET_SERVICE, 2);
-			if (s) {
-				s->data_type = pair;
-				s->data_len = f->alen + 4;
-			}
-			snprintf(name, sizeof(name), "dnat%s_%s_keep", f->sfx, p);
-			s = set_add(b, name, NFT_SET_MAP | NFT_SET_INTERVAL, TYPE_INET_SERVICE, 2);
-			if (s) {
-				s->data_type = f->atype;
-				s->data_len = f->alen;
-			}
-			snprintf(name, sizeof(name), "count%s_%s", f->sfx, p);
-			s = set_add(b, name, NFT_SET_OBJECT | NFT_SET_INTERVAL, TYPE_INET_SERVICE, 2);
-			if (s)
-				s->obj_type = NFT_OBJECT_COUNTER;
-			snprintf(name, sizeof(name), "masq%s_%s", f->sfx, p);
-			set_add(b, name, NFT_SET_INTERVAL, TYPE_INET_SERVICE, 2);
 		}
 	}
 }
@@ -344,7 +354,6 @@ static void forward_elems(struct bld *b, const struct wgb_forward *fw)
 	       be_is_max(allow[0].hi, f->alen);
 	snprintf(counter, sizeof(counter), NFT_FWD_PREFIX "%s", fw->name);
 	for (j = 0; j < 2 && !b->err; ++j) {
-		const char *p = protos[j].name;
 		uint16_t lo = htons(fw->port_lo), hi = htons(fw->port_hi);
 		struct nft_set *s;
 		struct nft_elem *el;
@@ -352,9 +361,9 @@ static void forward_elems(struct bld *b, const struct wgb_forward *fw)
 		if (!(fw->protocols & protos[j].bit))
 			continue;
 		if (open) {
-			port_range_add(b, set_find(b, "open", f->sfx, p, ""), fw->port_lo, fw->port_hi);
+			port_range_add(b, set_find(b, NFT_FS_OPEN, f, j), fw->port_lo, fw->port_hi);
 		} else {
-			s = set_find(b, "allow", f->sfx, p, "");
+			s = set_find(b, NFT_FS_ALLOW, f, j);
 			for (i = 0; s && i < n_allow && !b->err; ++i) {
 				el = nft_set_push(s);
 				if (!el) {
@@ -371,7 +380,7 @@ static void forward_elems(struct bld *b, const struct wgb_forward *fw)
 		if (fw->dst_port || fw->port_lo == fw->port_hi) {
 			uint16_t dport = htons(fw->dst_port ? fw->dst_port : fw->port_lo);
 
-			s = set_find(b, "dnat", f->sfx, p, "");
+			s = set_find(b, NFT_FS_DNAT, f, j);
 			el = port_range_add(b, s, fw->port_lo, fw->port_hi);
 			if (el) {
 				memcpy(nft_elem_data(s, el), fw->dst.bytes, f->alen);
@@ -379,17 +388,17 @@ static void forward_elems(struct bld *b, const struct wgb_forward *fw)
 				el->has |= NFT_ELEM_DATA;
 			}
 		} else {
-			s = set_find(b, "dnat", f->sfx, p, "_keep");
+			s = set_find(b, NFT_FS_KEEP, f, j);
 			el = port_range_add(b, s, fw->port_lo, fw->port_hi);
 			if (el) {
 				memcpy(nft_elem_data(s, el), fw->dst.bytes, f->alen);
 				el->has |= NFT_ELEM_DATA;
 			}
 		}
-		s = set_find(b, "count", f->sfx, p, "");
+		s = set_find(b, NFT_FS_COUNT, f, j);
 		elem_objref(b, s, port_range_add(b, s, fw->port_lo, fw->port_hi), counter);
 		if (fw->masquerade)
-			port_range_add(b, set_find(b, "masq", f->sfx, p, ""), fw->port_lo, fw->port_hi);
+			port_range_add(b, set_find(b, NFT_FS_MASQ, f, j), fw->port_lo, fw->port_hi);
 	}
 	free(allow);
 }
@@ -783,9 +792,12 @@ int nft_build(const struct instance *in, const struct wgb_config *cfg,
 	b.err = table_comment(b.st);
 	counter_add(&b, "", NFT_DROPPED);
 	forward_sets(&b);
-	/* sorted now, so that the forwards find their sets by bsearch */
-	if (!b.err)
+	/* sorted now; the forwards find their sets in b.fs (the array
+	 * does not move until the egress sets are added, after them) */
+	if (!b.err) {
 		nft_state_finish(b.st);
+		nft_fwd_sets(b.st, b.fs);
+	}
 	for_each_forward(cfg, fw) {
 		if (b.err)
 			break;

@@ -34,7 +34,7 @@ static void elem_print(FILE *f, const struct nft_set *s, const struct nft_elem *
 		hex(f, nft_elem_data(s, el), s->data_len);
 	}
 	if (el->has & NFT_ELEM_VERDICT)
-		fprintf(f, " : verdict %d", el->verdict);
+		fprintf(f, " : verdict %d", nft_elem_verdict(s, el));
 	if (el->has & (NFT_ELEM_OBJREF | NFT_ELEM_CHAIN))
 		fprintf(f, " : \"%s\"", nft_elem_str(s, el));
 	if (el->has & NFT_ELEM_UDATA) {

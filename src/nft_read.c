@@ -334,7 +334,7 @@ static int elem_copy(struct nft_set *s, struct nftnl_set_elem *ne)
 	if (!el)
 		return -ENOMEM;
 	if (nftnl_set_elem_is_set(ne, NFTNL_SET_ELEM_FLAGS))
-		el->flags = nftnl_set_elem_get_u32(ne, NFTNL_SET_ELEM_FLAGS);
+		el->flags = (uint8_t)nftnl_set_elem_get_u32(ne, NFTNL_SET_ELEM_FLAGS);
 	p = nftnl_set_elem_get(ne, NFTNL_SET_ELEM_KEY, &len);
 	if (p)
 		copy_reg(nft_elem_key(s, el), s->key_len, p, len);
@@ -349,21 +349,30 @@ static int elem_copy(struct nft_set *s, struct nftnl_set_elem *ne)
 		el->has |= NFT_ELEM_DATA;
 	}
 	if (nftnl_set_elem_is_set(ne, NFTNL_SET_ELEM_VERDICT)) {
-		el->verdict = (int32_t)nftnl_set_elem_get_u32(ne, NFTNL_SET_ELEM_VERDICT);
-		el->has |= NFT_ELEM_VERDICT;
-	}
-	if (nftnl_set_elem_is_set(ne, NFTNL_SET_ELEM_OBJREF) ||
-	    nftnl_set_elem_is_set(ne, NFTNL_SET_ELEM_CHAIN)) {
-		bool obj = nftnl_set_elem_is_set(ne, NFTNL_SET_ELEM_OBJREF);
-		const char *str = nftnl_set_elem_get_str(ne, obj ? NFTNL_SET_ELEM_OBJREF
-								: NFTNL_SET_ELEM_CHAIN);
+		/* int32 verdict, then the chain of a jump or goto */
+		int32_t v = (int32_t)nftnl_set_elem_get_u32(ne, NFTNL_SET_ELEM_VERDICT);
+		const char *chain = nftnl_set_elem_is_set(ne, NFTNL_SET_ELEM_CHAIN) ?
+				    nftnl_set_elem_get_str(ne, NFTNL_SET_ELEM_CHAIN) : "";
+		char buf[4 + 256];
+		size_t n = strnlen(chain, 255);
+
+		memcpy(buf, &v, 4);
+		memcpy(buf + 4, chain, n);
+		off = nft_set_pool_put(s, buf, 4 + n);
+		if (off < 0)
+			return (int)off;
+		el = nft_set_elem(s, s->n_elems - 1);
+		el->str = (uint32_t)off;
+		el->has |= NFT_ELEM_VERDICT | (n ? NFT_ELEM_CHAIN : 0);
+	} else if (nftnl_set_elem_is_set(ne, NFTNL_SET_ELEM_OBJREF)) {
+		const char *str = nftnl_set_elem_get_str(ne, NFTNL_SET_ELEM_OBJREF);
 
 		off = nft_set_pool_put(s, str, strlen(str));
 		if (off < 0)
 			return (int)off;
 		el = nft_set_elem(s, s->n_elems - 1);
 		el->str = (uint32_t)off;
-		el->has |= obj ? NFT_ELEM_OBJREF : NFT_ELEM_CHAIN;
+		el->has |= NFT_ELEM_OBJREF;
 	}
 	if (nftnl_set_elem_is_set(ne, NFTNL_SET_ELEM_USERDATA)) {
 		p = nftnl_set_elem_get(ne, NFTNL_SET_ELEM_USERDATA, &len);

@@ -75,6 +75,7 @@ struct nft_obj *nft_state_add_obj(struct nft_state *st, const char *name, uint32
 	if (!o->name)
 		return NULL;
 	o->type = type;
+	o->seq = (uint32_t)st->n_objs;
 	st->n_objs++;
 	return o;
 }
@@ -93,6 +94,7 @@ struct nft_set *nft_state_add_set(struct nft_state *st, const char *name)
 	s->name = strdup(name);
 	if (!s->name)
 		return NULL;
+	s->seq = (uint32_t)st->n_sets;
 	st->n_sets++;
 	return s;
 }
@@ -176,7 +178,7 @@ void nft_set_layout(struct nft_set *s)
 	size_t n = sizeof(struct nft_elem) + 2 * s->key_len +
 		   ((s->flags & NFT_SET_MAP) ? s->data_len : 0);
 
-	s->stride = (n + 7) & ~(size_t)7;
+	s->stride = (n + 3) & ~(size_t)3;	/* the header's alignment */
 }
 
 struct nft_elem *nft_set_push(struct nft_set *s)
@@ -239,12 +241,6 @@ int nft_elem_cmp_id(const struct nft_set *s, const struct nft_elem *a,
 	return fa > fb ? -1 : fa < fb;
 }
 
-static bool pool_eq(const struct nft_set *sa, uint32_t oa, const struct nft_set *sb,
-		    uint32_t ob)
-{
-	return !strcmp(sa->pool + oa, sb->pool + ob);
-}
-
 bool nft_elem_equal(const struct nft_set *sa, const struct nft_elem *a,
 		    const struct nft_set *sb, const struct nft_elem *b)
 {
@@ -258,9 +254,10 @@ bool nft_elem_equal(const struct nft_set *sa, const struct nft_elem *a,
 	if ((a->has & NFT_ELEM_DATA) &&
 	    memcmp(nft_elem_data(sa, a), nft_elem_data(sb, b), sa->data_len))
 		return false;
-	if ((a->has & NFT_ELEM_VERDICT) && a->verdict != b->verdict)
+	if ((a->has & NFT_ELEM_VERDICT) && nft_elem_verdict(sa, a) != nft_elem_verdict(sb, b))
 		return false;
-	if ((a->has & (NFT_ELEM_OBJREF | NFT_ELEM_CHAIN)) && !pool_eq(sa, a->str, sb, b->str))
+	if ((a->has & (NFT_ELEM_OBJREF | NFT_ELEM_CHAIN)) &&
+	    strcmp(nft_elem_str(sa, a), nft_elem_str(sb, b)))
 		return false;
 	if (a->has & NFT_ELEM_UDATA) {
 		if (a->udata_len != b->udata_len ||

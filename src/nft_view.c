@@ -39,6 +39,7 @@ struct nft_views {
 	size_t n_fwd;
 	const char **egr;	/* egress names */
 	size_t n_egr;
+	const struct nft_set *fs[NFT_FS_KINDS][2][2];
 	struct allow_ix *allow[2][2];	/* [fam][proto], by port */
 	size_t n_allow[2][2];
 };
@@ -58,6 +59,25 @@ static int fi(uint8_t fam)
 static uint8_t proto_num(const char *s)
 {
 	return !strcmp(s, "udp") ? IPPROTO_UDP : IPPROTO_TCP;
+}
+
+void nft_fwd_sets(const struct nft_state *st, const struct nft_set *out[NFT_FS_KINDS][2][2])
+{
+	static const char *const kinds[NFT_FS_KINDS][2] = {
+		[NFT_FS_OPEN] = { "open", "" }, [NFT_FS_ALLOW] = { "allow", "" },
+		[NFT_FS_DNAT] = { "dnat", "" }, [NFT_FS_KEEP] = { "dnat", "_keep" },
+		[NFT_FS_COUNT] = { "count", "" }, [NFT_FS_MASQ] = { "masq", "" },
+	};
+	char name[32];
+	int k, f, p;
+
+	for (k = 0; k < NFT_FS_KINDS; ++k)
+		for (f = 0; f < 2; ++f)
+			for (p = 0; p < 2; ++p) {
+				snprintf(name, sizeof(name), "%s%c_%s%s", kinds[k][0], f ? '6' : '4',
+					 proto_name[p], kinds[k][1]);
+				out[k][f][p] = nft_state_set(st, name);
+			}
 }
 
 /* "dnat4_tcp_keep" -> kind "dnat", 4, tcp, keep */
@@ -246,6 +266,7 @@ struct nft_views *nft_views_new(const struct nft_state *st)
 	if (!v)
 		return NULL;
 	v->st = st;
+	nft_fwd_sets(st, v->fs);
 	for (i = 0; !ret && i < st->n_sets; ++i) {
 		const struct nft_set *s = &st->sets[i];
 		char kind[8];
@@ -399,13 +420,9 @@ static void cat(char *buf, size_t len, const char *sep, const char *s)
 		memcpy(buf + len - 4, "...", 4);
 }
 
-static const struct nft_set *fset(const struct nft_views *v, const char *kind, int fam,
-				  int proto, const char *sfx)
+static const struct nft_set *fset(const struct nft_views *v, int kind, int fam, int proto)
 {
-	char name[32];
-
-	snprintf(name, sizeof(name), "%s%d_%s%s", kind, fam, proto_name[pi((uint8_t)proto)], sfx);
-	return nft_state_set(v->st, name);
+	return v->fs[kind][fi((uint8_t)fam)][pi((uint8_t)proto)];
 }
 
 static ssize_t start_at(const struct nft_set *s, uint16_t port)
@@ -425,7 +442,7 @@ static void dest_text(const struct nft_views *v, const struct fwd_key *k, char *
 	const uint8_t *d;
 	ssize_t i;
 
-	s = fset(v, "dnat", k->fam, k->proto, "");
+	s = fset(v, NFT_FS_DNAT, k->fam, k->proto);
 	i = start_at(s, k->lo);
 	if (i >= 0 && (nft_set_elem(s, (size_t)i)->has & NFT_ELEM_DATA) && s->data_len == alen + 4) {
 		d = nft_elem_data(s, nft_set_elem(s, (size_t)i));
@@ -433,7 +450,7 @@ static void dest_text(const struct nft_views *v, const struct fwd_key *k, char *
 		snprintf(buf, len, k->fam == 6 ? "[%s]:%u" : "%s:%u", a, be16_at(d + alen));
 		return;
 	}
-	s = fset(v, "dnat", k->fam, k->proto, "_keep");
+	s = fset(v, NFT_FS_KEEP, k->fam, k->proto);
 	i = start_at(s, k->lo);
 	if (i >= 0 && (nft_set_elem(s, (size_t)i)->has & NFT_ELEM_DATA) && s->data_len == alen) {
 		addr_text(a, sizeof(a), k->fam, nft_elem_data(s, nft_set_elem(s, (size_t)i)));
@@ -447,11 +464,11 @@ static void allow_text(const struct nft_views *v, const struct fwd_key *k, char 
 {
 	const struct allow_ix *ix = v->allow[fi(k->fam)][pi(k->proto)];
 	size_t n = v->n_allow[fi(k->fam)][pi(k->proto)], lo = 0, hi = n, alen = k->fam == 6 ? 16 : 4;
-	const struct nft_set *s = fset(v, "allow", k->fam, k->proto, "");
+	const struct nft_set *s = fset(v, NFT_FS_ALLOW, k->fam, k->proto);
 	char r[2 * INET6_ADDRSTRLEN + 2];
 
 	buf[0] = '\0';
-	if (start_at(fset(v, "open", k->fam, k->proto, ""), k->lo) >= 0) {
+	if (start_at(fset(v, NFT_FS_OPEN, k->fam, k->proto), k->lo) >= 0) {
 		snprintf(buf, len, "everyone");
 		return;
 	}
@@ -514,7 +531,7 @@ bool nft_view_forward(const struct nft_views *v, const char *name, struct nft_vi
 	dest_text(v, first, out->part[1], sizeof(out->part[1]));
 	allow_text(v, first, out->part[2], sizeof(out->part[2]));
 	snprintf(out->part[3], sizeof(out->part[3]), "%s",
-		 start_at(fset(v, "masq", first->fam, first->proto, ""), first->lo) >= 0 ? "yes" : "no");
+		 start_at(fset(v, NFT_FS_MASQ, first->fam, first->proto), first->lo) >= 0 ? "yes" : "no");
 	return true;
 }
 

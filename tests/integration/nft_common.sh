@@ -63,25 +63,33 @@ nft_table() {
 	ns "$1" nft list table inet wgbastion-wg0 2>&1 | sed -E 's/packets [0-9]+ bytes [0-9]+/packets N bytes N/'
 }
 
-# nft_watch NS: starts `nft monitor` in NS; nft_watched: what it saw, after
-# a probe proving it listened (the probe's own lines are removed).
-nft_watch() {
-	ns_bg "$1" nft monitor >"$TMP/nftmon" 2>&1
-	NFT_MON=${WGB_PIDS[-1]}
-	NFT_MON_NS=$1
-	sleep 0.5
-}
-nft_watched() {
+# nft_watch NS: starts `nft monitor` in NS and returns once it is seen to
+# listen (a probe table made and deleted); nft_watched: what it saw since,
+# after a second probe proving it still listened (probes filtered out).
+nft_probe() {
 	local i
 	ns "$NFT_MON_NS" nft add table ip wgb-probe
 	ns "$NFT_MON_NS" nft delete table ip wgb-probe
-	for i in $(seq 30); do
-		grep -q 'delete table ip wgb-probe' "$TMP/nftmon" && break
-		sleep 0.1
+	for i in $(seq 100); do
+		[ "$(grep -c 'delete table ip wgb-probe' "$TMP/nftmon")" -ge "$1" ] && return 0
+		sleep 0.05
 	done
+	return 1
+}
+nft_watch() {
+	NFT_MON_NS=$1
+	: >"$TMP/nftmon"
+	ns_bg "$1" nft monitor >"$TMP/nftmon" 2>&1
+	NFT_MON=${WGB_PIDS[-1]}
+	sleep 0.2
+	nft_probe 1 || nft_probe 1 || echo "(nft monitor is not listening)" >&2
+}
+nft_watched() {
+	local n
+	n=$(grep -c 'delete table ip wgb-probe' "$TMP/nftmon")
+	nft_probe $((n + 1)) || echo "(nft monitor did not see the probe)"
 	kill "$NFT_MON" 2>/dev/null
 	wait "$NFT_MON" 2>/dev/null
-	grep -q 'delete table ip wgb-probe' "$TMP/nftmon" || echo "(nft monitor did not see the probe)"
-	# the probe's lines, and the generation lines of nft's own processes
+	# the probes' lines, and the generation lines of nft's own processes
 	grep -v -e 'table ip wgb-probe' -e '^# new generation [0-9]* by process [0-9]* (nft)$' "$TMP/nftmon"
 }

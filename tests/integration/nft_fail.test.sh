@@ -76,6 +76,30 @@ assert_eq "flush exits 1" 1 "$rc"
 ruleset >"$TMP/after"
 assert_same "the table is back, counters with their values" "$TMP/before" "$TMP/after"
 
+say "a rollback puts back what someone else had added to our table"
+T="inet wgbastion-wg0"
+ns b nft -f - <<EOF2
+add chain $T mychain
+add rule $T mychain counter accept
+add map $T myvmap { type inet_service : verdict; elements = { 22 : jump mychain, 23 : drop } }
+add rule $T forward tcp dport vmap @myvmap
+add rule $T pre_mark tcp dport { 22, 80 } counter comment "someone's"
+add quota $T myquota 25 mbytes
+add set $T myset { type ipv4_addr; flags interval; elements = { 10.9.0.0/16 comment "mine" } }
+EOF2
+ruleset >"$TMP/before"
+out=$(WGBASTION_FAIL_AT=nft wgb b "${A[@]}" apply 2>&1); rc=$?
+assert_match "apply would remove them" '^- nft set myset$' "$out"
+assert_eq "apply exits 1" 1 "$rc"
+ruleset >"$TMP/after"
+assert_same "all of it is back, byte for byte" "$TMP/before" "$TMP/after"
+out=$(wgb b "${A[@]}" apply 2>&1); rc=$?
+printf '%s\n' "$out" | sed 's/^/    /'
+assert_eq "then apply removes them" 0 "$rc"
+ns b nft list table $T >"$TMP/t"
+assert_nomatch "... all of them" 'mychain|myvmap|myquota|myset|someone' "$(cat "$TMP/t")"
+ruleset >"$TMP/before"
+
 say "a stale generation: ERESTART, read again, retry"
 out=$(WGBASTION_FAIL_AT=nft:stale wgb b -v "${B[@]}" apply 2>&1); rc=$?
 printf '%s\n' "$out" | grep -v '^[-+~]' | sed 's/^/    /'
