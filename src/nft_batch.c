@@ -100,6 +100,14 @@ static struct nlmsghdr *msg_start(struct bat *t, uint16_t type, uint16_t flags,
 		t->cap = cap;
 	}
 	t->notes[t->n].seq = t->seq;
+	/* libmnl 1.0.4 leaves attribute padding as it finds it, and
+	 * libnftnl 1.2.4 writes objref names without their NUL: on zeroed
+	 * memory the batch is the same bytes on every run (valgrind-clean),
+	 * and a parser reading such a name up to a NUL stops at the padding.
+	 * A page always has BATCH_OVERRUN bytes free past its current end. */
+	memset(nftnl_batch_buffer(t->b), 0,
+	       type == NFT_MSG_NEWSETELEM || type == NFT_MSG_DELSETELEM ? ELEM_MSG_MAX + 4096 :
+	       type == NFT_MSG_NEWRULE ? RULE_MSG_MAX : 4096);
 	va_start(ap, fmt);
 	vsnprintf(t->notes[t->n].what, sizeof(t->notes[t->n].what), fmt, ap);
 	va_end(ap);
@@ -414,79 +422,124 @@ static void chain_flush(struct bat *t, const struct nft_chain *c)
 /*
  * A rule of someone else's that looks up an anonymous set (`tcp dport
  * { 22, 80 }`): the set went with the rule when it was deleted, so it is
- * made again, in the batch, just before the rule, which then refers to it
- * by its id. The rule object is borrowed for that: its lookups are pointed
- * at the new set while the message is written, then set back.
+ * made again, in the batch, just before the rule, which must then refer
+ * to it by its id. The rule object is borrowed for that: while its
+ * message is written its lookups of anonymous sets are swapped for new
+ * ones naming the new set, then the originals are put back. (Swapped, not
+ * edited: libnftnl 1.2.4 does not free a lookup's old set name when it is
+ * set again.)
  */
-#define ANON_MAX 16
+#define RULE_EXPRS_MAX 64
 
-struct anon_ref {
-	struct nftnl_expr *e;
-	char *old;
+struct borrowed {
+	struct nftnl_rule *r;
+	struct nftnl_expr *orig[RULE_EXPRS_MAX], *rep[RULE_EXPRS_MAX];
+	size_t n;
+	bool swapped;
 };
 
-static size_t anon_sets(struct bat *t, const struct nft_state *st, struct nftnl_rule *r,
-			struct anon_ref *refs)
+/* Takes every expression out of the rule and puts back the originals, or
+ * the replacements where there are some. */
+static void relist(struct borrowed *b, bool to_rep)
 {
-	struct nftnl_expr_iter *it = nftnl_expr_iter_create(r);
+	size_t i;
+
+	for (i = 0; i < b->n; ++i)
+		nftnl_rule_del_expr(!to_rep && b->rep[i] ? b->rep[i] : b->orig[i]);
+	for (i = 0; i < b->n; ++i)
+		nftnl_rule_add_expr(b->r, to_rep && b->rep[i] ? b->rep[i] : b->orig[i]);
+}
+
+static void anon_lend(struct bat *t, const struct nft_state *st, struct borrowed *b)
+{
+	struct nftnl_expr_iter *it = nftnl_expr_iter_create(b->r);
 	struct nftnl_expr *e;
+	bool any = false;
+	size_t i;
+
 	size_t n = 0;
 
-	while (it && (e = nftnl_expr_iter_next(it)) && n < ANON_MAX && !t->err) {
+	b->n = 0;
+	b->swapped = false;
+	while (it && (e = nftnl_expr_iter_next(it))) {
+		if (n < RULE_EXPRS_MAX) {
+			b->orig[n] = e;
+			b->rep[n] = NULL;
+		}
+		n++;
+	}
+	if (it)
+		nftnl_expr_iter_destroy(it);
+	if (n > RULE_EXPRS_MAX)
+		return;		/* not one of ours, nor any rule seen in practice */
+	b->n = n;
+	for (i = 0; i < b->n && !t->err; ++i) {
 		const struct nft_set *s;
 		const char *name;
-		uint32_t id;
+		struct nftnl_expr *w;
 
+		e = b->orig[i];
 		if (strcmp(nftnl_expr_get_str(e, NFTNL_EXPR_NAME), "lookup"))
 			continue;
 		name = nftnl_expr_get_str(e, NFTNL_EXPR_LOOKUP_SET);
 		s = name ? nft_state_set(st, name) : NULL;
 		if (!s || !(s->flags & NFT_SET_ANONYMOUS))
 			continue;
-		refs[n].old = strdup(name);
-		if (!refs[n].old) {
+		w = nftnl_expr_alloc("lookup");
+		if (!w) {
 			t->err = -ENOMEM;
 			break;
 		}
-		refs[n].e = e;
-		id = set_add(t, s);
-		nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, "__set%d");
-		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SET_ID, id);
-		n++;
+		nftnl_expr_set_u32(w, NFTNL_EXPR_LOOKUP_SREG, nftnl_expr_get_u32(e, NFTNL_EXPR_LOOKUP_SREG));
+		if (nftnl_expr_is_set(e, NFTNL_EXPR_LOOKUP_DREG))
+			nftnl_expr_set_u32(w, NFTNL_EXPR_LOOKUP_DREG,
+					   nftnl_expr_get_u32(e, NFTNL_EXPR_LOOKUP_DREG));
+		if (nftnl_expr_is_set(e, NFTNL_EXPR_LOOKUP_FLAGS))
+			nftnl_expr_set_u32(w, NFTNL_EXPR_LOOKUP_FLAGS,
+					   nftnl_expr_get_u32(e, NFTNL_EXPR_LOOKUP_FLAGS));
+		nftnl_expr_set_str(w, NFTNL_EXPR_LOOKUP_SET, "__set%d");
+		nftnl_expr_set_u32(w, NFTNL_EXPR_LOOKUP_SET_ID, set_add(t, s));
+		b->rep[i] = w;
+		any = true;
 	}
-	if (it)
-		nftnl_expr_iter_destroy(it);
-	return n;
+	if (any) {
+		relist(b, true);
+		b->swapped = true;
+	}
+}
+
+static void anon_return(struct borrowed *b)
+{
+	size_t i;
+
+	if (!b->swapped)
+		goto out;
+	relist(b, false);
+out:
+	for (i = 0; i < b->n; ++i)
+		if (b->rep[i])
+			nftnl_expr_free(b->rep[i]);
+	b->n = 0;
 }
 
 static void chain_fill(struct bat *t, const struct nft_state *st, const struct nft_chain *c)
 {
-	struct anon_ref refs[ANON_MAX];
+	struct borrowed b;
 	struct nlmsghdr *nlh;
-	size_t i, n, k;
+	size_t i;
 
 	for (i = 0; i < c->n_rules && !t->err; ++i) {
-		/* libnftnl only reads the rule, whatever its prototype says
-		 * (and anon_sets() puts back what it changes) */
-		struct nftnl_rule *r = (struct nftnl_rule *)c->rules[i].r;
-
-		n = anon_sets(t, st, r, refs);
-		/* libnftnl 1.2.4 writes objref names without their NUL and
-		 * libmnl 1.0.4 leaves attribute padding as it finds it:
-		 * zeroed, the bytes are the same on every run, and a parser
-		 * reading the name up to a NUL stops at the padding */
-		if (!t->err)
-			memset(nftnl_batch_buffer(t->b), 0, RULE_MSG_MAX);
+		/* libnftnl only reads the rule, whatever its prototype says;
+		 * anon_lend() puts back all it changes */
+		b.r = (struct nftnl_rule *)c->rules[i].r;
+		anon_lend(t, st, &b);
 		nlh = msg_start(t, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND,
 				"adding rule %zu of chain %s", i + 1, c->name);
 		if (nlh) {
-			nftnl_rule_nlmsg_build_payload(nlh, r);
+			nftnl_rule_nlmsg_build_payload(nlh, b.r);
 			msg_end(t);
 		}
-		for (k = 0; k < n; ++k) {
-			nftnl_expr_set_str(refs[k].e, NFTNL_EXPR_LOOKUP_SET, refs[k].old);
-			free(refs[k].old);
-		}
+		anon_return(&b);
 	}
 }
 
@@ -615,6 +668,7 @@ static int batch_build(struct bat *t, const struct nft_state *from, const struct
 	if (!t->b)
 		return -ENOMEM;
 	t->seq = seq_base();
+	memset(nftnl_batch_buffer(t->b), 0, 4096);
 	nlh = nftnl_batch_begin(nftnl_batch_buffer(t->b), t->seq++);
 	/* the generation our 'from' was read at: stale -> ERESTART */
 	mnl_attr_put_u32(nlh, NFNL_BATCH_GENID, htonl(genid));
@@ -622,6 +676,7 @@ static int batch_build(struct bat *t, const struct nft_state *from, const struct
 	t->first = t->seq;
 	batch_fill(t, from, to, d);
 	if (!t->err) {
+		memset(nftnl_batch_buffer(t->b), 0, 4096);
 		nftnl_batch_end(nftnl_batch_buffer(t->b), t->seq++);
 		msg_end(t);
 	}

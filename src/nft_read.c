@@ -187,7 +187,7 @@ static int gen_cb(const struct nlmsghdr *nlh, void *data)
 
 int nft_getgen(struct mnl_socket *nl, uint32_t *genid, struct wgb_err *e)
 {
-	char buf[256];
+	char buf[256] = { 0 };
 	struct nlmsghdr *nlh;
 	struct talk t;
 	int ret;
@@ -487,7 +487,7 @@ static int dump(struct mnl_socket *nl, struct rd *r, uint16_t type, bool is_dump
 		void (*payload)(struct nlmsghdr *, struct rd *), mnl_cb_t cb,
 		const char *what, struct wgb_err *e)
 {
-	char buf[512];
+	char buf[512] = { 0 };	/* attribute padding included */
 	struct nlmsghdr *nlh;
 	struct talk t;
 	int ret;
