@@ -10,10 +10,13 @@
  * `show` reads it through the accessors below; the planner compares two of
  * them object by object.
  *
- * File map: nft_state.c (this type), nft_build.c (config -> state),
- * nft_expr.c (rule builders), nft_read.c (kernel -> state), nft_delta.c
- * (what differs), nft_plan.c (plan lines), nft_view.c (forwards and
- * egresses as a human reads them), nft_batch.c (sync).
+ * File map: nft_state.c (this type), nft_build.c (config -> sets and
+ * elements), nft_rules.c (config -> chains and rules), nft_expr.c (rule
+ * builders, rule comparison), nft_nl.c and nft_read.c (kernel -> state),
+ * nft_delta.c (what differs), nft_view.c (forwards and egresses as a human
+ * reads them), nft_plan.c (plan lines), nft_msg.c (batch messages),
+ * nft_batch.c (sync: the batch, generation id, acks), nft_print.c
+ * (a state as text), nft_stage.c (the stage).
  */
 #ifndef WGB_NFT_H
 #define WGB_NFT_H
@@ -112,7 +115,7 @@ struct nft_chain {
 	char *sig;		/* definition (hook, type, priority, policy...) */
 	struct nftnl_chain *raw;	/* as read, for foreign chains */
 	struct nft_rule *rules;
-	size_t n_rules;
+	size_t n_rules, cap_rules;
 };
 
 struct nft_state {
@@ -124,12 +127,12 @@ struct nft_state {
 	uint32_t table_udata_len;
 	/* sorted by name once complete (nft_state_finish) */
 	struct nft_obj *objs;
-	size_t n_objs;
+	size_t n_objs, cap_objs;
 	struct nft_set *sets;
-	size_t n_sets;
+	size_t n_sets, cap_sets;
 	/* in kernel (read) or creation (built) order */
 	struct nft_chain *chains;
-	size_t n_chains;
+	size_t n_chains, cap_chains;
 };
 
 /* ---- for show and tests ---- */
@@ -287,7 +290,7 @@ struct nftnl_rule *rb_done(struct nft_rb *b);
  * aligned, NFT_REG32_xx otherwise. */
 uint32_t nft_reg(uint32_t off);
 
-/* ---- nft_read.c: netlink plumbing shared with nft_batch.c ---- */
+/* ---- nft_nl.c, nft_read.c: reading ---- */
 struct mnl_socket;
 struct nlmsghdr;
 struct mnl_socket *nft_socket_open(struct wgb_err *e);
@@ -296,6 +299,90 @@ int nft_read_state(struct mnl_socket *nl, const char *table,
 /* Extended-ack text of an NLMSG_ERROR message, or NULL. */
 const char *nft_extack(const struct nlmsghdr *nlh);
 int nft_getgen(struct mnl_socket *nl, uint32_t *genid, struct wgb_err *e);
+/* One request, every answer through cb until done: 0 or -errno, with
+ * the kernel's words in t->extack. */
+struct nft_talk {
+	int err;
+	char extack[256];
+};
+typedef int (*nft_cb_t)(const struct nlmsghdr *nlh, void *data);
+int nft_talk(struct mnl_socket *nl, struct nlmsghdr *nlh, nft_cb_t cb, void *data,
+	     struct nft_talk *t);
+uint32_t nft_next_seq(void);
+
+/* ---- nft_build.c, nft_rules.c: the desired table ---- */
+/* The kinds of forward sets (docs/ruleset.md): openF_P, allowF_P, ... */
+enum { NFT_FS_OPEN, NFT_FS_ALLOW, NFT_FS_DNAT, NFT_FS_KEEP, NFT_FS_COUNT, NFT_FS_MASQ, NFT_FS_KINDS };
+struct nft_fam {
+	int af;
+	const char *sfx;	/* "4", "6" */
+	uint8_t nfproto;
+	uint32_t alen;		/* address bytes */
+	uint32_t atype;
+	uint32_t saddr, daddr;	/* offsets in the network header */
+	uint32_t ct_src;	/* NFT_CT_SRC_IP / _IP6 */
+};
+struct nft_proto {
+	unsigned bit;
+	const char *name;
+	uint8_t num;
+};
+extern const struct nft_fam nft_fams[2];	/* IPv4, IPv6 */
+extern const struct nft_proto nft_protos[2];	/* tcp, udp */
+
+/* A table being built from a config; err is the first failure. */
+struct nft_bld {
+	struct nft_state *st;
+	const struct wgb_config *cfg;
+	const char *ifname;
+	uint32_t ing, egr;
+	const struct nft_set *fs[NFT_FS_KINDS][2][2];
+	int err;
+};
+bool nft_egress_has_family(const struct wgb_egress *eg, int af);
+/* The four chains and their rules. */
+void nft_build_chains(struct nft_bld *b);
+
+/* ---- nft_msg.c: the messages of a batch ---- */
+#define BATCH_OVERRUN	(64 * 1024)	/* always free past a page's end */
+#define ELEM_MSG_MAX	(32 * 1024)	/* element messages stop growing here */
+#define RULE_MSG_MAX	(8 * 1024)	/* a rule message is far smaller */
+
+struct nft_msg_note {
+	uint32_t seq;
+	char what[112];		/* "adding elements to set dnat4_tcp" */
+};
+
+/* A batch being built: its pages, sequence numbers and one note per
+ * message; t->err is the first failure (every later call does nothing). */
+struct nft_bat {
+	struct nftnl_batch *b;
+	const char *table;
+	uint32_t seq, first;	/* next sequence number, first message's */
+	uint32_t set_id;
+	struct nft_msg_note *notes;
+	size_t n, cap;
+	int err;
+};
+
+struct nft_idx;
+struct nlmsghdr *bat_msg_start(struct nft_bat *t, uint16_t type, uint16_t flags,
+			       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void bat_msg_end(struct nft_bat *t);
+void bat_table_add(struct nft_bat *t, const struct nft_state *st);
+void bat_table_del(struct nft_bat *t);
+/* A counter made again keeps its value from 'keep' when that has it. */
+void bat_obj_add(struct nft_bat *t, const struct nft_obj *o, const struct nft_state *keep);
+void bat_obj_del(struct nft_bat *t, const struct nft_obj *o);
+/* Returns the set's id in the batch (how anonymous sets are known). */
+uint32_t bat_set_add(struct nft_bat *t, const struct nft_set *s);
+void bat_set_del(struct nft_bat *t, const struct nft_set *s);
+/* The elements of s listed in idx (all when NULL), added or deleted. */
+void bat_elems(struct nft_bat *t, const struct nft_set *s, const struct nft_idx *idx, bool add);
+void bat_chain(struct nft_bat *t, uint16_t type, const struct nft_chain *c);
+void bat_chain_flush(struct nft_bat *t, const struct nft_chain *c);
+/* Every rule of c (c belongs to st), in order. */
+void bat_chain_fill(struct nft_bat *t, const struct nft_state *st, const struct nft_chain *c);
 
 /* ---- nft_delta.c: what differs between two states ---- */
 struct nft_idx {
@@ -358,7 +445,6 @@ void nft_view_egress_line(const struct nft_view *w, char *buf, size_t len);
 const char *nft_views_port_owner(const struct nft_views *v, int fam, int proto, uint16_t port);
 /* The forward sets of a state by kind, family (0: IPv4, 1: IPv6) and
  * protocol (0: tcp, 1: udp); NULL where a state lacks one. */
-enum { NFT_FS_OPEN, NFT_FS_ALLOW, NFT_FS_DNAT, NFT_FS_KEEP, NFT_FS_COUNT, NFT_FS_MASQ, NFT_FS_KINDS };
 void nft_fwd_sets(const struct nft_state *st, const struct nft_set *out[NFT_FS_KINDS][2][2]);
 /* Our set names taken apart: "dnat4_tcp_keep", "egress_lan_src4". */
 bool nft_fwd_set_parse(const char *name, char *kind, size_t kind_len, int *fam,

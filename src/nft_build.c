@@ -29,37 +29,14 @@
 #define TYPE_INET_SERVICE	13
 #define TYPE_BITS		6
 
-struct fam {
-	int af;
-	const char *sfx;	/* "4", "6" */
-	uint8_t nfproto;
-	uint32_t alen;		/* address bytes */
-	uint32_t atype;
-	uint32_t saddr, daddr;	/* offsets in the network header */
-	uint32_t ct_src;	/* NFT_CT_SRC_IP / _IP6 */
-};
-
-static const struct fam fams[2] = {
+const struct nft_fam nft_fams[2] = {
 	{ AF_INET, "4", NFPROTO_IPV4, 4, TYPE_IPADDR, 12, 16, NFT_CT_SRC_IP },
 	{ AF_INET6, "6", NFPROTO_IPV6, 16, TYPE_IP6ADDR, 8, 24, NFT_CT_SRC_IP6 },
 };
 
-static const struct {
-	unsigned bit;
-	const char *name;
-	uint8_t num;
-} protos[2] = {
+const struct nft_proto nft_protos[2] = {
 	{ PROTO_TCP, "tcp", IPPROTO_TCP },
 	{ PROTO_UDP, "udp", IPPROTO_UDP },
-};
-
-struct bld {
-	struct nft_state *st;
-	const struct wgb_config *cfg;
-	const char *ifname;
-	uint32_t ing, egr;
-	const struct nft_set *fs[NFT_FS_KINDS][2][2];
-	int err;
 };
 
 /* ---- ranges of big-endian numbers (ports, addresses) ---- */
@@ -111,7 +88,7 @@ static int range_cmp(const void *a, const void *b)
  * refuse overlapping elements, and a config may well list 10.0.0.0/8 and
  * 10.1.0.0/16. Adjacent ranges are merged too, like nft's auto-merge.
  */
-static int ranges_of(const struct prefix_list *l, const struct fam *f,
+static int ranges_of(const struct prefix_list *l, const struct nft_fam *f,
 		     struct range **out, size_t *n_out)
 {
 	struct range *v;
@@ -152,7 +129,7 @@ static int ranges_of(const struct prefix_list *l, const struct fam *f,
 
 /* ---- sets and elements ---- */
 
-static struct nft_set *set_add(struct bld *b, const char *name, uint32_t flags,
+static struct nft_set *set_add(struct nft_bld *b, const char *name, uint32_t flags,
 			       uint32_t key_type, uint32_t key_len)
 {
 	struct nft_set *s;
@@ -171,7 +148,7 @@ static struct nft_set *set_add(struct bld *b, const char *name, uint32_t flags,
 }
 
 /* A forward set of the table being built (sorted by then). */
-static struct nft_set *set_find(struct bld *b, int kind, const struct fam *f, size_t proto)
+static struct nft_set *set_find(struct nft_bld *b, int kind, const struct nft_fam *f, size_t proto)
 {
 	struct nft_set *s = b->err ? NULL : (struct nft_set *)b->fs[kind][f->af == AF_INET6][proto];
 
@@ -206,7 +183,7 @@ static int elem_mark_open(struct nft_set *s, size_t idx)
  * A range in a one-field interval set (rbtree): a start element carrying
  * the data, and an end element at hi + 1 unless hi is the last value.
  */
-static struct nft_elem *interval_add(struct bld *b, struct nft_set *s,
+static struct nft_elem *interval_add(struct nft_bld *b, struct nft_set *s,
 				     const uint8_t *lo, const uint8_t *hi)
 {
 	uint8_t end[16];
@@ -237,7 +214,7 @@ oom:
 	return NULL;
 }
 
-static struct nft_elem *port_range_add(struct bld *b, struct nft_set *s,
+static struct nft_elem *port_range_add(struct nft_bld *b, struct nft_set *s,
 				       uint16_t lo, uint16_t hi)
 {
 	uint16_t l = htons(lo), h = htons(hi);
@@ -245,7 +222,7 @@ static struct nft_elem *port_range_add(struct bld *b, struct nft_set *s,
 	return interval_add(b, s, (uint8_t *)&l, (uint8_t *)&h);
 }
 
-static void elem_objref(struct bld *b, struct nft_set *s, struct nft_elem *el,
+static void elem_objref(struct nft_bld *b, struct nft_set *s, struct nft_elem *el,
 			const char *name)
 {
 	size_t idx;
@@ -264,7 +241,7 @@ static void elem_objref(struct bld *b, struct nft_set *s, struct nft_elem *el,
 	el->has |= NFT_ELEM_OBJREF;
 }
 
-static void counter_add(struct bld *b, const char *prefix, const char *name)
+static void counter_add(struct nft_bld *b, const char *prefix, const char *name)
 {
 	char buf[64];
 
@@ -279,18 +256,18 @@ static void counter_add(struct bld *b, const char *prefix, const char *name)
 
 /* Kind by kind, as docs/ruleset.md lists them: the kernel lists sets in
  * the order they are made. */
-static void forward_sets(struct bld *b)
+static void forward_sets(struct nft_bld *b)
 {
 	char name[64];
 	size_t k, i, j;
 
 	for (k = 0; k < NFT_FS_KINDS; ++k) {
 		for (i = 0; i < 2; ++i) {
-			const struct fam *f = &fams[i];
+			const struct nft_fam *f = &nft_fams[i];
 			uint32_t pair = f->atype << TYPE_BITS | TYPE_INET_SERVICE;
 
 			for (j = 0; j < 2; ++j) {
-				const char *p = protos[j].name;
+				const char *p = nft_protos[j].name;
 				struct nft_set *s = NULL;
 
 				switch (k) {
@@ -334,9 +311,9 @@ static void forward_sets(struct bld *b)
 	}
 }
 
-static void forward_elems(struct bld *b, const struct wgb_forward *fw)
+static void forward_elems(struct nft_bld *b, const struct wgb_forward *fw)
 {
-	const struct fam *f = fw->family == AF_INET6 ? &fams[1] : &fams[0];
+	const struct nft_fam *f = fw->family == AF_INET6 ? &nft_fams[1] : &nft_fams[0];
 	struct range *allow = NULL;
 	size_t n_allow = 0, i, j;
 	char counter[64];
@@ -358,7 +335,7 @@ static void forward_elems(struct bld *b, const struct wgb_forward *fw)
 		struct nft_set *s;
 		struct nft_elem *el;
 
-		if (!(fw->protocols & protos[j].bit))
+		if (!(fw->protocols & nft_protos[j].bit))
 			continue;
 		if (open) {
 			port_range_add(b, set_find(b, NFT_FS_OPEN, f, j), fw->port_lo, fw->port_hi);
@@ -407,7 +384,7 @@ static void forward_elems(struct bld *b, const struct wgb_forward *fw)
 
 static const char *const egress_kinds[3] = { "src", "dst", "deny" };
 
-static void egress_sets(struct bld *b, const struct wgb_egress *eg)
+static void egress_sets(struct nft_bld *b, const struct wgb_egress *eg)
 {
 	const struct prefix_list *lists[3] = { &eg->source, &eg->destination, &eg->deny };
 	char name[128];
@@ -415,7 +392,7 @@ static void egress_sets(struct bld *b, const struct wgb_egress *eg)
 
 	counter_add(b, NFT_EGR_PREFIX, eg->name);
 	for (i = 0; i < 2 && !b->err; ++i) {
-		const struct fam *f = &fams[i];
+		const struct nft_fam *f = &nft_fams[i];
 
 		for (k = 0; k < 3 && !b->err; ++k) {
 			struct range *v;
@@ -438,7 +415,7 @@ static void egress_sets(struct bld *b, const struct wgb_egress *eg)
 	}
 }
 
-static bool egress_has_family(const struct wgb_egress *eg, int af)
+bool nft_egress_has_family(const struct wgb_egress *eg, int af)
 {
 	size_t i;
 
@@ -446,315 +423,6 @@ static bool egress_has_family(const struct wgb_egress *eg, int af)
 		if (eg->source.v[i].family == af)
 			return true;
 	return false;
-}
-
-/* ---- chains and rules ---- */
-
-static struct nft_chain *chain_add(struct bld *b, const char *name, const char *type,
-				   uint32_t hook, int32_t prio)
-{
-	struct nftnl_chain *c;
-	struct nft_chain *sc;
-
-	if (b->err)
-		return NULL;
-	c = nftnl_chain_alloc();
-	sc = c ? nft_state_add_chain(b->st, name) : NULL;
-	if (!sc) {
-		if (c)
-			nftnl_chain_free(c);
-		b->err = -ENOMEM;
-		return NULL;
-	}
-	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, name);
-	nftnl_chain_set_u32(c, NFTNL_CHAIN_HOOKNUM, hook);
-	nftnl_chain_set_s32(c, NFTNL_CHAIN_PRIO, prio);
-	nftnl_chain_set_str(c, NFTNL_CHAIN_TYPE, type);
-	nftnl_chain_set_u32(c, NFTNL_CHAIN_POLICY, NF_ACCEPT);
-	if (nft_chain_adopt(b->st, sc, c) < 0)
-		b->err = -ENOMEM;
-	return sc;
-}
-
-static void rule_end(struct bld *b, struct nft_chain *c, struct nft_rb *rb, const char *comment)
-{
-	rb_comment(rb, comment);
-	if (b->err || !c) {
-		if (rb->r)
-			nftnl_rule_free(rb->r);
-		return;
-	}
-	b->err = nft_chain_add_rule(b->st, c, rb_done(rb), 0);
-}
-
-/* ct mark & bit == bit */
-static void ct_mark_has(struct nft_rb *rb, uint32_t bit)
-{
-	rb_ct_load(rb, NFT_CT_MARK, -1, NFT_REG_1);
-	rb_bitwise(rb, NFT_REG_1, bit, 0, 4);
-	rb_cmp_u32(rb, NFT_CMP_EQ, bit);
-}
-
-/* ct mark set ct mark | bit */
-static void ct_mark_or(struct nft_rb *rb, uint32_t bit)
-{
-	rb_ct_load(rb, NFT_CT_MARK, -1, NFT_REG_1);
-	rb_bitwise(rb, NFT_REG_1, ~bit, bit, 4);
-	rb_ct_set(rb, NFT_CT_MARK, NFT_REG_1);
-}
-
-static void match_ifname(struct nft_rb *rb, uint32_t key, uint32_t op, const char *name)
-{
-	rb_meta_load(rb, key, NFT_REG_1);
-	rb_cmp_ifname(rb, op, name);
-}
-
-static void match_meta_u8(struct nft_rb *rb, uint32_t key, uint8_t v)
-{
-	rb_meta_load(rb, key, NFT_REG_1);
-	rb_cmp_u8(rb, NFT_CMP_EQ, v);
-}
-
-static void chain_pre_nat(struct bld *b)
-{
-	struct nft_chain *c = chain_add(b, "pre_nat", "nat", NF_INET_PRE_ROUTING, NF_IP_PRI_NAT_DST);
-	char set[64];
-	struct nft_rb rb;
-	size_t i, j;
-
-	rb_init(&rb);
-	match_ifname(&rb, NFT_META_IIFNAME, NFT_CMP_EQ, b->ifname);
-	rb_verdict(&rb, NFT_RETURN);
-	rule_end(b, c, &rb, "from the tunnel: never DNAT");
-
-	rb_init(&rb);
-	rb_fib(&rb, NFT_FIB_RESULT_ADDRTYPE, NFTA_FIB_F_DADDR, NFT_REG_1);
-	rb_cmp_u32(&rb, NFT_CMP_NEQ, 2 /* RTN_LOCAL */);
-	rb_verdict(&rb, NFT_RETURN);
-	rule_end(b, c, &rb, "only connections to this host");
-
-	for (i = 0; i < 2; ++i) {
-		const struct fam *f = &fams[i];
-
-		for (j = 0; j < 2; ++j) {
-			rb_init(&rb);
-			match_meta_u8(&rb, NFT_META_NFPROTO, f->nfproto);
-			match_meta_u8(&rb, NFT_META_L4PROTO, protos[j].num);
-			rb_payload(&rb, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, NFT_REG_1);
-			snprintf(set, sizeof(set), "open%s_%s", f->sfx, protos[j].name);
-			rb_lookup(&rb, set, NFT_REG_1, -1, false);
-			ct_mark_or(&rb, b->ing);
-			rule_end(b, c, &rb, "ingress: forwarded port, every client");
-
-			rb_init(&rb);
-			match_meta_u8(&rb, NFT_META_NFPROTO, f->nfproto);
-			match_meta_u8(&rb, NFT_META_L4PROTO, protos[j].num);
-			rb_payload(&rb, NFT_PAYLOAD_NETWORK_HEADER, f->saddr, f->alen, NFT_REG_1);
-			rb_payload(&rb, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, nft_reg(f->alen));
-			snprintf(set, sizeof(set), "allow%s_%s", f->sfx, protos[j].name);
-			rb_lookup(&rb, set, NFT_REG_1, -1, false);
-			ct_mark_or(&rb, b->ing);
-			rule_end(b, c, &rb, "ingress: forwarded port, allowed client");
-		}
-	}
-	for (i = 0; i < 2; ++i) {
-		const struct fam *f = &fams[i];
-
-		for (j = 0; j < 4; ++j) {
-			bool keep = j & 1;
-
-			rb_init(&rb);
-			match_meta_u8(&rb, NFT_META_NFPROTO, f->nfproto);
-			ct_mark_has(&rb, b->ing);
-			match_meta_u8(&rb, NFT_META_L4PROTO, protos[j / 2].num);
-			rb_payload(&rb, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, NFT_REG_1);
-			snprintf(set, sizeof(set), "dnat%s_%s%s", f->sfx, protos[j / 2].name,
-				 keep ? "_keep" : "");
-			rb_lookup(&rb, set, NFT_REG_1, NFT_REG_1, false);
-			rb_nat(&rb, NFT_NAT_DNAT, f->nfproto, NFT_REG_1,
-			       keep ? -1 : (int)nft_reg(f->alen));
-			rule_end(b, c, &rb, keep ? "ingress: to address, port kept"
-						 : "ingress: to address:port");
-		}
-	}
-}
-
-static void chain_pre_mark(struct bld *b)
-{
-	struct nft_chain *c = chain_add(b, "pre_mark", "filter", NF_INET_PRE_ROUTING,
-					NF_IP_PRI_NAT_DST + 10);
-	const struct wgb_bastion *bs = &b->cfg->bastion;
-	struct nft_rb rb;
-	int dir;
-
-	for (dir = IP_CT_DIR_ORIGINAL; dir <= IP_CT_DIR_REPLY; ++dir) {
-		uint8_t d = (uint8_t)dir;
-
-		rb_init(&rb);
-		rb_ct_load(&rb, NFT_CT_DIRECTION, -1, NFT_REG_1);
-		rb_cmp_u8(&rb, NFT_CMP_EQ, d);
-		ct_mark_has(&rb, dir == IP_CT_DIR_ORIGINAL ? b->ing : b->egr);
-		rb_meta_load(&rb, NFT_META_MARK, NFT_REG_1);
-		rb_bitwise(&rb, NFT_REG_1, ~bs->mark_mask, bs->mark & bs->mark_mask, 4);
-		rb_meta_set(&rb, NFT_META_MARK, NFT_REG_1);
-		rule_end(b, c, &rb, dir == IP_CT_DIR_ORIGINAL ? "ingress: route into the tunnel"
-				: "egress replies: route back into the tunnel");
-	}
-}
-
-static void mss_clamp(struct bld *b, struct nft_chain *c, uint32_t key, const char *comment)
-{
-	struct nft_rb rb;
-
-	rb_init(&rb);
-	match_ifname(&rb, key, NFT_CMP_EQ, b->ifname);
-	match_meta_u8(&rb, NFT_META_L4PROTO, IPPROTO_TCP);
-	/* tcp flags & (syn | rst) == syn */
-	rb_payload(&rb, NFT_PAYLOAD_TRANSPORT_HEADER, 13, 1, NFT_REG_1);
-	rb_bitwise(&rb, NFT_REG_1, 0x06, 0, 1);
-	rb_cmp_u8(&rb, NFT_CMP_EQ, 0x02);
-	/* tcp option maxseg size set rt mtu */
-	rb_rt(&rb, NFT_RT_TCPMSS, NFT_REG_1);
-	rb_byteorder(&rb, NFT_REG_1, NFT_BYTEORDER_HTON, 2, 2);
-	rb_exthdr_write(&rb, 2 /* TCPOPT_MAXSEG */, 2, 2, NFT_EXTHDR_OP_TCPOPT, NFT_REG_1);
-	rule_end(b, c, &rb, comment);
-}
-
-static void egress_rules(struct bld *b, struct nft_chain *c, const struct wgb_egress *eg)
-{
-	char set[160], comment[128], counter[64];
-	struct nft_rb rb;
-	size_t i;
-
-	snprintf(counter, sizeof(counter), NFT_EGR_PREFIX "%s", eg->name);
-	for (i = 0; i < 2; ++i) {
-		const struct fam *f = &fams[i];
-
-		if (!egress_has_family(eg, f->af))
-			continue;
-		rb_init(&rb);
-		match_ifname(&rb, NFT_META_IIFNAME, NFT_CMP_EQ, b->ifname);
-		if (eg->interface[0])
-			match_ifname(&rb, NFT_META_OIFNAME, NFT_CMP_EQ, eg->interface);
-		/* ct state new */
-		rb_ct_load(&rb, NFT_CT_STATE, -1, NFT_REG_1);
-		rb_bitwise(&rb, NFT_REG_1, NF_CT_STATE_BIT(IP_CT_NEW), 0, 4);
-		rb_cmp_u32(&rb, NFT_CMP_NEQ, 0);
-		match_meta_u8(&rb, NFT_META_NFPROTO, f->nfproto);
-		rb_payload(&rb, NFT_PAYLOAD_NETWORK_HEADER, f->saddr, f->alen, NFT_REG_1);
-		snprintf(set, sizeof(set), NFT_EGR_PREFIX "%s_src%s", eg->name, f->sfx);
-		rb_lookup(&rb, set, NFT_REG_1, -1, false);
-		rb_payload(&rb, NFT_PAYLOAD_NETWORK_HEADER, f->daddr, f->alen, NFT_REG_1);
-		snprintf(set, sizeof(set), NFT_EGR_PREFIX "%s_dst%s", eg->name, f->sfx);
-		rb_lookup(&rb, set, NFT_REG_1, -1, false);
-		rb_payload(&rb, NFT_PAYLOAD_NETWORK_HEADER, f->daddr, f->alen, NFT_REG_1);
-		snprintf(set, sizeof(set), NFT_EGR_PREFIX "%s_deny%s", eg->name, f->sfx);
-		rb_lookup(&rb, set, NFT_REG_1, -1, true);
-		ct_mark_or(&rb, b->egr);
-		snprintf(comment, sizeof(comment), "egress %s: new connection", eg->name);
-		rule_end(b, c, &rb, comment);
-
-		rb_init(&rb);
-		ct_mark_has(&rb, b->egr);
-		match_meta_u8(&rb, NFT_META_NFPROTO, f->nfproto);
-		rb_ct_load(&rb, f->ct_src, IP_CT_DIR_ORIGINAL, NFT_REG_1);
-		snprintf(set, sizeof(set), NFT_EGR_PREFIX "%s_src%s", eg->name, f->sfx);
-		rb_lookup(&rb, set, NFT_REG_1, -1, false);
-		rb_objref_name(&rb, NFT_OBJECT_COUNTER, counter);
-		rb_verdict(&rb, NF_ACCEPT);
-		snprintf(comment, sizeof(comment), "egress %s", eg->name);
-		rule_end(b, c, &rb, comment);
-	}
-}
-
-static void chain_forward(struct bld *b)
-{
-	struct nft_chain *c = chain_add(b, "forward", "filter", NF_INET_FORWARD, NF_IP_PRI_FILTER);
-	const struct wgb_egress *eg;
-	char set[64];
-	struct nft_rb rb;
-	size_t i, j;
-
-	mss_clamp(b, c, NFT_META_OIFNAME, "clamp MSS into the tunnel");
-	mss_clamp(b, c, NFT_META_IIFNAME, "clamp MSS out of the tunnel");
-	for (i = 0; i < 2; ++i) {
-		for (j = 0; j < 2; ++j) {
-			rb_init(&rb);
-			ct_mark_has(&rb, b->ing);
-			match_meta_u8(&rb, NFT_META_NFPROTO, fams[i].nfproto);
-			match_meta_u8(&rb, NFT_META_L4PROTO, protos[j].num);
-			rb_ct_load(&rb, NFT_CT_PROTO_DST, IP_CT_DIR_ORIGINAL, NFT_REG_1);
-			snprintf(set, sizeof(set), "count%s_%s", fams[i].sfx, protos[j].name);
-			rb_objref_map(&rb, set, NFT_REG_1);
-			rule_end(b, c, &rb, "ingress: count per forward");
-		}
-	}
-	rb_init(&rb);
-	ct_mark_has(&rb, b->ing);
-	rb_verdict(&rb, NF_ACCEPT);
-	rule_end(b, c, &rb, "ingress");
-
-	for_each_egress(b->cfg, eg)
-		egress_rules(b, c, eg);
-
-	rb_init(&rb);
-	match_ifname(&rb, NFT_META_IIFNAME, NFT_CMP_EQ, b->ifname);
-	rb_objref_name(&rb, NFT_OBJECT_COUNTER, NFT_DROPPED);
-	rb_verdict(&rb, NF_DROP);
-	rule_end(b, c, &rb, "from the tunnel, allowed by no forward or egress");
-
-	rb_init(&rb);
-	match_ifname(&rb, NFT_META_OIFNAME, NFT_CMP_EQ, b->ifname);
-	rb_objref_name(&rb, NFT_OBJECT_COUNTER, NFT_DROPPED);
-	rb_verdict(&rb, NF_DROP);
-	rule_end(b, c, &rb, "into the tunnel, allowed by no forward or egress");
-}
-
-static void chain_post_nat(struct bld *b)
-{
-	struct nft_chain *c = chain_add(b, "post_nat", "nat", NF_INET_POST_ROUTING, NF_IP_PRI_NAT_SRC);
-	const struct wgb_egress *eg;
-	char set[160], comment[128];
-	struct nft_rb rb;
-	size_t i, j;
-
-	for (i = 0; i < 2; ++i) {
-		for (j = 0; j < 2; ++j) {
-			rb_init(&rb);
-			match_ifname(&rb, NFT_META_OIFNAME, NFT_CMP_EQ, b->ifname);
-			ct_mark_has(&rb, b->ing);
-			match_meta_u8(&rb, NFT_META_NFPROTO, fams[i].nfproto);
-			match_meta_u8(&rb, NFT_META_L4PROTO, protos[j].num);
-			rb_ct_load(&rb, NFT_CT_PROTO_DST, IP_CT_DIR_ORIGINAL, NFT_REG_1);
-			snprintf(set, sizeof(set), "masq%s_%s", fams[i].sfx, protos[j].name);
-			rb_lookup(&rb, set, NFT_REG_1, -1, false);
-			rb_masq(&rb);
-			rule_end(b, c, &rb, "forwards with Masquerade = yes");
-		}
-	}
-	for_each_egress(b->cfg, eg) {
-		if (!eg->masquerade)
-			continue;
-		for (i = 0; i < 2; ++i) {
-			const struct fam *f = &fams[i];
-
-			if (!egress_has_family(eg, f->af))
-				continue;
-			rb_init(&rb);
-			if (eg->interface[0])
-				match_ifname(&rb, NFT_META_OIFNAME, NFT_CMP_EQ, eg->interface);
-			else
-				match_ifname(&rb, NFT_META_OIFNAME, NFT_CMP_NEQ, b->ifname);
-			ct_mark_has(&rb, b->egr);
-			match_meta_u8(&rb, NFT_META_NFPROTO, f->nfproto);
-			rb_ct_load(&rb, f->ct_src, IP_CT_DIR_ORIGINAL, NFT_REG_1);
-			snprintf(set, sizeof(set), NFT_EGR_PREFIX "%s_src%s", eg->name, f->sfx);
-			rb_lookup(&rb, set, NFT_REG_1, -1, false);
-			rb_masq(&rb);
-			snprintf(comment, sizeof(comment), "egress %s", eg->name);
-			rule_end(b, c, &rb, comment);
-		}
-	}
 }
 
 static int table_comment(struct nft_state *st)
@@ -774,7 +442,7 @@ int nft_build(const struct instance *in, const struct wgb_config *cfg,
 {
 	const struct wgb_forward *fw;
 	const struct wgb_egress *eg;
-	struct bld b = { 0 };
+	struct nft_bld b = { 0 };
 	char table[64];
 
 	*state = NULL;
@@ -808,10 +476,7 @@ int nft_build(const struct instance *in, const struct wgb_config *cfg,
 			break;
 		egress_sets(&b, eg);
 	}
-	chain_pre_nat(&b);
-	chain_pre_mark(&b);
-	chain_forward(&b);
-	chain_post_nat(&b);
+	nft_build_chains(&b);
 done:
 	if (!b.err)
 		b.err = nft_state_finish(b.st);

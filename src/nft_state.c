@@ -31,6 +31,7 @@ struct nft_state *nft_state_new(const char *table)
 	return st;
 }
 
+/* Room for one more (n used of *cap), by doubling. */
 static void *grow(void *v, size_t n, size_t *cap, size_t size)
 {
 	size_t c;
@@ -47,25 +48,11 @@ static void *grow(void *v, size_t n, size_t *cap, size_t size)
 	return nv;
 }
 
-/* Arrays grow by doubling; their capacity is kept in a hidden slot-count
- * rounded to powers of two, recomputed from n (no extra fields needed). */
-static size_t cap_of(size_t n)
-{
-	size_t c = 8;
-
-	if (!n)
-		return 0;
-	while (c < n)
-		c *= 2;
-	return c;
-}
-
 struct nft_obj *nft_state_add_obj(struct nft_state *st, const char *name, uint32_t type)
 {
-	size_t cap = cap_of(st->n_objs);
 	struct nft_obj *v, *o;
 
-	v = grow(st->objs, st->n_objs, &cap, sizeof(*v));
+	v = grow(st->objs, st->n_objs, &st->cap_objs, sizeof(*v));
 	if (!v)
 		return NULL;
 	st->objs = v;
@@ -82,10 +69,9 @@ struct nft_obj *nft_state_add_obj(struct nft_state *st, const char *name, uint32
 
 struct nft_set *nft_state_add_set(struct nft_state *st, const char *name)
 {
-	size_t cap = cap_of(st->n_sets);
 	struct nft_set *v, *s;
 
-	v = grow(st->sets, st->n_sets, &cap, sizeof(*v));
+	v = grow(st->sets, st->n_sets, &st->cap_sets, sizeof(*v));
 	if (!v)
 		return NULL;
 	st->sets = v;
@@ -101,10 +87,9 @@ struct nft_set *nft_state_add_set(struct nft_state *st, const char *name)
 
 struct nft_chain *nft_state_add_chain(struct nft_state *st, const char *name)
 {
-	size_t cap = cap_of(st->n_chains);
 	struct nft_chain *v, *c;
 
-	v = grow(st->chains, st->n_chains, &cap, sizeof(*v));
+	v = grow(st->chains, st->n_chains, &st->cap_chains, sizeof(*v));
 	if (!v)
 		return NULL;
 	st->chains = v;
@@ -120,7 +105,6 @@ struct nft_chain *nft_state_add_chain(struct nft_state *st, const char *name)
 int nft_chain_add_rule(struct nft_state *st, struct nft_chain *c,
 		       struct nftnl_rule *r, uint64_t handle)
 {
-	size_t cap = cap_of(c->n_rules);
 	struct nft_rule *v;
 	char *sig;
 
@@ -142,7 +126,7 @@ int nft_chain_add_rule(struct nft_state *st, struct nft_chain *c,
 		return -ENOMEM;
 	}
 	sig = nft_rule_sig(r);
-	v = sig ? grow(c->rules, c->n_rules, &cap, sizeof(*v)) : NULL;
+	v = sig ? grow(c->rules, c->n_rules, &c->cap_rules, sizeof(*v)) : NULL;
 	if (!v) {
 		free(sig);
 		nftnl_rule_free(r);
