@@ -313,6 +313,16 @@ static int elem_qcmp(const void *a, const void *b)
 
 static void set_sort(struct nft_set *s)
 {
+	uint8_t *v;
+
+	/* complete: give back what doubling reserved */
+	if (s->n_elems && s->n_elems < s->cap_elems) {
+		v = realloc(s->elems, s->n_elems * s->stride);
+		if (v) {
+			s->elems = v;
+			s->cap_elems = s->n_elems;
+		}
+	}
 	if (s->sorted)
 		return;
 	sort_set = s;
