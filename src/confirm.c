@@ -111,7 +111,9 @@ static void term_open(struct term *t)
 	if (!isatty(STDIN_FILENO) || tcgetpgrp(STDIN_FILENO) != getpgrp())
 		return;
 	t->in = true;
-	if (tcgetattr(STDIN_FILENO, &t->saved) < 0)
+	/* Without a terminal to redraw on, the kernel's line editing and
+	 * echo serve better than ours. */
+	if (!t->redraw || tcgetattr(STDIN_FILENO, &t->saved) < 0)
 		return;
 	/* Our own line editing, so the countdown can be redrawn without
 	 * losing what was typed; ISIG stays on: Ctrl-C means "no". */
