@@ -12,4 +12,3 @@
 
 #define NOT_YET(what) fprintf(stderr, "wgbastion: %s is not implemented yet\n", what)
 
-__attribute__((weak)) int show_main(int argc, char **argv) { NOT_YET("show"); return EXIT_RUNTIME; }
