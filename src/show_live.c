@@ -23,6 +23,16 @@ const void *run_live(const struct run *r, const struct stage *st)
 	return NULL;
 }
 
+const void *run_want(const struct run *r, const struct stage *st)
+{
+	size_t i;
+
+	for (i = 0; r && i < r->n; ++i)
+		if (r->s[i].st == st)
+			return r->s[i].want;
+	return NULL;
+}
+
 void show_prefix(char *buf, size_t len, const struct prefix *p)
 {
 	char a[INET6_ADDRSTRLEN];
@@ -110,7 +120,7 @@ __attribute__((weak)) int show_live_wg(struct show_view *v, const void *s)
 __attribute__((weak)) int show_live_nft(struct show_view *v, const struct wgb_config *cfg,
 					const void *s) { return 0; }
 __attribute__((weak)) int show_live_route(struct show_view *v, const void *r,
-					  const void *s) { return 0; }
+					  const void *s, const void *w) { return 0; }
 
 int show_live(struct show_view *v, const struct wgb_config *cfg, const struct run *r)
 {
@@ -120,6 +130,7 @@ int show_live(struct show_view *v, const struct wgb_config *cfg, const struct ru
 	if (!ret)
 		ret = show_live_nft(v, cfg, run_live(r, &stage_nft));
 	if (!ret)
-		ret = show_live_route(v, run_live(r, &stage_route), run_live(r, &stage_sysctl));
+		ret = show_live_route(v, run_live(r, &stage_route), run_live(r, &stage_sysctl),
+				      run_want(r, &stage_sysctl));
 	return ret;
 }

@@ -15,13 +15,16 @@ int show_live(struct show_view *v, const struct wgb_config *cfg, const struct ru
  * view's items must come from cfg, in its order. Unknown stays -1. */
 void show_connections(struct show_view *v, const struct wgb_config *cfg);
 
-/* The stage's live state in r, or NULL. */
+/* The stage's live (or desired) state in r, or NULL. */
 const void *run_live(const struct run *r, const struct stage *st);
+const void *run_want(const struct run *r, const struct stage *st);
 
 /* Each backend's live state (NULL: not read) into the view. */
 int show_live_wg(struct show_view *v, const void *wg_state);
 int show_live_nft(struct show_view *v, const struct wgb_config *cfg, const void *nft_state);
-int show_live_route(struct show_view *v, const void *route_state, const void *sysctl_state);
+/* sysctl_want: the desired sysctl state (NULL without a config) */
+int show_live_route(struct show_view *v, const void *route_state, const void *sysctl_state,
+		    const void *sysctl_want);
 
 /* "192.168.1.10:8443", "[fd00::1]:80", or the address alone (ports kept) */
 void show_forward_destination(char *buf, size_t len, const struct wgb_forward *f);
