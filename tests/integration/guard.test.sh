@@ -98,9 +98,13 @@ conf tcp 2222 "Shadow = yes"
 out=$(wgb bastion -c "$TMP/wgb.conf" apply 2>&1); rc=$?
 assert_eq "apply proceeds with Shadow = yes" 0 "$rc"
 assert_nomatch "no lockout message" "could lock you out" "$out"
-if ns bastion nft list tables 2>/dev/null | grep -q "wgbastion-wgg0"; then
-	pass "the forward was applied"
-fi
+assert_match "the forward was applied" "wgbastion-wgg0" "$(ns bastion nft list tables 2>&1)"
+
+say "warnings: a peer that never completed a handshake"
+out=$(wgb bastion -c "$TMP/wgb.conf" show 2>&1 >/dev/null)
+assert_match "show warns about the silent peer" "warning: peer .*: no handshake yet" "$out"
+out=$(wgb bastion -q -c "$TMP/wgb.conf" show 2>&1 >/dev/null)
+assert_nomatch "-q silences it" "no handshake" "$out"
 wgb bastion -c "$TMP/wgb.conf" flush >/dev/null 2>&1
 
 finish

@@ -21,6 +21,7 @@ ns far ip addr add 192.168.50.10/32 dev lo
 keypair bastion
 keypair far
 IF=wgs0
+re() { printf '%s' "$1" | sed 's/[][\\.*^$+?(){}|/]/\\&/g'; }	# a literal as an ERE
 
 cat >"$TMP/wgb.conf" <<EOC
 [Interface]
@@ -62,8 +63,8 @@ say "show (plain, not a terminal)"
 out=$(wgb bastion -c "$TMP/wgb.conf" show 2>"$TMP/err"); rc=$?
 assert_eq "show exits 0 when in sync" 0 "$rc"
 assert_match "interface line" "^interface: $IF \((kernel|userspace)" "$out"
-assert_match "bastion public key" "public key: $(cat "$TMP/bastion.pub")" "$out"
-assert_match "peer" "^peer: $(cat "$TMP/far.pub" | sed 's/[+/]/\\&/g')" "$out"
+assert_match "bastion public key" "public key: $(re "$(cat "$TMP/bastion.pub")")" "$out"
+assert_match "peer" "^peer: $(re "$(cat "$TMP/far.pub")")" "$out"
 assert_match "endpoint" "endpoint: 198.51.100.2:[0-9]+" "$out"
 assert_match "handshake age" "latest handshake: [0-9]+ seconds? ago" "$out"
 assert_match "transfer" "transfer: .* received, .* sent" "$out"
@@ -119,7 +120,7 @@ out=$(wgb bastion -c "$TMP/wgb.conf" show 2>/dev/null); rc=$?
 assert_eq "show exits 0 on drift" 0 "$rc"
 dry=$(wgb bastion -c "$TMP/wgb.conf" apply --dry-run 2>/dev/null)
 assert_match "show counts the difference" "1 difference" "$out"
-assert_match "show lists the dry-run line" "$(printf '%s' "$dry" | head -1 | sed 's/[][\\.*^$+?(){}|/]/\\&/g')" "$out"
+assert_match "show lists the dry-run line" "$(re "$(printf '%s' "$dry" | head -1)")" "$out"
 wgb bastion -c "$TMP/wgb.conf" show --json >"$TMP/drift.json" 2>/dev/null
 got=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))["verdict"]; print(d["in_sync"]); [print(c["op"], c["text"]) for c in d["changes"]]' "$TMP/drift.json")
 assert_eq "JSON verdict = dry-run lines" "False
