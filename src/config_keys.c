@@ -24,37 +24,36 @@ static const struct key_def {
 	enum section section;
 	enum cfg_key id;
 	const char *name;	/* canonical spelling, used in messages */
-	bool repeatable;	/* wg-quick lets these repeat, appending */
 } key_defs[] = {
-	{ S_INTERFACE, K_NAME, "Name", false },
-	{ S_INTERFACE, K_PRIVATE_KEY, "PrivateKey", false },
-	{ S_INTERFACE, K_PRIVATE_KEY_FILE, "PrivateKeyFile", false },
-	{ S_INTERFACE, K_LISTEN_PORT, "ListenPort", false },
-	{ S_INTERFACE, K_ADDRESS, "Address", true },
-	{ S_INTERFACE, K_MTU, "MTU", false },
-	{ S_INTERFACE, K_FWMARK, "FwMark", false },
-	{ S_PEER, K_PUBLIC_KEY, "PublicKey", false },
-	{ S_PEER, K_PRESHARED_KEY, "PresharedKey", false },
-	{ S_PEER, K_PRESHARED_KEY_FILE, "PresharedKeyFile", false },
-	{ S_PEER, K_ALLOWED_IPS, "AllowedIPs", true },
-	{ S_PEER, K_ENDPOINT, "Endpoint", false },
-	{ S_PEER, K_KEEPALIVE, "PersistentKeepalive", false },
-	{ S_FORWARD, K_PROTOCOL, "Protocol", false },
-	{ S_FORWARD, K_PORT, "Port", false },
-	{ S_FORWARD, K_DESTINATION, "Destination", false },
-	{ S_FORWARD, K_ALLOW, "Allow", false },
-	{ S_FORWARD, K_MASQUERADE, "Masquerade", false },
-	{ S_FORWARD, K_SHADOW, "Shadow", false },
-	{ S_EGRESS, K_SOURCE, "Source", false },
-	{ S_EGRESS, K_DESTINATION, "Destination", false },
-	{ S_EGRESS, K_DENY, "Deny", false },
-	{ S_EGRESS, K_INTERFACE, "Interface", false },
-	{ S_EGRESS, K_MASQUERADE, "Masquerade", false },
-	{ S_BASTION, K_TABLE, "Table", false },
-	{ S_BASTION, K_MARK, "Mark", false },
-	{ S_BASTION, K_PRIORITY, "Priority", false },
-	{ S_BASTION, K_CT_INGRESS, "IngressConnMark", false },
-	{ S_BASTION, K_CT_EGRESS, "EgressConnMark", false },
+	{ S_INTERFACE, K_NAME, "Name" },
+	{ S_INTERFACE, K_PRIVATE_KEY, "PrivateKey" },
+	{ S_INTERFACE, K_PRIVATE_KEY_FILE, "PrivateKeyFile" },
+	{ S_INTERFACE, K_LISTEN_PORT, "ListenPort" },
+	{ S_INTERFACE, K_ADDRESS, "Address" },
+	{ S_INTERFACE, K_MTU, "MTU" },
+	{ S_INTERFACE, K_FWMARK, "FwMark" },
+	{ S_PEER, K_PUBLIC_KEY, "PublicKey" },
+	{ S_PEER, K_PRESHARED_KEY, "PresharedKey" },
+	{ S_PEER, K_PRESHARED_KEY_FILE, "PresharedKeyFile" },
+	{ S_PEER, K_ALLOWED_IPS, "AllowedIPs" },
+	{ S_PEER, K_ENDPOINT, "Endpoint" },
+	{ S_PEER, K_KEEPALIVE, "PersistentKeepalive" },
+	{ S_FORWARD, K_PROTOCOL, "Protocol" },
+	{ S_FORWARD, K_PORT, "Port" },
+	{ S_FORWARD, K_DESTINATION, "Destination" },
+	{ S_FORWARD, K_ALLOW, "Allow" },
+	{ S_FORWARD, K_MASQUERADE, "Masquerade" },
+	{ S_FORWARD, K_SHADOW, "Shadow" },
+	{ S_EGRESS, K_SOURCE, "Source" },
+	{ S_EGRESS, K_DESTINATION, "Destination" },
+	{ S_EGRESS, K_DENY, "Deny" },
+	{ S_EGRESS, K_INTERFACE, "Interface" },
+	{ S_EGRESS, K_MASQUERADE, "Masquerade" },
+	{ S_BASTION, K_TABLE, "Table" },
+	{ S_BASTION, K_MARK, "Mark" },
+	{ S_BASTION, K_PRIORITY, "Priority" },
+	{ S_BASTION, K_CT_INGRESS, "IngressConnMark" },
+	{ S_BASTION, K_CT_EGRESS, "EgressConnMark" },
 };
 
 /* wg-quick keys that would silently do nothing here: refused, with why. */
@@ -407,7 +406,9 @@ int cfg_key_line(struct reader *r, char *text)
 		return cfg_bad(&r->c, r->line, "unknown key \"%s\" in [%s]", key,
 			       section_names[r->sec]);
 	lines = cur_lines(r);
-	if (lines->key[d->id] && !d->repeatable)
+	/* SPEC §3: duplicate keys are errors, even the ones wg-quick lets
+	 * repeat (Address, AllowedIPs): give the list on one line. */
+	if (lines->key[d->id])
 		return cfg_bad(&r->c, r->line, "%s: given twice in one section (first at line %u)",
 			       d->name, lines->key[d->id]);
 	if (!*v)
