@@ -61,7 +61,7 @@ dump() {
 	ns bastion wg showconf $IF
 	ns bastion ip -br addr show dev $IF
 	ns bastion ip -d link show dev $IF | sed 1d
-	ls $RUN
+	ls $RUN | grep -v "\.confirm$"	# the FIFO exists only while waiting
 }
 
 wait_pending() {	# until the FIFO of a waiting apply exists
