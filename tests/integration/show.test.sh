@@ -37,6 +37,10 @@ AllowedIPs = 10.100.0.2/32, 192.168.50.0/24
 [Forward web]
 Port = 8080
 Destination = 192.168.50.10:80
+
+[Forward hold]
+Port = 8081
+Destination = 192.168.50.10:81
 EOC
 
 # the far side: a home gateway as in SPEC's appendix
@@ -47,6 +51,7 @@ ns far ip addr add 10.100.0.2/24 dev wgf
 ns far ip link set wgf up
 ns far ip route add default dev wgf
 ns_bg far socat TCP4-LISTEN:80,bind=192.168.50.10,reuseaddr,fork SYSTEM:'echo hello-from-far'
+ns_bg far socat TCP4-LISTEN:81,bind=192.168.50.10,reuseaddr,fork SYSTEM:'sleep 60'
 
 assert_rc "apply" 0 wgb bastion -c "$TMP/wgb.conf" apply
 
@@ -57,6 +62,13 @@ for i in $(seq 50); do
 done
 got=$(ns client timeout 5 socat -T3 - TCP4:192.0.2.1:8080 </dev/null 2>&1)
 assert_eq "connection through the forward" "hello-from-far" "$got"
+# one connection that stays open, through forward hold
+ns_bg client socat -u TCP4:192.0.2.1:8081 OPEN:/dev/null
+hold_pid=${WGB_PIDS[-1]}
+for i in $(seq 30); do
+	ns far ss -Htn state established "( sport = :81 )" 2>/dev/null | grep -q . && break
+	sleep 0.1
+done
 sleep 0.3
 
 say "show (plain, not a terminal)"
@@ -68,7 +80,8 @@ assert_match "peer" "^peer: $(re "$(cat "$TMP/far.pub")")" "$out"
 assert_match "endpoint" "endpoint: 198.51.100.2:[0-9]+" "$out"
 assert_match "handshake age" "latest handshake: [0-9]+ seconds? ago" "$out"
 assert_match "transfer" "transfer: .* received, .* sent" "$out"
-assert_match "forward in one line with its counter" "web +tcp 8080 -> 192.168.50.10:80 +allow 0.0.0.0/0 +[1-9][0-9]* packets, [0-9.]+ (B|KiB)" "$out"
+assert_match "forward in one line with its counter" "web +tcp 8080 -> 192.168.50.10:80 +allow 0.0.0.0/0 +0 conns / [1-9][0-9]* packets, [0-9.]+ (B|KiB)" "$out"
+assert_match "the open connection is counted" "hold +tcp 8081 -> 192.168.50.10:81 +allow 0.0.0.0/0 +1 conn / [1-9][0-9]* packets" "$out"
 assert_match "routing rule" "rule +fwmark 0x8000000/0x8000000 lookup 51821" "$out"
 assert_match "sysctl" "net.ipv4.ip_forward = 1" "$out"
 assert_match "verdict" "in sync" "$out"
@@ -102,6 +115,8 @@ check("forward web", len(f) == 1 and f[0]["port"] == 8080 and f[0]["protocols"] 
       and f[0]["destination"] == "192.168.50.10:80")
 check("forward counter = nft's own (%s)" % nftp, f[0]["counter"]["packets"] == nftp and nftp > 0
       and f[0]["counter"]["bytes"] > 0)
+h = [x for x in d["forwards"] if x["name"] == "hold"]
+check("connections: web 0 (closed), hold 1 (open)", f[0]["connections"] == 0 and h[0]["connections"] == 1)
 check("table present", d["nftables"]["table_present"] is True)
 check("rules", any(r["ours"] and "lookup 51821" in r["text"] for r in d["rules"]))
 check("sysctl ip_forward 1", any(s["name"] == "net.ipv4.ip_forward" and s["value"] == 1 for s in d["sysctls"]))
@@ -113,6 +128,8 @@ assert_nomatch "every JSON check passed" "^BAD" "$py"
 assert_match "JSON checks ran" "ok: verdict in sync" "$py"
 assert_nomatch "no private key in JSON" "$(cat "$TMP/bastion.key")" "$(cat "$TMP/show.json")"
 assert_nomatch "no far private key in JSON" "$(cat "$TMP/far.key")" "$(cat "$TMP/show.json")"
+
+kill "$hold_pid" 2>/dev/null
 
 say "drift: the differences are apply --dry-run's lines"
 ns bastion ip rule del priority 5210
@@ -155,7 +172,7 @@ assert_match "interface still shown" "^interface: $IF" "$out"
 assert_match "forward still shown, from the live table" "web .*[1-9][0-9]* packets" "$out"
 wgb bastion -c "$TMP/wgb.conf" show --json >"$TMP/bad.json" 2>/dev/null
 got=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["config"]["valid"], d["config"]["instance_from"], d["verdict"]["known"], d["interface"]["present"], [f["name"] for f in d["forwards"]])' "$TMP/bad.json")
-assert_eq "JSON with a broken config" "False record False True ['web']" "$got"
+assert_eq "JSON with a broken config" "False record False True ['hold', 'web']" "$got"
 out=$(wgb bastion -c "$TMP/nonexistent.conf" show 2>&1); rc=$?
 assert_eq "missing config: exit 2" 2 "$rc"
 assert_match "missing config: default instance" "default instance wg0" "$out"
