@@ -45,4 +45,9 @@ void warnings_free(struct warnings *w);
 void guard_warnings(const struct wgb_config *cfg, const struct instance *in,
 		    const struct run *r, struct warnings *w);
 
+/* Peers of a live WireGuard state without a handshake for over 3 minutes
+ * (guard_peers.c); guard_warnings calls it with the run's live state. */
+struct wg_state;
+void guard_warn_peers(const struct wg_state *w, struct warnings *out);
+
 #endif

@@ -398,5 +398,11 @@ void guard_warnings(const struct wgb_config *cfg, const struct instance *in,
 		warn_legacy_forward(in, w);
 	}
 	warn_rp_filter(cfg, w);
-	(void)r;
+	if (r) {
+		size_t i;
+
+		for (i = 0; i < r->n; ++i)
+			if (r->s[i].st == &stage_wg)
+				guard_warn_peers(r->s[i].old, w);
+	}
 }
