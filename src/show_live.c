@@ -107,21 +107,6 @@ char *show_egress_rule(const struct wgb_egress *e)
 	return s;
 }
 
-/*
- * TEMPORARY, like src/placeholders.c: until every backend has landed on
- * main, its show_live_*.c is missing and this weak stand-in shows nothing
- * for it. Removed once all have landed.
- */
-__attribute__((weak)) int show_live_wg(struct show_view *v, const void *s)
-{
-	v->iface.addresses = strdup("");
-	return v->iface.addresses ? 0 : -ENOMEM;
-}
-__attribute__((weak)) int show_live_nft(struct show_view *v, const struct wgb_config *cfg,
-					const void *s) { return 0; }
-__attribute__((weak)) int show_live_route(struct show_view *v, const void *r,
-					  const void *s, const void *w) { return 0; }
-
 int show_live(struct show_view *v, const struct wgb_config *cfg, const struct run *r)
 {
 	int ret;
