@@ -83,7 +83,7 @@ char *show_forward_rule(const struct wgb_forward *f)
 	else
 		snprintf(port, sizeof(port), "%u-%u", f->port_lo, f->port_hi);
 	if (asprintf(&s, "%s %s -> %s%s  allow %s%s%s", proto, port, dst,
-		     !f->dst_port && f->port_lo != f->port_hi ? " (same ports)" : "",
+		     !f->dst_port && f->port_lo != f->port_hi ? " (ports kept)" : "",
 		     allow, f->masquerade ? "  masquerade" : "",
 		     f->shadow ? "  shadow" : "") < 0)
 		s = NULL;

@@ -195,7 +195,7 @@ START_TEST(config_items_as_text)
 	f.allow.v = allow;
 	f.allow.n = 2;
 	s = show_forward_rule(&f);
-	ck_assert_str_eq(s, "tcp,udp 27015-27030 -> 192.168.1.20 (same ports)  allow 10.0.0.0/8, 172.16.0.0/16");
+	ck_assert_str_eq(s, "tcp,udp 27015-27030 -> 192.168.1.20 (ports kept)  allow 10.0.0.0/8, 172.16.0.0/16");
 	free(s);
 	f.family = AF_INET6;
 	inet_pton(AF_INET6, "fd00::10", &f.dst.ip6);
