@@ -24,14 +24,11 @@ void guard_warn_peers(const struct wg_state *w, struct warnings *out)
 	for (i = 0; i < w->n_peers; ++i) {
 		const struct wg_peer_state *p = &w->peers[i];
 
+		/* "never" is every new tunnel's first minutes, and the device's
+		 * age is unknown: show says it in red, no warning here */
+		if (!p->last_handshake.tv_sec || now - p->last_handshake.tv_sec <= HANDSHAKE_STALE)
+			continue;
 		wg_key_base64(key, p->public_key);
-		if (!p->last_handshake.tv_sec) {
-			warnings_add(out, "peer %s: no handshake yet: is the far side up, and can it "
-				     "reach UDP port %u here?", key, w->listen_port);
-			continue;
-		}
-		if (now - p->last_handshake.tv_sec <= HANDSHAKE_STALE)
-			continue;
 		show_duration(age, sizeof(age), now - p->last_handshake.tv_sec);
 		warnings_add(out, "peer %s: latest handshake %s ago (more than 3 minutes): the "
 			     "far side is down or cannot reach UDP port %u here", key, age,

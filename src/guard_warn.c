@@ -351,6 +351,17 @@ static int max_i(int a, int b)
 	return a > b ? a : b;
 }
 
+/* Does the egress let its sources reach IPv4 destinations everywhere? */
+static bool egress_to_internet(const struct wgb_egress *eg)
+{
+	size_t i;
+
+	for (i = 0; i < eg->destination.n; ++i)
+		if (eg->destination.v[i].family == AF_INET && eg->destination.v[i].len == 0)
+			return true;
+	return false;
+}
+
 static void warn_rp_filter(const struct wgb_config *cfg, struct warnings *w)
 {
 	char up[8][IFNAMSIZ];
@@ -376,17 +387,19 @@ static void warn_rp_filter(const struct wgb_config *cfg, struct warnings *w)
 	for_each_egress(cfg, eg) {
 		int rp;
 
-		if (!eg->interface[0])
+		/* Only where it bites: internet-bound egress pinned to an
+		 * uplink while the default route goes out another one. */
+		if (!eg->interface[0] || !n || !egress_to_internet(eg))
 			continue;
 		for (i = 0; i < n && strcmp(up[i], eg->interface); ++i)
 			;
 		rp = conf_int(eg->interface, "rp_filter");
 		if (i < n || rp < 0 || max_i(all_rp, rp) != 1)
 			continue;
-		warnings_add(w, "Egress %s leaves by %s, but the default route does not: strict "
-			     "reverse-path filtering there (rp_filter %d, all %d) drops the replies; "
+		warnings_add(w, "Egress %s leaves by %s, but the default route goes out %s: strict "
+			     "reverse-path filtering on %s (rp_filter %d, all %d) drops the replies; "
 			     "set net.ipv4.conf.%s.rp_filter=2",
-			     eg->name, eg->interface, rp, all_rp, eg->interface);
+			     eg->name, eg->interface, up[0], eg->interface, rp, all_rp, eg->interface);
 	}
 }
 

@@ -124,7 +124,8 @@ static void print_iface(const struct show_view *v, FILE *f, const struct pen *p)
 			show_duration(b, sizeof(b), v->now - pe->last_handshake);
 			fprintf(f, "  %slatest handshake%s: %s ago\n", p->bold, p->off, b);
 		} else {
-			fprintf(f, "  %slatest handshake%s: never\n", p->bold, p->off);
+			fprintf(f, "  %slatest handshake%s: %snever%s\n", p->bold, p->off,
+				p->red, p->off);
 		}
 		if (pe->rx_bytes || pe->tx_bytes) {
 			char rx[32], tx[32];

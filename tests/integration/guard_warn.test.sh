@@ -79,9 +79,14 @@ ns bastion sysctl -qw net.ipv4.conf.all.src_valid_mark=0
 
 say "an egress leaving by an uplink that is not the default route"
 out=$(warnings)
-assert_match "strict rp_filter on up1 bites egress home" "Egress home leaves by up1, but the default route does not" "$out"
+assert_match "strict rp_filter on up1 bites egress home" "Egress home leaves by up1, but the default route goes out up0" "$out"
 ns bastion sysctl -qw net.ipv4.conf.up1.rp_filter=2
 assert_eq "loose on up1: no warning left" "" "$(warnings)"
+
+ns bastion sysctl -qw net.ipv4.conf.up1.rp_filter=1
+ns bastion ip route del default
+assert_eq "no default route at all: nothing to say" "" "$(warnings)"
+ns bastion ip route add default via 192.0.2.254
 
 say "show prints the same warnings"
 ns bastion sysctl -qw net.ipv4.conf.up1.rp_filter=1 net.ipv4.conf.all.rp_filter=0

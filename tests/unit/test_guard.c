@@ -27,11 +27,10 @@ START_TEST(stale_handshakes)
 	memset(peers[2].public_key, 0x33, WG_KEY_LEN);	/* never */
 
 	guard_warn_peers(&w, &out);
-	ck_assert_uint_eq(out.n, 2);
+	ck_assert_uint_eq(out.n, 1);	/* "never" is shown by show, not warned */
 	ck_assert_ptr_nonnull(strstr(out.v[0], "peer IiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiI=: latest handshake 3 minutes, 2"));
 	ck_assert_ptr_nonnull(strstr(out.v[0], "more than 3 minutes"));
-	ck_assert_ptr_nonnull(strstr(out.v[1], "peer MzMzMzMzMzMzMzMzMzMzMzMzMzMzMzMzMzMzMzMzMzM=: no handshake yet"));
-	ck_assert_ptr_nonnull(strstr(out.v[1], "UDP port 51820"));
+	ck_assert_ptr_nonnull(strstr(out.v[0], "UDP port 51820"));
 	warnings_free(&out);
 
 	w.exists = false;				/* no device: nothing to say */
