@@ -258,7 +258,7 @@ int confirm_wait(const struct instance *in, unsigned seconds)
 {
 	struct sigaction sa = { .sa_handler = on_interrupt }, ign = { .sa_handler = SIG_IGN };
 	sigset_t block, old, during;
-	char path[PATH_MAX], buf[64];
+	char path[PATH_MAX], buf[64], *conf;
 	long long deadline, left;
 	struct stat ours;
 	struct term t;
@@ -287,10 +287,14 @@ int confirm_wait(const struct instance *in, unsigned seconds)
 		say(&t, "%s: cannot create %s (%s): only the terminal can confirm\n",
 		    wgb_prog, path, strerror(-fd));
 	}
+	/* the other shell may be elsewhere: name the config absolutely */
+	conf = realpath(wgb_config_path, NULL);
 	if (wgb_verbosity >= 0 || t.in)
-		say(&t, "%s: keeping these changes only if confirmed within %u s: %s`%s -c %s confirm`\n",
-		    wgb_prog, seconds, t.in ? "type yes here, or run " : "run ",
-		    wgb_prog, wgb_config_path);
+		say(&t, "%s: keeping these changes only if confirmed within %u s: %s`%s%s%s confirm`\n",
+		    wgb_prog, seconds, t.in ? "type yes here, or run " : "run ", wgb_prog,
+		    conf && !strcmp(conf, WGB_DEFAULT_CONFIG) ? "" : " -c ",
+		    conf && !strcmp(conf, WGB_DEFAULT_CONFIG) ? "" : conf ? conf : wgb_config_path);
+	free(conf);
 	if (t.in && !t.redraw)
 		say(&t, "Keep these changes? Type yes: ");
 
