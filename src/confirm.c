@@ -264,6 +264,7 @@ int confirm_wait(const struct instance *in, unsigned seconds)
 	struct term t;
 	int fd, ret = 0;
 
+	path[0] = '\0';
 	sigaction(SIGHUP, &ign, NULL);
 	sigaction(SIGPIPE, &ign, NULL);
 	sigemptyset(&sa.sa_mask);	/* no SA_RESTART: ppoll must see EINTR */
@@ -346,9 +347,9 @@ int confirm_wait(const struct instance *in, unsigned seconds)
 			continue;
 		if (n <= 0) {
 			/* The terminal hung up (ssh died): keep waiting for
-			 * `wgbastion confirm` or the deadline. */
+			 * `wgbastion confirm` or the deadline. (Writing to it
+			 * stops by itself, at the first EIO.) */
 			t.in = false;
-			t.out = false;
 			continue;
 		}
 		k = term_keys(&t, buf, n);
