@@ -202,9 +202,10 @@ if needs "MSS and bulk transfer" $DATAPATH; then
 	}
 	capture wg0; pid_wg0=${WGB_PIDS[-1]}
 	capture eth0; pid_eth0=${WGB_PIDS[-1]}
-	probe client tcp "$BASTION4" 8080 >/dev/null
-	probe client tcp "$BASTION6" 8080 >/dev/null
-	probe backend tcp "$SERVER4" 80 >/dev/null
+	# the connections whose handshakes are looked at
+	assert_ok "MSS: IPv4 ingress connection (captured)" probe client tcp "$BASTION4" 8080
+	assert_ok "MSS: IPv6 ingress connection (captured)" probe client tcp "$BASTION6" 8080
+	assert_ok "MSS: IPv4 egress connection (captured)" probe backend tcp "$SERVER4" 80
 	sleep 0.5
 	bg_stop "$pid_wg0"
 	bg_stop "$pid_eth0"
@@ -217,6 +218,12 @@ if needs "MSS and bulk transfer" $DATAPATH; then
 	assert_ok "MSS: the SYN leaving into the tunnel fits the tunnel MTU (<= 1380)" test "${t:-9999}" -le 1380
 	assert_ok "MSS: the IPv6 SYN leaving into the tunnel fits the tunnel MTU (<= 1360)" test "${t6:-9999}" -le 1360
 	assert_ok "MSS: an egress SYN-ACK leaving into the tunnel fits the tunnel MTU (<= 1380)" test "${sa:-9999}" -le 1380
+	if [ -z "$m" ] || [ -z "$t" ] || [ -z "$m6" ] || [ -z "$t6" ] || [ -z "$sa" ]; then
+		for i in eth0 wg0; do
+			echo "    capture on $i:"
+			tcpdump -r "$TMP/$i.pcap" -nn 2>&1 | sed 's/^/      /'
+		done
+	fi
 	head -c 20M /dev/urandom >"$TMP/blob"
 	want="$(sha256sum <"$TMP/blob" | cut -d' ' -f1) $((20 * 1024 * 1024))"
 	start=$(date +%s%N)
