@@ -58,7 +58,10 @@ snapshot() {
 		echo "# rules";   ns bastion ip rule; ns bastion ip -6 rule
 		echo "# routes";  ns bastion ip route show table all; ns bastion ip -6 route show table all
 		echo "# nft";     ns bastion nft list ruleset
-		echo "# sysctl";  ns bastion sysctl -a 2>/dev/null | grep -E '^net\.ipv(4|6)\.(ip_forward|conf\.)'
+		# every per-interface and global IP setting (not sysctl -a: its
+		# thousands of files are slow to read under qemu)
+		echo "# sysctl";  ns bastion grep -r . /proc/sys/net/ipv4/ip_forward \
+			/proc/sys/net/ipv4/conf /proc/sys/net/ipv6/conf 2>/dev/null | sort
 		echo "# processes in the namespace: $(ip netns pids bastion | wc -l)"
 	} >"$1"
 }
@@ -73,6 +76,10 @@ assert_ok() {	# what cmd...: passes when cmd succeeds; its output only on failur
 	if "$@" >"$TMP/ok.out" 2>&1; then pass "$what"; else fail "$what"; sed 's/^/    /' "$TMP/ok.out"; fi
 }
 
+# lib.sh's, timed; a section starts with fresh probes: answers fetched
+# ahead by ask (topo.sh) hold until the next section
+say() { ask_forget; printf '== %s  [%ss]\n' "$*" "$SECONDS"; }
+
 say "mode: $MODE bastion, ${WGB_WG_BACKEND:-userspace} WireGuard on the far side"
 
 say "topology"
@@ -86,6 +93,8 @@ services_up || { fail "services"; finish; }
 sysctls bastion net.ipv4.conf.all.rp_filter=1 net.ipv4.conf.default.rp_filter=1 \
 	net.ipv4.conf.eth0.rp_filter=1 net.ipv4.conf.eth1.rp_filter=1
 
+ask client "tcp $HOME_UP4 22" "tcp $BASTION4 8080"
+ask bastion "tcp $METADATA4 80" "tcp $VPC4 80"
 assert_ok "topology: home dials out (reaches the server)" probe home tcp "$SERVER4" 80
 assert_ok "topology: nothing dials in to home (CGNAT)" refused client tcp "$HOME_UP4" 22
 assert_ok "topology: the bastion reaches the metadata service" probe bastion tcp "$METADATA4" 80
@@ -106,6 +115,10 @@ fi
 assert_ok "tunnel: home's handshake with the bastion" tunnel_wait
 
 say "ingress"
+ask client "tcp $BASTION4 8080" "udp $BASTION4 5353" "tcp $BASTION4 8000" "tcp $BASTION4 8001" \
+	"tcp $BASTION4 8002" "tcp $BASTION4 8003" "tcp $BASTION4 2222" "tcp $BASTION4 8443" \
+	"tcp $BASTION4 8081" "tcp $BASTION4 8082" "tcp $BASTION6 8080" "udp $BASTION6 5353"
+ask client2 "tcp $BASTION4 8443" "tcp $BASTION4 8080"
 assert_eq "TCP ingress: backend sees the client's address" \
 	"$CLIENT4 $BACKEND4 8080" "$(answer client tcp "$BASTION4" 8080)"
 assert_eq "UDP ingress: backend sees the client's address" \
@@ -132,6 +145,8 @@ assert_eq "IPv6 UDP ingress: backend sees the client's address" \
 	"$CLIENT6 $BACKEND6 5353" "$(answer client udp "$BASTION6" 5353)"
 
 say "egress"
+ask backend "tcp $SERVER4 80" "udp $SERVER4 53" "tcp $SERVER6 80" "tcp $METADATA4 80" \
+	"tcp $VPC4 80" "tcp $VPC6 80"
 assert_eq "TCP egress: the internet server sees the bastion's public address" \
 	"$BASTION4" "$(saw backend tcp "$SERVER4" 80)"
 assert_eq "UDP egress: the internet server sees the bastion's public address" \
@@ -154,18 +169,19 @@ capture() {	# capture IFACE: start tcpdump in the bastion, echo its PID
 	done
 }
 mss_of() {	# mss_of IFACE 'DESTINATION.PORT: Flags [S]' -> the MSS option
-	tcpdump -r "$TMP/$1.pcap" -nn 2>/dev/null | grep -F -- "$2" | head -1 |
-		sed -n 's/.*mss \([0-9]*\).*/\1/p'
+	grep -F -- "$2" "$TMP/$1.txt" | head -1 | sed -n 's/.*mss \([0-9]*\).*/\1/p'
 }
 capture wg0; pid_wg0=${WGB_PIDS[-1]}
 capture eth0; pid_eth0=${WGB_PIDS[-1]}
 # the connections whose handshakes are looked at
+ask client "tcp $BASTION4 8080" "tcp $BASTION6 8080"
 assert_ok "MSS: IPv4 ingress connection (captured)" probe client tcp "$BASTION4" 8080
 assert_ok "MSS: IPv6 ingress connection (captured)" probe client tcp "$BASTION6" 8080
 assert_ok "MSS: IPv4 egress connection (captured)" probe backend tcp "$SERVER4" 80
 sleep 0.5
 bg_stop "$pid_wg0"
 bg_stop "$pid_eth0"
+for i in eth0 wg0; do tcpdump -r "$TMP/$i.pcap" -nn >"$TMP/$i.txt" 2>&1; done
 m=$(mss_of eth0 "> $BASTION4.8080: Flags [S],"); m6=$(mss_of eth0 "> $BASTION6.8080: Flags [S],")
 t=$(mss_of wg0 "> $BACKEND4.8080: Flags [S],"); t6=$(mss_of wg0 "> $BACKEND6.8080: Flags [S],")
 sa=$(mss_of wg0 "$SERVER4.80 > $BACKEND4."); sa_eth0=$(mss_of eth0 "$SERVER4.80 > $BASTION4.")
@@ -178,7 +194,7 @@ assert_ok "MSS: an egress SYN-ACK leaving into the tunnel fits the tunnel MTU (<
 if [ -z "$m" ] || [ -z "$t" ] || [ -z "$m6" ] || [ -z "$t6" ] || [ -z "$sa" ]; then
 	for i in eth0 wg0; do
 		echo "    capture on $i:"
-		tcpdump -r "$TMP/$i.pcap" -nn 2>&1 | sed 's/^/      /'
+		sed 's/^/      /' "$TMP/$i.txt"
 	done
 fi
 head -c 20M /dev/urandom >"$TMP/blob"
