@@ -6,7 +6,7 @@
     gen.py config N OUT --key FILE --peer PUB [--change] [--target]
     gen.py nft-linear N OUT [--change] [--target]
     gen.py nft-maps N OUT [--change] [--target]
-    gen.py nft-map1 N OUT [--change] [--target]
+    gen.py nft-hash N OUT [--change] [--target]
     gen.py ipt N OUT [--change] [--target]
 
 A synthetic instance (--name: its [Interface] Name, default wg0) has N forwards f0..f(N-1): TCP, public port 10000+i,
@@ -32,9 +32,9 @@ again (so loading the same file twice is the baselines' "no-op apply"):
               preceded by `meta l4proto { tcp, udp }`, and the (empty) masq4
               set has no rule: the same objects and elements to load, which
               is what this baseline is for
-  nft-map1    the smallest map-based ruleset: one plain (non-interval) map
-              from protocol . port to address . port and one DNAT rule;
-              what "nft -f of a 10,000-element map" means in the issue
+  nft-hash    the map ruleset with hash (non-interval) sets and maps:
+              exact ports only, no per-client Allow, a named counter per
+              forward; what a design without interval (pipapo) sets costs
   ipt         iptables-restore (iptables-nft): one DNAT rule per forward in
               the nat table; marks, MSS clamping and drops as fixed rules
 """
@@ -198,17 +198,49 @@ def nft_maps(n, change, target):
     return "\n".join(s)
 
 
-def nft_map1(n, change, target):
-    """One plain map and one DNAT rule: the lower bound of a map design."""
+def nft_hash(n, change, target):
+    """The map ruleset with hash sets instead of interval ones: exact ports
+    only, no per-client Allow (every forward of the synthetic instance
+    allows everyone). What a design without pipapo lookups costs."""
+    w = NAME
     fw = forwards(n, change, target)
+    ing, egr = "0x%x" % ING, "0x%x" % EGR
+    keep = "0x%x" % (~MASK & 0xffffffff)
     s = ["table inet " + TABLE, "delete table inet " + TABLE,
-         "table inet %s {" % TABLE,
-         "\tmap dnat4 {", "\t\ttype inet_proto . inet_service : ipv4_addr . inet_service",
-         "\t\telements = {"]
-    s.extend("\t\t\t%s . %d : %s . %d," % (p, port, a, dp) for _, ps, port, a, dp in fw for p in ps)
-    s += ["\t\t}", "\t}", "\tchain pre_nat {",
+         "table inet %s {" % TABLE]
+    for name, *_ in fw:
+        s.append("\tcounter forward_%s { }" % name)
+
+    def block(head, elems):
+        s.append("\t%s" % head)
+        if elems:
+            s.append("\t\telements = {")
+            s.extend("\t\t\t%s," % e for e in elems)
+            s.append("\t\t}")
+        s.append("\t}")
+
+    block("set ports4 { type inet_proto . inet_service;",
+          ["%s . %d" % (p, port) for _, ps, port, _, _ in fw for p in ps])
+    block("map dnat4 { type inet_proto . inet_service : ipv4_addr . inet_service;",
+          ["%s . %d : %s . %d" % (p, port, a, dp) for _, ps, port, a, dp in fw for p in ps])
+    block("map count4 { type inet_proto . inet_service : counter;",
+          ['%s . %d : "forward_%s"' % (p, port, nm) for nm, ps, port, _, _ in fw for p in ps])
+    s += ["\tchain pre_nat {",
           "\t\ttype nat hook prerouting priority dstnat; policy accept;",
-          "\t\tmeta nfproto ipv4 meta l4proto { tcp, udp } dnat ip to meta l4proto . th dport map @dnat4",
+          '\t\tiifname "%s" return' % w,
+          "\t\tfib daddr type != local return",
+          "\t\tmeta nfproto ipv4 meta l4proto . th dport @ports4 ct mark set ct mark | %s "
+          "counter name meta l4proto . th dport map @count4" % ing,
+          "\t\tmeta nfproto ipv4 meta l4proto { tcp, udp } ct mark & %s == %s "
+          "dnat ip to meta l4proto . th dport map @dnat4" % (ing, ing),
+          "\t}", "\tchain pre_mark {",
+          "\t\ttype filter hook prerouting priority dstnat + 10; policy accept;",
+          "\t\tct direction original ct mark & %s == %s meta mark set meta mark & %s | 0x%x" % (ing, ing, keep, MARK),
+          "\t\tct direction reply ct mark & %s == %s meta mark set meta mark & %s | 0x%x" % (egr, egr, keep, MARK),
+          "\t}", "\tchain forward {",
+          "\t\ttype filter hook forward priority filter; policy accept;",
+          "\t\tct mark & %s == %s accept" % (ing, ing),
+          '\t\tiifname "%s" drop' % w, '\t\toifname "%s" drop' % w,
           "\t}", "}", ""]
     return "\n".join(s)
 
@@ -249,7 +281,7 @@ def ipt(n, change, target):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("what", choices=["homelab", "config", "nft-linear", "nft-maps", "nft-map1", "ipt"])
+    ap.add_argument("what", choices=["homelab", "config", "nft-linear", "nft-maps", "nft-hash", "ipt"])
     ap.add_argument("arg")	# N, or the source config for homelab
     ap.add_argument("out")
     ap.add_argument("--key")
@@ -270,8 +302,8 @@ def main():
         write(o.out, nft_linear(n, o.change, o.target))
     elif o.what == "nft-maps":
         write(o.out, nft_maps(n, o.change, o.target))
-    elif o.what == "nft-map1":
-        write(o.out, nft_map1(n, o.change, o.target))
+    elif o.what == "nft-hash":
+        write(o.out, nft_hash(n, o.change, o.target))
     else:
         write(o.out, ipt(n, o.change, o.target))
 

@@ -309,7 +309,7 @@ int main(int argc, char **argv)
 
 	signal(SIGPIPE, SIG_IGN);
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (argc < 5 || addr_of(argv[2], argv[3], &sin) < 0 || num(argv[4], 1, 600, &a) < 0)
+	if (argc < 5 || addr_of(argv[2], argv[3], &sin) < 0 || num(argv[4], 1, 3600, &a) < 0)
 		goto usage;
 	if (!strcmp(argv[1], "tcp-server") && argc == 5)
 		return tcp_server(&sin, a);

@@ -26,8 +26,9 @@ APPROACH_NAME = {
     "nft": "nft -f (same ruleset)",
     "nft-linear": "nft -f, one rule per forward",
     "nft-maps": "nft -f, map ruleset (docs/ruleset.md)",
-    "nft-map1": "nft -f, one plain map",
+    "nft-hash": "nft -f, hash sets and maps (no intervals)",
     "ipt": "iptables-restore (nft), one rule per forward",
+    "true": "starting a process (/bin/true), for scale",
 }
 # targets (issue 8)
 NOOP_MS, CHANGE_MS, COLD_MS, COLD_KIB, DP_RATIO = 2.0, 5.0, 50.0, 8 * 1024, 0.95
@@ -65,6 +66,9 @@ class Results:
     def med(self, *k):
         g = self.get(*k)
         return g[0] if g else None
+
+    def failed(self, sec, appr, size, op):
+        return any(t.startswith("%s %s %s:" % (appr, size, op)) for t in self.notes.get(sec, []))
 
     def why(self, sec, appr, size, op):
         for s, a, n, o, reason in self.nm:
@@ -108,11 +112,12 @@ def fmt_rate(v):
     return "—" if v is None else "{:,}".format(int(round(v)))
 
 
-def ratio(a, b):
-    if a is None or b is None or b == 0:
+def ratio(this, wgb):
+    """How many times wgbastion's figure this baseline's is."""
+    if this is None or wgb is None or wgb == 0:
         return ""
-    r = a / b
-    return " (×%.3g)" % r if r < 10 else " (×%.0f)" % r
+    r = this / wgb
+    return " (%.2g×)" % r if r < 100 else " ({:,}×)".format(int(round(r)))
 
 
 def size_name(n):
@@ -137,11 +142,13 @@ class Doc:
 def cell_time(R, sec, appr, size, op, ref=None):
     g = R.get(sec, appr, size, op, "ms")
     if not g:
-        return "not measured" if R.why(sec, appr, size, op) else "—"
+        if R.why(sec, appr, size, op):
+            return "not measured"
+        return "failed (notes)" if R.failed(sec, appr, size, op) else "—"
     s = fmt_ms(g[0])
     if ref is not None:
-        s += ratio(ref, g[0])
-    return s + " <sub>n=%d</sub>" % g[1]
+        s += ratio(g[0], ref)
+    return s + " <sub>n=%d, %s–%s</sub>" % (g[1], fmt_ms(g[2]).replace(" ms", ""), fmt_ms(g[3]))
 
 
 def sizes_of(R, sec):
@@ -251,8 +258,9 @@ def homelab(R, d):
         "Wall time of the whole command, process start included, measured inside the",
         "bastion's namespace; median of n runs. *Cold*: a fresh namespace whose tunnel",
         "(an idle wireguard-go device) exists, nothing else; *no-op*: the same config",
-        "again; *one change*: `https` sent to another port. (×r) is wgbastion's",
-        "median divided by that row's: below 1, wgbastion is faster.", "")
+        "again; *one change*: `https` sent to another port. (r×): that row's median",
+        "is r times wgbastion's. Below each median: the number of runs, the fastest",
+        "and the slowest.", "")
     appr = [a for a in ("wgbastion", "shell", "nft") if any(k[0] == "homelab" and k[1] == a for k in R.samples)
             or R.why("homelab", a, "homelab", "cold")]
     rows = []
@@ -266,6 +274,10 @@ def homelab(R, d):
             cells.append(cell_time(R, "homelab", a, "homelab", op, ref))
         rows.append(cells)
     d.table(["", "cold", "no-op", "one change", "cold, starting wireguard-go"], rows)
+    g = R.get("homelab", "true", "homelab", "start", "ms")
+    if g:
+        d.p("For scale: starting any process here (`/bin/true`, timed the same way in the",
+            "same runs) took %s (median of %d, %s–%s)." % (fmt_ms(g[0]), g[1], fmt_ms(g[2]), fmt_ms(g[3])), "")
     for a in appr:
         r = R.why("homelab", a, "homelab", "cold")
         if r:
@@ -295,7 +307,7 @@ def scale(R, d):
     sizes = [s for s in sizes_of(R, "scale")]
     if not sizes:
         return
-    appr = [a for a in ("wgbastion", "nft-linear", "nft-maps", "nft-map1", "ipt")
+    appr = [a for a in ("wgbastion", "nft-linear", "nft-maps", "nft-hash", "ipt")
             if any(k[0] == "scale" and k[1] == a for k in R.samples) or any(
                 s == "scale" and x == a for s, x, _, _, _ in R.nm)]
     d.p("## Scale: 10 to 50,000 forwards", "",
@@ -303,14 +315,15 @@ def scale(R, d):
         "port and destination, one peer, one egress). wgbastion applies the config; the",
         "baselines load the same forwards as a ruleset file that replaces the whole",
         "table atomically, as they are used today. They have no way to tell what",
-        "changed, so their *no-op* and *one change* reload everything. (×r) is",
-        "wgbastion's median divided by that row's (below 1: wgbastion is cheaper);",
-        "n is the number of runs behind the median (fewer when a figure is slow: each",
-        "has a time budget).", "")
+        "changed, so their *no-op* and *one change* reload everything. (r×): that",
+        "row's median is r times wgbastion's. n is the number of runs behind the",
+        "median (fewer when a figure is slow: each has a time budget), then the",
+        "fastest and the slowest.", "")
     d.p("- nft -f, one rule per forward: the reference bastion's ruleset (bench/reference/bastion.sh;"
         " checked identical to `bastion.sh print` at 10 forwards: %s)" % R.info.get("linear_is_reference", "not checked"),
         "- nft -f, map ruleset: docs/ruleset.md's table (interval sets and maps, one named counter per forward)",
-        "- nft -f, one plain map: a single non-interval map and one DNAT rule, the smallest map ruleset",
+        "- nft -f, hash sets and maps: the same table with exact-match (hash) sets instead of interval ones,"
+        " a named counter per forward, no per-client Allow: what the map design costs without pipapo",
         "- iptables-restore: iptables-nft, one DNAT rule per forward in the nat table", "")
     for op in OPS:
         d.p("### %s: wall time" % OP_NAME[op].capitalize(), "")
@@ -334,7 +347,7 @@ def scale(R, d):
                     cells.append("not measured" if R.why("scale", a, n, op) else "—")
                     continue
                 ref = R.med("scale", "wgbastion", n, op, "msgs") if a != "wgbastion" else None
-                cells.append("%s%s (%s)" % (fmt_int(m), ratio(ref, m), fmt_bytes(b)))
+                cells.append("%s%s, %s" % (fmt_int(m), ratio(m, ref), fmt_bytes(b)))
             rows.append(cells)
         d.table(["forwards"] + [size_name(n) for n in sizes], rows)
     d.p("### Peak RSS (cold / no-op / one change)", "")
@@ -348,7 +361,7 @@ def scale(R, d):
                 continue
             ref = R.med("scale", "wgbastion", n, "cold", "rss_kib") if a != "wgbastion" else None
             cells.append(" / ".join("%.1f" % (x / 1024) if x is not None else "—" for x in v)
-                         + " MiB" + ratio(ref, v[0]))
+                         + " MiB" + ratio(v[0], ref))
         rows.append(cells)
     d.table(["forwards"] + [size_name(n) for n in sizes], rows)
     reasons = sorted({(a, n, r) for s, a, n, o, r in R.nm if s == "scale"})
@@ -403,6 +416,7 @@ def dataplane(R, d):
                                       ("wgbastion-10000", "wgbastion, 10,000 forwards"),
                                       ("maps-1", "map ruleset (nft -f), 1 forward"),
                                       ("maps-10000", "map ruleset (nft -f), 10,000 forwards"),
+                                      ("hash-10000", "hash sets and maps (nft -f), 10,000 forwards"),
                                       ("linear-10000", "10,000 linear nft rules"))
                   if any(x[0] == "dataplane" and x[1] == k for x in R.samples)]
         base = "wgbastion-1" if any(x[1] == "wgbastion-1" for x in R.samples) else "maps-1"
@@ -468,12 +482,16 @@ def profiles(R, d):
 
 
 def notes(R, d):
-    items = [(s, t) for s, ts in R.notes.items() for t in ts]
-    if not items:
+    seen = {}
+    for s, ts in R.notes.items():
+        for t in ts:
+            k = (s, t.strip())
+            seen[k] = seen.get(k, 0) + 1
+    if not seen:
         return
     d.p("## Notes from this run", "")
-    for s, t in items:
-        d.p("- %s: %s" % (s, t.replace("|", "/")))
+    for (s, t), c in seen.items():
+        d.p("- %s: %s%s" % (s, t.replace("|", "/"), " (%d times)" % c if c > 1 else ""))
     d.p("")
 
 
@@ -488,9 +506,11 @@ def main():
     d = Doc()
     d.p("# Performance", "",
         "Written by `make bench` (bench/run.sh) on the machine described below; not",
-        "edited by hand. %s mode: %s timed runs per figure (homelab: %s), unless a"
+        "edited by hand. %s mode: %s timed runs per figure (homelab: %s; peak RSS:"
         % (i.get("mode", "?").capitalize(), i.get("runs", "?"), i.get("hruns", "?")),
-        "figure says fewer (n). `BENCH_QUICK=1 make bench` is the short version.", "")
+        "%s), unless a figure says fewer (n). `BENCH_QUICK=1 make bench` is the short"
+        % i.get("rss_runs", "?"),
+        "version.", "")
     machine(R, d)
     targets(R, d)
     homelab(R, d)

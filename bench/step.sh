@@ -14,9 +14,10 @@
 #                                     bench/nlcount.so, summed over every
 #                                     process the approach ran
 # APPROACH: wgbastion (apply), shell (bench/reference/bastion.sh up),
-# nft (nft -f), ipt (iptables-nft-restore).
-# Environment: WGB (binary), BENCH_DIR, SHIM (nlcount.so), STEP_LOG (stderr
-# of the applies goes there).
+# nft (nft -f), ipt (iptables-nft-restore), true (/bin/true: what starting
+# any process costs here).
+# Environment: WGB (binary), BENCH_REF (bastion.sh), SHIM (nlcount.so),
+# STEP_LOG (stderr of the applies goes there).
 set -u
 export LC_ALL=C
 mode=$1 approach=$2
@@ -28,9 +29,10 @@ trap 'rm -f "$tmp"' EXIT
 for file in "$@"; do
 	case $approach in
 	wgbastion) cmd=("$WGB" -c "$file" apply) ;;
-	shell) cmd=(bash "$BENCH_DIR/reference/bastion.sh" -c "$file" up) ;;
+	shell) cmd=(bash "$BENCH_REF" -c "$file" up) ;;
 	nft) cmd=(nft -f "$file") ;;
 	ipt) cmd=(iptables-nft-restore "$file") ;;
+	true) cmd=(/bin/true) ;;	# process start alone, for scale
 	*) echo "step.sh: unknown approach $approach" >&2; exit 2 ;;
 	esac
 	case $mode in

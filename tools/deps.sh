@@ -10,8 +10,9 @@ set -eu
 BUILD="gcc make pkg-config libmnl-dev libnftnl-dev libnl-3-dev libnl-route-3-dev libnl-genl-3-dev libsodium-dev check"
 # tests: tools that observe the kernel, a userspace WireGuard, traffic tools,
 # sanitizer and fuzzer runtimes, valgrind, man page lint, shells for the
-# completions, systemd-analyze for the units
-TEST="iproute2 nftables wireguard-tools wireguard-go procps util-linux kmod clang libclang-rt-14-dev valgrind mandoc socat ncat python3 bash-completion zsh fish systemd"
+# completions, systemd-analyze for the units; for the benchmarks, GNU time
+# (peak RSS), strace (cross-checks the message counts), iptables (a baseline)
+TEST="iproute2 nftables wireguard-tools wireguard-go procps util-linux kmod clang libclang-rt-14-dev valgrind mandoc socat ncat python3 bash-completion zsh fish systemd time strace iptables"
 PKGS="$BUILD ${WGB_DEPS_EXTRA:-} $TEST"
 
 missing=
