@@ -24,14 +24,10 @@ again (so loading the same file twice is the baselines' "no-op apply"):
   nft-linear  the reference bastion's ruleset (bench/reference/bastion.sh):
               one DNAT rule per forward, walked in order; run.sh checks, at
               N=10, that it lists exactly as `bastion.sh print` does
-  nft-maps    docs/ruleset.md's table, written as an nft -f file: the
-              forwards as elements of sets and maps, one named counter each.
-              nft 1.0.6 cannot parse `ct original proto-dst` inside a
-              concatenation, so here the per-forward counter is bumped in
-              pre_nat (first packet of a connection), the DNAT rule is
-              preceded by `meta l4proto { tcp, udp }`, and the (empty) masq4
-              set has no rule: the same objects and elements to load, which
-              is what this baseline is for
+  nft-maps    docs/ruleset.md's table, written as an nft -f file: per family
+              and protocol, interval sets and maps keyed by the public port
+              (red-black trees), one named counter per forward: the table
+              wgbastion builds, loaded the way it would be without it
   nft-hash    the map ruleset with hash (non-interval) sets and maps:
               exact ports only, no per-client Allow, a named counter per
               forward; what a design without interval (pipapo) sets costs
@@ -137,10 +133,15 @@ def nft_linear(n, change, target):
 
 
 def nft_maps(n, change, target):
-    """docs/ruleset.md's table for the synthetic instance (IPv4 only)."""
+    """docs/ruleset.md's table for the synthetic instance: per family and
+    protocol, interval sets and maps keyed by the public port (red-black
+    trees), a named counter per forward, the egress's sets."""
     w = NAME
     fw = forwards(n, change, target)
     keep = "0x%x" % (~MASK & 0xffffffff)
+    ing, egr = "0x%x" % ING, "0x%x" % EGR
+    fams = (("4", "ip", "ipv4"), ("6", "ip6", "ipv6"))
+    protos = ("tcp", "udp")
     s = ["table inet " + TABLE, "delete table inet " + TABLE,
          "table inet %s {" % TABLE,
          '\tcomment "managed by wgbastion: edits are undone by the next apply"']
@@ -148,51 +149,70 @@ def nft_maps(n, change, target):
         s.append("\tcounter forward_%s { }" % name)
     s += ["\tcounter egress_lan { }", "\tcounter dropped { }"]
 
-    def block(head, elems):
-        s.append("\t%s" % head)
+    def block(kind, name, typ, elems):
+        s.append("\t%s %s {" % (kind, name))
+        s.append("\t\ttype %s; flags interval;" % typ)
         if elems:
             s.append("\t\telements = {")
             s.extend("\t\t\t%s," % e for e in elems)
             s.append("\t\t}")
         s.append("\t}")
 
-    block("set allow4 { type ipv4_addr . inet_proto . inet_service; flags interval;",
-          ["0.0.0.0/0 . %s . %d" % (p, port) for _, ps, port, _, _ in fw for p in ps])
-    block("map dnat4 { type inet_proto . inet_service : ipv4_addr . inet_service; flags interval;",
-          ["%s . %d : %s . %d" % (p, port, a, dp) for _, ps, port, a, dp in fw for p in ps])
-    block("map count4 { type inet_proto . inet_service : counter; flags interval;",
-          ['%s . %d : "forward_%s"' % (p, port, nm) for nm, ps, port, _, _ in fw for p in ps])
-    block("set masq4 { type inet_service; flags interval;", [])
-    block("set egress_lan_src4 { type ipv4_addr; flags interval;", [LAN])
-    block("set egress_lan_dst4 { type ipv4_addr; flags interval;", ["0.0.0.0/0"])
-    block("set egress_lan_deny4 { type ipv4_addr; flags interval;", ["169.254.0.0/16"])
-    ing, egr = "0x%x" % ING, "0x%x" % EGR
+    for f, _, nfp in fams:
+        addr = "%s_addr" % nfp
+        for p in protos:
+            mine = [x for x in fw if p in x[1]] if f == "4" else []
+            block("set", "open%s_%s" % (f, p), "inet_service", ["%d" % x[2] for x in mine])
+            block("set", "allow%s_%s" % (f, p), "%s . inet_service" % addr, [])
+            block("map", "dnat%s_%s" % (f, p), "inet_service : %s . inet_service" % addr,
+                  ["%d : %s . %d" % (x[2], x[3], x[4]) for x in mine])
+            block("map", "dnat%s_%s_keep" % (f, p), "inet_service : %s" % addr, [])
+            block("map", "count%s_%s" % (f, p), "inet_service : counter",
+                  ['%d : "forward_%s"' % (x[2], x[0]) for x in mine])
+            block("set", "masq%s_%s" % (f, p), "inet_service", [])
+    block("set", "egress_lan_src4", "ipv4_addr", [LAN])
+    block("set", "egress_lan_dst4", "ipv4_addr", ["0.0.0.0/0"])
+    block("set", "egress_lan_deny4", "ipv4_addr", ["169.254.0.0/16"])
+
     s += ["\tchain pre_nat {",
           "\t\ttype nat hook prerouting priority dstnat; policy accept;",
           '\t\tiifname "%s" return' % w,
-          "\t\tfib daddr type != local return",
-          "\t\tmeta nfproto ipv4 ip saddr . meta l4proto . th dport @allow4 ct mark set ct mark | %s "
-          "counter name meta l4proto . th dport map @count4" % ing,
-          "\t\tmeta nfproto ipv4 meta l4proto { tcp, udp } ct mark & %s == %s "
-          "dnat ip to meta l4proto . th dport map @dnat4" % (ing, ing),
-          "\t}", "\tchain pre_mark {",
+          "\t\tfib daddr type != local return"]
+    for f, ipf, nfp in fams:
+        for p in protos:
+            s.append("\t\tmeta nfproto %s %s dport @open%s_%s ct mark set ct mark | %s" % (nfp, p, f, p, ing))
+            s.append("\t\t%s saddr . %s dport @allow%s_%s ct mark set ct mark | %s" % (ipf, p, f, p, ing))
+    for f, ipf, nfp in fams:
+        for p in protos:
+            for sfx in ("", "_keep"):
+                s.append("\t\tmeta nfproto %s ct mark & %s == %s dnat %s to %s dport map @dnat%s_%s%s"
+                         % (nfp, ing, ing, ipf, p, f, p, sfx))
+    s += ["\t}", "\tchain pre_mark {",
           "\t\ttype filter hook prerouting priority dstnat + 10; policy accept;",
           "\t\tct direction original ct mark & %s == %s meta mark set meta mark & %s | 0x%x" % (ing, ing, keep, MARK),
           "\t\tct direction reply ct mark & %s == %s meta mark set meta mark & %s | 0x%x" % (egr, egr, keep, MARK),
           "\t}", "\tchain forward {",
           "\t\ttype filter hook forward priority filter; policy accept;",
           '\t\toifname "%s" tcp flags & (syn | rst) == syn tcp option maxseg size set rt mtu' % w,
-          '\t\tiifname "%s" tcp flags & (syn | rst) == syn tcp option maxseg size set rt mtu' % w,
-          "\t\tct mark & %s == %s accept" % (ing, ing),
-          '\t\tiifname "%s" ct state new meta nfproto ipv4 ip saddr @egress_lan_src4 ip daddr @egress_lan_dst4 '
+          '\t\tiifname "%s" tcp flags & (syn | rst) == syn tcp option maxseg size set rt mtu' % w]
+    for f, ipf, nfp in fams:
+        for p in protos:
+            s.append("\t\tct mark & %s == %s meta nfproto %s meta l4proto %s counter name ct original proto-dst map @count%s_%s"
+                     % (ing, ing, nfp, p, f, p))
+    s += ["\t\tct mark & %s == %s accept" % (ing, ing),
+          '\t\tiifname "%s" ct state new ip saddr @egress_lan_src4 ip daddr @egress_lan_dst4 '
           "ip daddr != @egress_lan_deny4 ct mark set ct mark | %s" % (w, egr),
           '\t\tct mark & %s == %s meta nfproto ipv4 ct original ip saddr @egress_lan_src4 counter name "egress_lan" accept'
           % (egr, egr),
           '\t\tiifname "%s" counter name "dropped" drop' % w,
           '\t\toifname "%s" counter name "dropped" drop' % w,
           "\t}", "\tchain post_nat {",
-          "\t\ttype nat hook postrouting priority srcnat; policy accept;",
-          '\t\toifname != "%s" ct mark & %s == %s meta nfproto ipv4 ct original ip saddr @egress_lan_src4 masquerade'
+          "\t\ttype nat hook postrouting priority srcnat; policy accept;"]
+    for f, ipf, nfp in fams:
+        for p in protos:
+            s.append('\t\toifname "%s" ct mark & %s == %s meta nfproto %s meta l4proto %s ct original proto-dst @masq%s_%s masquerade'
+                     % (w, ing, ing, nfp, p, f, p))
+    s += ['\t\toifname != "%s" ct mark & %s == %s meta nfproto ipv4 ct original ip saddr @egress_lan_src4 masquerade'
           % (w, egr, egr),
           "\t}", "}", ""]
     return "\n".join(s)

@@ -12,6 +12,7 @@ measured" with the reason run.sh recorded, or "—" (not measured, see notes).
 """
 import base64
 import os
+import re
 import statistics
 import sys
 from collections import defaultdict
@@ -321,9 +322,10 @@ def scale(R, d):
         "fastest and the slowest.", "")
     d.p("- nft -f, one rule per forward: the reference bastion's ruleset (bench/reference/bastion.sh;"
         " checked identical to `bastion.sh print` at 10 forwards: %s)" % R.info.get("linear_is_reference", "not checked"),
-        "- nft -f, map ruleset: docs/ruleset.md's table (interval sets and maps, one named counter per forward)",
-        "- nft -f, hash sets and maps: the same table with exact-match (hash) sets instead of interval ones,"
-        " a named counter per forward, no per-client Allow: what the map design costs without pipapo",
+        "- nft -f, map ruleset: docs/ruleset.md's table (per family and protocol, interval sets and maps"
+        " keyed by port, a named counter per forward): the table wgbastion builds, loaded by nft",
+        "- nft -f, hash sets and maps: a similar table with exact-match (hash) sets keyed by protocol . port"
+        " instead of interval ones, no per-client Allow: the lower bound of a map design",
         "- iptables-restore: iptables-nft, one DNAT rule per forward in the nat table", "")
     for op in OPS:
         d.p("### %s: wall time" % OP_NAME[op].capitalize(), "")
@@ -416,7 +418,6 @@ def dataplane(R, d):
                                       ("wgbastion-10000", "wgbastion, 10,000 forwards"),
                                       ("maps-1", "map ruleset (nft -f), 1 forward"),
                                       ("maps-10000", "map ruleset (nft -f), 10,000 forwards"),
-                                      ("hash-10000", "hash sets and maps (nft -f), 10,000 forwards"),
                                       ("linear-10000", "10,000 linear nft rules"))
                   if any(x[0] == "dataplane" and x[1] == k for x in R.samples)]
         base = "wgbastion-1" if any(x[1] == "wgbastion-1" for x in R.samples) else "maps-1"
@@ -457,27 +458,54 @@ def counting(R, d):
                 "identical" if same else "**they differ**"), "")
 
 
+def clean_perf(txt, top=15):
+    return [ln.strip() for ln in txt.splitlines() if ln.strip()][:top]
+
+
+def clean_callgrind(txt, top=14):
+    """callgrind_annotate's table without its header, the start-up frames
+    every program has, and build directories."""
+    lines = txt.splitlines()
+    for i, ln in enumerate(lines):
+        if ln.rstrip().endswith("file:function"):
+            lines = lines[i + 1:]
+            break
+    skip = ("(below main)", "libc-start.c", "libc_start_call_main", "ld-linux-x86-64.so.2]", "PROGRAM TOTALS")
+    out = []
+    for ln in lines:
+        if not ln.strip() or ln.startswith("--") or any(k in ln for k in skip):
+            continue
+        ln = re.sub(r" \[[^]]*/([^/\]]+)\]$", r" [\1]", ln)	# [/usr/lib/.../libc.so.6] -> [libc.so.6]
+        ln = re.sub(r"(\s)\S*/((?:src|stdio-common|libio|stdlib|string|malloc|elf)/[^:/]+:)", r"\1\2", ln)
+        out.append(ln.rstrip()[:140])
+        if len(out) >= top:
+            break
+    return out
+
+
 def profiles(R, d):
     if not R.profiles:
         return
     d.p("## Profiles of the missed targets", "",
-        "For each target missed above, the same apply again: GNU time's split of wall",
-        "time into user and system (kernel) CPU, then `valgrind --tool=callgrind`, which",
-        "counts the instructions each function executes in user space (repeatable,",
-        "unlike a sampling profile on a shared machine). The kernel's work (system time)",
-        "is not in callgrind's counts.", "")
+        "For each target missed above, the same apply again from the same state: GNU",
+        "time's split of wall time into user and system (kernel) CPU; `perf record`'s",
+        "samples by object and symbol, the kernel's included; then `valgrind",
+        "--tool=callgrind`, which counts the instructions each function executes in",
+        "user space (repeatable, unlike a sampling profile on a shared machine; the",
+        "kernel's work is not in its counts).", "")
     for (what, n), p in sorted(R.profiles.items()):
         d.p("### %s, %s" % (OP_NAME.get(what, what), "homelab" if n == "homelab" else size_name(n) + " forwards"), "")
         if "time" in p:
             e, u, s, m = (p["time"].split() + ["?"] * 4)[:4]
             d.p("wall %s s, user %s s, system %s s, peak RSS %s KiB." % (e, u, s, m), "")
-        for kind, title in (("callgrind_self", "callgrind, by function (self)"),
-                            ("callgrind_incl", "callgrind, by function (inclusive)")):
+        for kind, title in (("perf", "perf record, by object and symbol (kernel: [k])"),
+                            ("callgrind_self", "callgrind, instructions by function (self)"),
+                            ("callgrind_incl", "callgrind, instructions by function (inclusive)")):
             if kind in p:
-                txt = base64.b64decode(p[kind]).decode(errors="replace").strip()
-                lines = [ln for ln in txt.splitlines() if ln.strip() and not ln.startswith("--")]
+                txt = base64.b64decode(p[kind]).decode(errors="replace")
+                lines = clean_perf(txt) if kind == "perf" else clean_callgrind(txt)
                 d.p("%s:" % title, "", "```")
-                d.p(*[ln[:150] for ln in lines[:28]])
+                d.p(*lines)
                 d.p("```", "")
 
 

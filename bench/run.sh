@@ -47,19 +47,21 @@ QUICK=${BENCH_QUICK:-}
 OUT=${BENCH_OUT:-$TOP/docs/performance.md}
 SECTIONS=${BENCH_ONLY:-homelab scale dataplane tunnel}
 if [ -n "$QUICK" ]; then
-	RUNS=${BENCH_RUNS:-3} HRUNS=${BENCH_RUNS:-3} RSS_RUNS=1 SIZES="10 10000"
+	RUNS=${BENCH_RUNS:-3} HRUNS=${BENCH_RUNS:-3} RSS_RUNS=1 SIZES="10000"
 	DP_SECS=1 DP_RUNS=${BENCH_RUNS:-2}
 	# seconds: per section, and per figure in the scale section
-	B_HOMELAB=15 B_SCALE=50 B_FIG=5 B_DP=25 B_TUN=15 B_PROF=0
+	B_HOMELAB=15 B_SCALE=35 B_FIG=5 B_DP=20 B_TUN=15 B_PROF=0
 	# too slow for two minutes (interval sets load in quadratic time)
 	QUICK_SKIP=" nft-maps:10000 "
 else
 	RUNS=${BENCH_RUNS:-5} HRUNS=${BENCH_RUNS:-7} RSS_RUNS=3 SIZES="10 1000 10000 50000"
 	DP_SECS=3 DP_RUNS=${BENCH_RUNS:-5}
-	B_HOMELAB=90 B_SCALE=390 B_FIG=45 B_DP=200 B_TUN=110 B_PROF=60
+	B_HOMELAB=80 B_SCALE=360 B_FIG=45 B_DP=180 B_TUN=100 B_PROF=60
 	QUICK_SKIP=
 fi
 STEP_TIMEOUT=150
+# past this, the sections left are reported as not measured (seconds)
+B_TOTAL=$([ -n "$QUICK" ] && echo 100 || echo 780)
 
 BD=$TOP/build/bench
 export WGB SHIM=$BD/nlcount.so STEP_LOG=$TMP/step.log
@@ -382,6 +384,10 @@ section_scale() {
 			# time); below 1,000 forwards fixed costs dominate.
 			fc=0
 			[ "$prev" -ge 1000 ] && fc=$(( ${last[$label]:-0} * (n / prev) * (n / prev) / 1000 ))
+			if [ "$(since "$t0")" -ge "$B_SCALE" ]; then
+				nm scale "$label" "$n" all "the section's time budget (${B_SCALE} s) was used up"
+				continue
+			fi
 			if [ "$fc" -gt $(( B_SCALE - $(since "$t0") )) ] || [ "$fc" -gt "$STEP_TIMEOUT" ]; then
 				nm scale "$label" "$n" all "cold + no-op + change took ${last[$label]} ms at $prev forwards; at $n that forecasts ~$fc s, more than the $( [ "$fc" -gt "$STEP_TIMEOUT" ] && echo "${STEP_TIMEOUT} s a pass may take" || echo "section's time left")"
 				last[$label]=$((fc * 1000))
@@ -389,10 +395,6 @@ section_scale() {
 			fi
 			if [[ $QUICK_SKIP == *" $label:$n "* ]]; then
 				nm scale "$label" "$n" all "left out of the quick mode (one pass takes several seconds)"
-				continue
-			fi
-			if [ "$(since "$t0")" -gt "$B_SCALE" ]; then
-				nm scale "$label" "$n" all "the section's time budget (${B_SCALE} s) was used up"
 				continue
 			fi
 			log "scale: $label $n"
@@ -558,12 +560,10 @@ section_dataplane() {
 	fi
 	G nft-linear 10000 "$d/lin10k.nft" --target
 	dp_veth 3 nft "$d/lin10k.nft"
-	G nft-hash 10000 "$d/hash10k.nft" --target
-	dp_veth 6 nft "$d/hash10k.nft"
-	dp_measure dataplane "$B_DP" "1:$l1" "2:$l2" "3:linear-10000" "6:hash-10000"
+	dp_measure dataplane "$B_DP" "1:$l1" "2:$l2" "3:linear-10000"
 	dp_stop_servers
 	local n
-	for n in 1 2 3 6; do teardown "wgc$n"; teardown "wgb$n"; teardown "wgk$n"; done
+	for n in 1 2 3; do teardown "wgc$n"; teardown "wgb$n"; teardown "wgk$n"; done
 }
 
 section_tunnel() {
@@ -600,8 +600,9 @@ check_counts() {
 }
 
 # -------------------------------------------------------------- profiles
-# For each target wgbastion missed: callgrind (user space, instructions,
-# repeatable) and GNU time's user/system split, of that exact apply.
+# For each target wgbastion missed: GNU time's user/system split, perf's
+# sampled profile (kernel included), callgrind (user space, instructions,
+# repeatable), each of that exact apply from the same starting state.
 profile_missed() {
 	local t0 what n a b pre
 	t0=$(now_us)
@@ -632,11 +633,24 @@ profile_missed() {
 		cold) teardown "$FRESH"; fresh_ns wg0 || continue ;;
 		change) ns "$FRESH" "$WGB" -c "$pre" apply >/dev/null 2>&1 ;;
 		esac
+		# where the kernel's share goes: a sampled profile, kernel symbols included
+		if command -v perf >/dev/null; then
+			[ "$what" = change ] && ns "$FRESH" "$WGB" -c "$pre" apply >/dev/null 2>&1
+			ip netns exec "$FRESH" perf record -q -o "$TMP/perf.data" "$WGB" -c "$a" apply >/dev/null 2>&1 &&
+				perf report -i "$TMP/perf.data" --stdio --no-children --sort dso,sym 2>/dev/null |
+				grep -v '^#' | grep -v '^$' | head -n 25 >"$TMP/perf.txt" &&
+				rec profile "$what" "$n" perf "$(base64 -w0 <"$TMP/perf.txt")"
+			if [ "$what" = cold ]; then
+				teardown "$FRESH"
+				fresh_ns wg0 || continue
+			fi
+			[ "$what" = change ] && ns "$FRESH" "$WGB" -c "$pre" apply >/dev/null 2>&1
+		fi
 		if command -v valgrind >/dev/null; then
 			timeout 300 ip netns exec "$FRESH" valgrind --tool=callgrind --callgrind-out-file="$TMP/cg.out" \
 				"$WGB" -c "$a" apply >/dev/null 2>"$TMP/cg.err"
-			callgrind_annotate --inclusive=yes "$TMP/cg.out" 2>/dev/null | head -n 40 >"$TMP/cg-incl.txt"
-			callgrind_annotate "$TMP/cg.out" 2>/dev/null | head -n 30 >"$TMP/cg-self.txt"
+			callgrind_annotate --inclusive=yes "$TMP/cg.out" 2>/dev/null | head -n 60 >"$TMP/cg-incl.txt"
+			callgrind_annotate "$TMP/cg.out" 2>/dev/null | head -n 60 >"$TMP/cg-self.txt"
 			rec profile "$what" "$n" callgrind_incl "$(base64 -w0 <"$TMP/cg-incl.txt")"
 			rec profile "$what" "$n" callgrind_self "$(base64 -w0 <"$TMP/cg-self.txt")"
 		fi
@@ -646,6 +660,10 @@ profile_missed() {
 
 # ------------------------------------------------------------------ main
 for s in $SECTIONS; do
+	if [ "$(since "$START")" -ge "$B_TOTAL" ]; then
+		nm "$s" all all all "the bench's overall time bound (${B_TOTAL} s) was reached before this section"
+		continue
+	fi
 	case $s in
 	homelab) section_homelab ;;
 	scale) section_scale ;;
@@ -655,7 +673,7 @@ for s in $SECTIONS; do
 	esac
 done
 check_counts
-[ "$B_PROF" -gt 0 ] && has_stage nft && profile_missed
+[ "$B_PROF" -gt 0 ] && has_stage nft && [ "$(since "$START")" -lt "$B_TOTAL" ] && profile_missed
 info load_end "$(cut -d' ' -f1-3 /proc/loadavg)"
 info duration_s "$(since "$START")"
 cp "$RES" "$BD/results.tsv"
