@@ -458,7 +458,7 @@ def counting(R, d):
                 "identical" if same else "**they differ**"), "")
 
 
-def clean_perf(txt, top=15):
+def clean_perf(txt, top=20):
     return [ln.strip() for ln in txt.splitlines() if ln.strip()][:top]
 
 
@@ -488,8 +488,9 @@ def profiles(R, d):
         return
     d.p("## Profiles of the missed targets", "",
         "For each target missed above, the same apply again from the same state: GNU",
-        "time's split of wall time into user and system (kernel) CPU; `perf record`'s",
-        "samples by object and symbol, the kernel's included; then `valgrind",
+        "time's split of wall time into user and system (kernel) CPU; `perf record -g`",
+        "(the no-op repeated 20 times, the change made 20 times, for enough samples),",
+        "the kernel's functions included; then `valgrind",
         "--tool=callgrind`, which counts the instructions each function executes in",
         "user space (repeatable, unlike a sampling profile on a shared machine; the",
         "kernel's work is not in its counts).", "")
@@ -498,7 +499,8 @@ def profiles(R, d):
         if "time" in p:
             e, u, s, m = (p["time"].split() + ["?"] * 4)[:4]
             d.p("wall %s s, user %s s, system %s s, peak RSS %s KiB." % (e, u, s, m), "")
-        for kind, title in (("perf", "perf record, by object and symbol (kernel: [k])"),
+        for kind, title in (("perf", "perf record -g: share of samples in each function and what it calls"
+                             " (children), then in the function itself (self); [k] kernel, [.] user space"),
                             ("callgrind_self", "callgrind, instructions by function (self)"),
                             ("callgrind_incl", "callgrind, instructions by function (inclusive)")):
             if kind in p:

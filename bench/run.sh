@@ -39,7 +39,7 @@ set -u
 export LC_ALL=C
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 export WGB_BIN=${WGB_BIN:-$TOP/wgbastion}
-# shellcheck source=../tests/lib.sh
+# shellcheck source=tests/lib.sh
 . "$TOP/tests/lib.sh"
 cd "$TOP" || exit 1
 
@@ -184,7 +184,7 @@ info ref "$([ -n "$HAVE_REF" ] && echo present || echo absent)"
 
 # Which stages are built in: apply the homelab config and look.
 detect_stages() {
-	local present= absent= pub rc
+	local present="" absent="" pub rc
 	fresh_ns wg0
 	ns "$FRESH" "$WGB" -c "$TMP/h/a.conf" apply >"$TMP/detect.out" 2>&1
 	rc=$?
@@ -258,7 +258,7 @@ record_seq() {
 
 # ------------------------------------------------------- apply latency
 section_homelab() {
-	local t0 r a dev files
+	local t0 r a
 	t0=$(now_us)
 	log "apply latency: homelab ($HRUNS runs)"
 	local -a appr=(wgbastion true)
@@ -633,18 +633,26 @@ profile_missed() {
 		cold) teardown "$FRESH"; fresh_ns wg0 || continue ;;
 		change) ns "$FRESH" "$WGB" -c "$pre" apply >/dev/null 2>&1 ;;
 		esac
-		# where the kernel's share goes: a sampled profile, kernel symbols included
+		# Where the time goes, the kernel's share included: perf's samples
+		# with call graphs, shown as each function's share including what
+		# it calls. A no-op is repeated 20 times and a change done 20 times
+		# (B, A, B, ...: each a one-forward change), for enough samples.
 		if command -v perf >/dev/null; then
-			[ "$what" = change ] && ns "$FRESH" "$WGB" -c "$pre" apply >/dev/null 2>&1
-			ip netns exec "$FRESH" perf record -q -o "$TMP/perf.data" "$WGB" -c "$a" apply >/dev/null 2>&1 &&
-				perf report -i "$TMP/perf.data" --stdio --no-children --sort dso,sym 2>/dev/null |
-				grep -v '^#' | grep -v '^$' | head -n 25 >"$TMP/perf.txt" &&
+			local loop
+			case $what in
+			cold) loop="\"\$WGB\" -c $a apply" ;;
+			noop) loop="for i in \$(seq 20); do \"\$WGB\" -c $a apply; done" ;;
+			change) loop="for i in \$(seq 10); do \"\$WGB\" -c $a apply; \"\$WGB\" -c $pre apply; done" ;;
+			esac
+			ip netns exec "$FRESH" perf record -q -F 10000 -g -o "$TMP/perf.data" bash -c "$loop" >/dev/null 2>&1 &&
+				perf report -i "$TMP/perf.data" --comm wgbastion --stdio --children --sort sym -g none 2>/dev/null |
+				grep -E '^ +[0-9]' | grep -vE ' (main|_start|__libc_start_main.*|__libc_start_call_main|apply_main|entry_SYSCALL_64.*|do_syscall_64|x64_sys_call|0x[0-9a-f]+)$' |
+				head -n 25 >"$TMP/perf.txt" &&
 				rec profile "$what" "$n" perf "$(base64 -w0 <"$TMP/perf.txt")"
 			if [ "$what" = cold ]; then
 				teardown "$FRESH"
 				fresh_ns wg0 || continue
 			fi
-			[ "$what" = change ] && ns "$FRESH" "$WGB" -c "$pre" apply >/dev/null 2>&1
 		fi
 		if command -v valgrind >/dev/null; then
 			timeout 300 ip netns exec "$FRESH" valgrind --tool=callgrind --callgrind-out-file="$TMP/cg.out" \
@@ -673,7 +681,7 @@ for s in $SECTIONS; do
 	esac
 done
 check_counts
-[ "$B_PROF" -gt 0 ] && has_stage nft && [ "$(since "$START")" -lt "$B_TOTAL" ] && profile_missed
+[ "$B_PROF" -gt 0 ] && [ "$(since "$START")" -lt "$B_TOTAL" ] && profile_missed
 info load_end "$(cut -d' ' -f1-3 /proc/loadavg)"
 info duration_s "$(since "$START")"
 cp "$RES" "$BD/results.tsv"
