@@ -55,7 +55,7 @@ if [ -n "$QUICK" ]; then
 	QUICK_SKIP=" nft-maps:10000 "
 else
 	RUNS=${BENCH_RUNS:-5} HRUNS=${BENCH_RUNS:-7} RSS_RUNS=3 SIZES="10 1000 10000 50000"
-	DP_SECS=3 DP_RUNS=${BENCH_RUNS:-5}
+	DP_SECS=2 DP_RUNS=${BENCH_RUNS:-8}
 	B_HOMELAB=80 B_SCALE=360 B_FIG=45 B_DP=180 B_TUN=100 B_PROF=60
 	QUICK_SKIP=
 fi
@@ -486,19 +486,19 @@ dp_tunnel() {
 }
 
 # One TCP or UDP measurement on a variant; records the rate.
-dp_tcp() {	# SECTION VARIANT LABEL
+dp_tcp() {	# SECTION VARIANT LABEL ROUND
 	local out rate rc
 	out=$(ns "wgc$2" "$LG" tcp-crr 10.0.0.1 9999 "$DP_SECS" 32 2>&1)
 	rc=$?	# loadgen fails the run when more than 1% of connections failed
 	rate=$(sed -n 's/.*rate=\([0-9]*\).*/\1/p' <<<"$out")
 	if [ "$rc" = 0 ] && [ -n "$rate" ]; then
-		rec sample "$1" "$3" 0 tcp conn_s "$rate"
+		rec sample "$1" "$3" "$4" tcp conn_s "$rate"
 	else
 		note "$1" "$3 tcp: $out"
 	fi
 }
 
-dp_udp() {	# SECTION VARIANT LABEL
+dp_udp() {	# SECTION VARIANT LABEL ROUND
 	local pid out i
 	ns "wgk$2" "$LG" udp-sink 192.168.50.10 9999 $((DP_SECS + 10)) >"$TMP/sink.out" 2>&1 &
 	pid=$!
@@ -507,14 +507,16 @@ dp_udp() {	# SECTION VARIANT LABEL
 	wait "$pid"
 	out=$(grep received "$TMP/sink.out")
 	if [[ $out == *rate=* ]] && [[ $out != *received=0* ]]; then
-		rec sample "$1" "$3" 0 udp pkt_s "${out##*rate=}"
-		rec sample "$1" "$3" 0 udp sent_s "$(( $(sed -n 's/sent=//p' "$TMP/flood.out") / DP_SECS ))"
+		rec sample "$1" "$3" "$4" udp pkt_s "${out##*rate=}"
+		rec sample "$1" "$3" "$4" udp sent_s "$(( $(sed -n 's/sent=//p' "$TMP/flood.out") / DP_SECS ))"
 	else
 		note "$1" "$3 udp: $(cat "$TMP/sink.out" "$TMP/flood.out" | tr '\n' ' ')"
 	fi
 }
 
-# Interleaved runs over the variants "VAR:LABEL ..." until runs or budget.
+# Interleaved rounds over the variants "VAR:LABEL ...", until the rounds or
+# the budget are used up; samples carry their round, so that report.py can
+# compare variants measured side by side.
 dp_measure() {
 	local sec=$1 budget=$2 t0 r vl
 	shift 2
@@ -526,9 +528,15 @@ dp_measure() {
 			note "$sec" "${vl#*:}: no connection got through: $(cat "$TMP/warm.out")"
 		fi
 	done
+	local -a order
+	local k
 	for r in $(seq "$DP_RUNS"); do
-		for vl in "$@"; do dp_tcp "$sec" "${vl%%:*}" "${vl#*:}"; done
-		for vl in "$@"; do dp_udp "$sec" "${vl%%:*}" "${vl#*:}"; done
+		# each round starts with another variant: no variant always
+		# follows the same one (or the previous round's UDP flood)
+		order=("$@")
+		for ((k = 0; k < (r - 1) % $#; k++)); do order=("${order[@]:1}" "${order[0]}"); done
+		for vl in "${order[@]}"; do dp_tcp "$sec" "${vl%%:*}" "${vl#*:}" "$r"; done
+		for vl in "${order[@]}"; do dp_udp "$sec" "${vl%%:*}" "${vl#*:}" "$r"; done
 		[ "$(since "$t0")" -gt "$budget" ] && { note "$sec" "time budget reached after $r runs"; break; }
 	done
 }
