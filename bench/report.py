@@ -33,6 +33,7 @@ APPROACH_NAME = {
 }
 # targets (issue 8)
 NOOP_MS, CHANGE_MS, COLD_MS, COLD_KIB, DP_RATIO = 2.0, 5.0, 50.0, 8 * 1024, 0.95
+MAX_CHANGE_MSGS = 100	# "a handful", against 10,000+ for a reload
 
 
 class Results:
@@ -206,13 +207,14 @@ def targets(R, d):
     row("one change among 10,000 forwards: under %g ms" % CHANGE_MS, None if t is None else fmt_ms(t),
         t is not None and t < CHANGE_MS, R.why("scale", "wgbastion", "10000", "change"))
     m = {n: R.med("scale", "wgbastion", n, "change", "msgs") for n in ("10", "1000", "10000", "50000")}
-    if m["10000"] is None or m["10"] is None:
+    m = {n: v for n, v in m.items() if v is not None}
+    if "10000" not in m:
         row("one change: bounded number of messages", None, False, R.why("scale", "wgbastion", "10000", "change"))
     else:
-        seen = ", ".join("%s at %s" % (fmt_int(v), size_name(n)) for n, v in m.items() if v is not None)
-        # bounded: the count does not grow with the number of forwards
-        row("one change: bounded number of messages", "netlink messages: " + seen,
-            m["10000"] <= m["10"] + 4)
+        seen = ", ".join("%s at %s forwards" % (fmt_int(v), size_name(n)) for n, v in m.items())
+        # bounded: a handful, and not growing with the number of forwards
+        row("one change: bounded number of messages", "netlink messages (reads included): " + seen,
+            m["10000"] <= MAX_CHANGE_MSGS and all(v <= min(m.values()) + 4 for v in m.values()))
     t = R.med("scale", "wgbastion", "10000", "cold", "ms")
     lin = R.med("scale", "nft-maps", "10000", "cold", "ms")
     row("cold apply of 10,000 forwards: under %g ms" % COLD_MS,
