@@ -8,6 +8,8 @@
     gen.py nft-maps N OUT [--change] [--target]
     gen.py nft-hash N OUT [--change] [--target]
     gen.py ipt N OUT [--change] [--target]
+    gen.py same-table LISTING LISTING     exit 0 when two `nft list table`
+                                          outputs hold the same table
 
 A synthetic instance (--name: its [Interface] Name, default wg0) has N forwards f0..f(N-1): TCP, public port 10000+i,
 destination 192.168.(50 + i/250 % 200).(1 + i%250):(8000 + i%1000), Allow
@@ -28,6 +30,7 @@ again (so loading the same file twice is the baselines' "no-op apply"):
               and protocol, interval sets and maps keyed by the public port
               (red-black trees), one named counter per forward: the table
               wgbastion builds, loaded the way it would be without it
+              (run.sh checks, at N=10, that it lists as wgbastion's own)
   nft-hash    the map ruleset with hash (non-interval) sets and maps:
               exact ports only, no per-client Allow, a named counter per
               forward; what a design without interval (pipapo) sets costs
@@ -173,6 +176,9 @@ def nft_maps(n, change, target):
     block("set", "egress_lan_src4", "ipv4_addr", [LAN])
     block("set", "egress_lan_dst4", "ipv4_addr", ["0.0.0.0/0"])
     block("set", "egress_lan_deny4", "ipv4_addr", ["169.254.0.0/16"])
+    block("set", "egress_lan_src6", "ipv6_addr", [])
+    block("set", "egress_lan_dst6", "ipv6_addr", ["::/0"])
+    block("set", "egress_lan_deny6", "ipv6_addr", ["fe80::/10"])
 
     s += ["\tchain pre_nat {",
           "\t\ttype nat hook prerouting priority dstnat; policy accept;",
@@ -299,7 +305,34 @@ def ipt(n, change, target):
     return "\n".join(s)
 
 
+def same_table(a, b):
+    """Do two `nft list table` listings hold the same objects, elements and
+    rules? Object order and rule comments aside (nft lists objects in the
+    order they were made; the product comments its rules)."""
+    def blocks(path):
+        text = re.sub(r' comment "[^"]*"', "", open(path).read())
+        out, cur = [], None
+        for ln in text.splitlines()[1:-1]:
+            ln = ln.rstrip()
+            if re.match(r"^\t(counter|set|map|chain) ", ln):
+                cur = [ln]
+                out.append(cur)
+            elif cur is not None and ln.strip():
+                cur.append(ln)
+        # element lists wrap differently with the order of insertion
+        return sorted(re.sub(r",\n\t+", ", ", "\n".join(x)) for x in out)
+    x, y = blocks(a), blocks(b)
+    if x == y:
+        return 0
+    import difflib
+    sys.stdout.write("\n".join(difflib.unified_diff("\n".join(x).splitlines(), "\n".join(y).splitlines(),
+                                                    a, b, lineterm="", n=0)) + "\n")
+    return 1
+
+
 def main():
+    if len(sys.argv) == 4 and sys.argv[1] == "same-table":
+        sys.exit(same_table(sys.argv[2], sys.argv[3]))
     ap = argparse.ArgumentParser()
     ap.add_argument("what", choices=["homelab", "config", "nft-linear", "nft-maps", "nft-hash", "ipt"])
     ap.add_argument("arg")	# N, or the source config for homelab
