@@ -286,9 +286,12 @@ def homelab(R, d):
         rows.append(cells)
     d.table(["", "cold", "no-op", "one change", "cold, starting wireguard-go"], rows)
     g = R.get("homelab", "true", "homelab", "start", "ms")
+    t = R.get("homelab", "true", "homelab", "start_gnutime", "ms")
     if g:
         d.p("For scale: starting any process here (`/bin/true`, timed the same way in the",
-            "same runs) took %s (median of %d, %s–%s)." % (fmt_ms(g[0]), g[1], fmt_ms(g[2]), fmt_ms(g[3])), "")
+            "same runs) took %s (median of %d, %s–%s)%s." % (
+                fmt_ms(g[0]), g[1], fmt_ms(g[2]), fmt_ms(g[3]),
+                "; through GNU time, as the scale section times its applies, %s" % fmt_ms(t[0]) if t else ""), "")
     for a in appr:
         r = R.why("homelab", a, "homelab", "cold")
         if r:
@@ -329,7 +332,9 @@ def scale(R, d):
         "changed, so their *no-op* and *one change* reload everything. (r×): that",
         "row's median is r times wgbastion's. n is the number of runs behind the",
         "median (fewer when a figure is slow: each has a time budget), then the",
-        "fastest and the slowest.", "")
+        "fastest and the slowest. The applies are timed through GNU time, which takes",
+        "their peak RSS in the same run (its own start is given under the homelab",
+        "table).", "")
     d.p("- nft -f, one rule per forward: the reference bastion's ruleset (bench/reference/bastion.sh;"
         " checked identical to `bastion.sh print` at 10 forwards: %s)" % R.info.get("linear_is_reference", "not checked"),
         "- nft -f, map ruleset: docs/ruleset.md's table (per family and protocol, interval sets and maps"
@@ -517,21 +522,30 @@ def clean_perf(txt, top=20):
     return [ln.strip() for ln in txt.splitlines() if ln.strip()][:top]
 
 
-def clean_callgrind(txt, top=14):
+def clean_callgrind(txt, top=14, inclusive=False):
     """callgrind_annotate's table without its header, the start-up frames
-    every program has, and build directories."""
+    every program has, and build directories. In the inclusive table, the
+    entries of a recursion level (name'2) go too: callgrind counts a
+    recursive call chain there more than once."""
     lines = txt.splitlines()
     for i, ln in enumerate(lines):
         if ln.rstrip().endswith("file:function"):
             lines = lines[i + 1:]
             break
     skip = ("(below main)", "libc-start.c", "libc_start_call_main", "ld-linux-x86-64.so.2]", "PROGRAM TOTALS")
-    out = []
+    out, seen = [], set()
     for ln in lines:
         if not ln.strip() or ln.startswith("--") or any(k in ln for k in skip):
             continue
+        if inclusive and re.search(r"'\d+( |$)", ln):
+            continue
         ln = re.sub(r" \[[^]]*/([^/\]]+)\]$", r" [\1]", ln)	# [/usr/lib/.../libc.so.6] -> [libc.so.6]
         ln = re.sub(r"(\s)\S*/((?:src|stdio-common|libio|stdlib|string|malloc|elf)/[^:/]+:)", r"\1\2", ln)
+        # a function is listed once per object when inlined: keep the first
+        key = re.sub(r" \[[^]]*\]$", "", ln.split(")", 1)[-1]).strip()
+        if key in seen:
+            continue
+        seen.add(key)
         out.append(ln.rstrip()[:140])
         if len(out) >= top:
             break
@@ -560,7 +574,7 @@ def profiles(R, d):
                             ("callgrind_incl", "callgrind, instructions by function (inclusive)")):
             if kind in p:
                 txt = base64.b64decode(p[kind]).decode(errors="replace")
-                lines = clean_perf(txt) if kind == "perf" else clean_callgrind(txt)
+                lines = clean_perf(txt) if kind == "perf" else clean_callgrind(txt, inclusive=kind == "callgrind_incl")
                 d.p("%s:" % title, "", "```")
                 d.p(*lines)
                 d.p("```", "")

@@ -10,6 +10,7 @@
 # change) with APPROACH and prints one line per FILE:
 #   time   "RC MICROSECONDS"          wall time, bash's $EPOCHREALTIME
 #   rss    "RC KIB"                   peak RSS, GNU time's %M
+#   timerss "RC MICROSECONDS KIB"     both, the time including GNU time's
 #   count  "RC calls bytes msgs writes sysctl_w uapi uapi_set"
 #                                     bench/nlcount.so, summed over every
 #                                     process the approach ran
@@ -33,6 +34,7 @@ for file in "$@"; do
 	nft) cmd=(nft -f "$file") ;;
 	ipt) cmd=(iptables-nft-restore "$file") ;;
 	true) cmd=(/bin/true) ;;	# process start alone, for scale
+	timetrue) cmd=(/usr/bin/time -f %M -o /dev/null /bin/true) ;;	# and through GNU time
 	*) echo "step.sh: unknown approach $approach" >&2; exit 2 ;;
 	esac
 	case $mode in
@@ -47,6 +49,13 @@ for file in "$@"; do
 		/usr/bin/time -f %M -o "$tmp" "${cmd[@]}" >/dev/null 2>>"$log"
 		rc=$?
 		echo "$rc $(tail -n 1 "$tmp")"
+		;;
+	timerss)	# both at once, for slow applies: GNU time's start is in the time
+		t0=$EPOCHREALTIME
+		/usr/bin/time -f %M -o "$tmp" "${cmd[@]}" >/dev/null 2>>"$log"
+		rc=$?
+		t1=$EPOCHREALTIME
+		echo "$rc $(( 10#${t1/./} - 10#${t0/./} )) $(tail -n 1 "$tmp")"
 		;;
 	count)
 		: >"$tmp"
