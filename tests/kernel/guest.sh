@@ -12,6 +12,7 @@
 #   wgbk_kdir  the kernel folder: root/lib/modules/VERSION is the module tree
 #   wgbk_run   base64 of the words to run: suites (kernel integration e2e),
 #              test scripts, or --shell for an interactive shell
+# shellcheck disable=SC2154 # wgbk_* come from the kernel command line
 set -u
 P='@wgbk@'
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
@@ -38,6 +39,11 @@ ln -sf /proc/self/fd /dev/fd
 ln -sf /proc/self/fd/0 /dev/stdin
 ln -sf /proc/self/fd/1 /dev/stdout
 ln -sf /proc/self/fd/2 /dev/stderr
+
+for v in wgbk_top wgbk_kdir wgbk_run; do
+	[ -n "${!v:-}" ] || setup_fail "$v missing from the kernel command line"
+done
+
 # Kernel errors only, so that chatter does not cut result lines in two.
 echo 4 >/proc/sys/kernel/printk
 

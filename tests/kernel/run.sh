@@ -22,7 +22,7 @@
 #
 # Nothing here changes the host's network: the VM has no network device.
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit
 TOP=$PWD
 B=${WGB_BUILD:-build}
 KDIR=${WGB_KERNEL_DIR:-$TOP/$B/kernel}
@@ -48,6 +48,7 @@ done
 
 # Paths go on the kernel command line, which splits at spaces.
 case $TOP$KDIR in *[[:space:]]*) die "paths with spaces are not supported: $TOP, $KDIR" ;; esac
+[ "$(uname -m)" = x86_64 ] || skip "the lane boots Debian's amd64 kernel: x86-64 hosts only"
 mkdir -p "$KDIR" || die "cannot create $KDIR"
 KDIR=$(cd "$KDIR" && pwd)
 
@@ -88,6 +89,7 @@ append+=" wgbk_mounts=$(IFS=,; echo "${mounts[*]}") WGB_BUILD=$BDIR"
 [ -n "${WGB_TEST_TIMEOUT:-}" ] && append+=" WGB_TEST_TIMEOUT=$WGB_TEST_TIMEOUT"
 [ -n "${WGB_TEST_VERBOSE:-}" ] && append+=" WGB_TEST_VERBOSE=1"
 append+=" ${WGB_KERNEL_APPEND:-}"
+# shellcheck disable=SC2054 # commas belong to qemu's options
 qemu=(qemu-system-x86_64 -accel tcg,thread=multi -cpu max
 	-smp "${WGB_KERNEL_SMP:-2}" -m "${WGB_KERNEL_MEM:-1536}"
 	-nodefaults -no-user-config -display none -no-reboot

@@ -21,7 +21,7 @@ if ! modprobe wireguard 2>"$TMP/modprobe.err"; then
 fi
 pass "modprobe wireguard"
 # This test is about the kernel device, whatever the caller's default.
-WGB_WG_BACKEND=kernel
+export WGB_WG_BACKEND=kernel
 
 netns_add wgbk-a wgbk-b
 veth wgbk-a va wgbk-b vb
@@ -46,9 +46,9 @@ ns wgbk-b wg set wg0 private-key "$TMP/b.key" listen-port 51821 \
 	endpoint 10.200.0.1:51820
 for i in 1 2; do
 	[ $i = 1 ] && n=wgbk-a || n=wgbk-b
-	ns $n ip addr add "10.201.0.$i/24" dev wg0
-	ns $n ip addr add "fd00:201::$i/64" dev wg0 nodad
-	ns $n ip link set wg0 up
+	ns "$n" ip addr add "10.201.0.$i/24" dev wg0
+	ns "$n" ip addr add "fd00:201::$i/64" dev wg0 nodad
+	ns "$n" ip link set wg0 up
 done
 assert_eq "wgbk-a's key is on the kernel device" "$(cat "$TMP/a.pub")" \
 	"$(ns wgbk-a wg show wg0 public-key)"
