@@ -10,8 +10,9 @@
 
 /*
  * Parse and validate. On success *out is a new config (config_free it).
- * On failure returns -errno and e->msg is "FILE:LINE: Key: \"value\": reason"
- * (or "FILE: reason" where no line applies). Warnings (an egress source
+ * On failure returns -errno and e->msg is "FILE:LINE: Key: \"value\" reason"
+ * as SPEC §2 shows it (or "FILE:LINE: reason" for a key or section as a whole,
+ * "FILE: reason" where no line applies). Secrets are never quoted. Warnings (an egress source
  * outside every peer's AllowedIPs) go to stderr through warnx_().
  * Reads key files (PrivateKeyFile, PresharedKeyFile) with the permission
  * check; touches no kernel state and resolves no host names.

@@ -13,13 +13,6 @@
 
 #define NOT_YET(what) fprintf(stderr, "wgbastion: %s is not implemented yet\n", what)
 
-__attribute__((weak)) int config_load(const char *path, struct wgb_config **out, struct wgb_err *e)
-{
-	*out = NULL;
-	return err_set(e, -ENOSYS, "%s: the config parser is not implemented yet", path);
-}
-__attribute__((weak)) void config_free(struct wgb_config *cfg) { (void)cfg; }
-__attribute__((weak)) int check_main(int argc, char **argv) { NOT_YET("check"); return EXIT_USAGE; }
 __attribute__((weak)) int show_main(int argc, char **argv) { NOT_YET("show"); return EXIT_RUNTIME; }
 __attribute__((weak)) int confirm_main(int argc, char **argv) { NOT_YET("confirm"); return EXIT_RUNTIME; }
 __attribute__((weak)) int confirm_wait(const struct instance *in, unsigned seconds) { NOT_YET("apply --confirm"); return -ENOSYS; }

@@ -1,0 +1,38 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Runs the config-parser fuzzer: tests/fuzz/run.sh BIN [SECONDS]
+# (default 60; FUZZ_SECONDS overrides). New inputs go to a throw-away
+# corpus; a crashing input is copied to tests/fuzz/regressions/, where the
+# unit test test_fuzz_regress replays it for ever after: fix the bug, keep
+# the file. One process: the machine is shared.
+set -eu
+cd "$(dirname "$0")"
+bin=$1
+seconds=${FUZZ_SECONDS:-${2:-60}}
+case $bin in /*) ;; *) bin=$OLDPWD/$bin ;; esac
+[ -x "$bin" ] || { echo "run.sh: $bin: not built (make fuzz)" >&2; exit 2; }
+
+work=$(mktemp -d /tmp/wgb-fuzz.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+mkdir "$work/corpus" "$work/crash"
+
+set +e
+"$bin" -max_total_time="$seconds" -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
+	-dict=config.dict -artifact_prefix="$work/crash/" -print_final_stats=1 \
+	"$work/corpus" corpus regressions 2>&1 | grep -v '^#[0-9].*\(NEW\|REDUCE\|pulse\)'
+rc=${PIPESTATUS[0]}
+set -e
+
+found=0
+for f in "$work"/crash/*; do
+	[ -f "$f" ] || continue
+	cp "$f" "regressions/$(basename "$f")"
+	echo "run.sh: kept tests/fuzz/regressions/$(basename "$f")"
+	found=1
+done
+if [ "$rc" != 0 ] || [ "$found" = 1 ]; then
+	echo "run.sh: the fuzzer found a problem (exit $rc)" >&2
+	exit 1
+fi
+echo "run.sh: no crash in ${seconds}s"

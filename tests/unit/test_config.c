@@ -1,0 +1,604 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Configs that parse: every key lands in the model, every default is there,
+ * lists come out deduplicated. Key files and the config's own mode through
+ * config_load on temp files; check_main's exit statuses.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "config.h"
+#include "key.h"
+#include "parse.h"
+#include "unit.h"
+
+#define PRIV "+L64UIpGdAT7RcGpp9kKAFTdi90v0HmXWGxe8i4XBFE="
+#define PUB1 "PeIixQzVg/dRNmj2q10wvWkfY/Z4O0s/gSCdwte2k0M="
+#define PUB2 "EFLeLChWLCAeOgjvLMkMMR9bC5fL0hSsu45k8zR/MjU="
+#define PUB3 "Ll3FB2S5ghE+oYIf30TrWedjaS7/Qev0wR+0jAodTkY="
+#define PSK "wARUEJOf8ID4sBCamSHO+j3IZjm+a7E8Gk7JOh0YD3w="
+
+#define HEAD "[Interface]\nPrivateKey = " PRIV "\n[Peer]\nPublicKey = " PUB1 "\n"
+
+static char dir[64];
+
+static struct wgb_config *parse_ok(const char *text)
+{
+	struct wgb_config *cfg = NULL;
+	struct wgb_err e = { 0 };
+
+	if (config_parse("t.conf", text, strlen(text), &cfg, &e) < 0)
+		ck_abort_msg("refused: %s", e.msg);
+	ck_assert_ptr_nonnull(cfg);
+	return cfg;
+}
+
+static const char *pfx(const struct prefix_list *l, size_t i)
+{
+	static char buf[4][PREFIX_STRLEN];
+	static int n;
+
+	ck_assert_uint_lt(i, l->n);
+	return prefix_fmt(&l->v[i], buf[n++ % 4]);
+}
+
+static void setup(void)
+{
+	snprintf(dir, sizeof(dir), "/tmp/wgb-test-config.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+}
+
+static void teardown(void)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+static const char *write_file(const char *name, const char *text, mode_t mode)
+{
+	static char path[4][128];
+	static int n;
+	char *p = path[n++ % 4];
+	FILE *f;
+
+	snprintf(p, 128, "%s/%s", dir, name);
+	f = fopen(p, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
+	ck_assert_int_eq(chmod(p, mode), 0);
+	return p;
+}
+
+START_TEST(defaults)
+{
+	struct wgb_config *cfg = parse_ok(HEAD);
+	uint8_t want[WG_KEY_LEN];
+
+	ck_assert_str_eq(cfg->path, "t.conf");
+	ck_assert_str_eq(cfg->iface.name, "wg0");
+	ck_assert_uint_eq(cfg->iface.listen_port, 51820);
+	ck_assert_uint_eq(cfg->iface.mtu, 1420);
+	ck_assert_uint_eq(cfg->iface.fwmark, 0);
+	ck_assert_uint_eq(cfg->iface.addresses.n, 0);
+	ck_assert(cfg->iface.has_private_key);
+	ck_assert_ptr_null(cfg->iface.private_key_file);
+	key_from_base64(want, PRIV);
+	ck_assert(key_equal(cfg->iface.private_key, want));
+	ck_assert_uint_eq(cfg->iface.line, 1);
+	ck_assert_uint_eq(cfg->n_peers, 1);
+	key_from_base64(want, PUB1);
+	ck_assert(key_equal(cfg->peers[0].public_key, want));
+	ck_assert(!cfg->peers[0].has_preshared_key);
+	ck_assert_ptr_null(cfg->peers[0].endpoint);
+	ck_assert_uint_eq(cfg->peers[0].persistent_keepalive, 0);
+	ck_assert_uint_eq(cfg->peers[0].line, 3);
+	/* one peer: it takes everything */
+	ck_assert_uint_eq(cfg->peers[0].allowed_ips.n, 2);
+	ck_assert_str_eq(pfx(&cfg->peers[0].allowed_ips, 0), "0.0.0.0/0");
+	ck_assert_str_eq(pfx(&cfg->peers[0].allowed_ips, 1), "::/0");
+	ck_assert_uint_eq(cfg->n_forwards, 0);
+	ck_assert_uint_eq(cfg->n_egresses, 0);
+	ck_assert_uint_eq(cfg->bastion.table, 51821);
+	ck_assert_uint_eq(cfg->bastion.mark, 0x8000000);
+	ck_assert_uint_eq(cfg->bastion.mark_mask, 0x8000000);
+	ck_assert_uint_eq(cfg->bastion.priority, 5210);
+	ck_assert_uint_eq(cfg->bastion.ct_ingress, 0x10000000);
+	ck_assert_uint_eq(cfg->bastion.ct_egress, 0x20000000);
+	ck_assert(!cfg->uses_ipv6);
+	config_free(cfg);
+	config_free(NULL);
+}
+END_TEST
+
+/* SPEC §3's example, as printed there (comments and all). */
+static const char spec_example[] =
+	"[Interface]                 # the bastion's WireGuard device (exactly one)\n"
+	"Name = wg0                  # default wg0\n"
+	"PrivateKey = " PRIV "\n"
+	"ListenPort = 51820          # default 51820\n"
+	"Address = 10.100.0.1/24, fd10:100::1/64       # optional, any number\n"
+	"MTU = 1420                  # default 1420\n"
+	"FwMark = off                # WireGuard socket mark, as in wg(8); default off\n"
+	"\n"
+	"[Peer]                      # one or more; the far side\n"
+	"PublicKey = " PUB1 "\n"
+	"PresharedKey = " PSK "\n"
+	"AllowedIPs = 0.0.0.0/0, ::/0                  # default with exactly one peer\n"
+	"Endpoint = host.example:51820        # optional: the far side usually dials in\n"
+	"PersistentKeepalive = 25    # optional\n"
+	"\n"
+	"[Forward web]               # ingress; NAME is [A-Za-z0-9_.-], 1-32 chars, unique\n"
+	"Protocol = tcp              # tcp | udp | tcp,udp ; default tcp\n"
+	"Port = 443                  # public port or range: 443, 27015-27030\n"
+	"Destination = 192.168.1.10:8443   # IPv4, or [IPv6]; :port optional (same port)\n"
+	"Allow = 0.0.0.0/0, ::/0     # client prefixes allowed; default everyone\n"
+	"Masquerade = no             # yes: source becomes the bastion's tunnel address\n"
+	"                            # (for destinations that do not route replies\n"
+	"Shadow = no                 # yes: allowed to take over a port that a local\n"
+	"\n"
+	"[Egress home]               # egress; zero or more, NAME as for Forward\n"
+	"Source = 10.100.0.0/24, 192.168.1.0/24   # who may leave through the bastion\n"
+	"Destination = 0.0.0.0/0, ::/0            # default everything...\n"
+	"Deny = 169.254.0.0/16, fe80::/10         # ...except these (this is the\n"
+	"                                         # default: cloud metadata, link-local);\n"
+	"Interface = eth0            # optional: only via this uplink\n"
+	"Masquerade = yes            # default yes\n"
+	"\n"
+	"[Bastion]                   # optional knobs; the defaults coexist with wg-quick\n"
+	"Table = 51821               # routing table for tunnel-bound packets\n"
+	"Mark = 0x8000000/0x8000000  # firewall mark value/mask; only masked bits are written\n"
+	"Priority = 5210             # ip rule priority\n";
+
+START_TEST(spec_example_parses)
+{
+	struct wgb_config *cfg = parse_ok(spec_example);
+	struct wgb_forward *f;
+	struct wgb_egress *g;
+	uint8_t want[WG_KEY_LEN];
+	char a[PREFIX_STRLEN];
+
+	ck_assert_uint_eq(cfg->iface.addresses.n, 2);
+	ck_assert_str_eq(pfx(&cfg->iface.addresses, 0), "10.100.0.1/24");
+	ck_assert_str_eq(pfx(&cfg->iface.addresses, 1), "fd10:100::1/64");
+	ck_assert(cfg->peers[0].has_preshared_key);
+	key_from_base64(want, PSK);
+	ck_assert(key_equal(cfg->peers[0].preshared_key, want));
+	ck_assert_str_eq(cfg->peers[0].endpoint, "host.example:51820");
+	ck_assert_uint_eq(cfg->peers[0].persistent_keepalive, 25);
+	ck_assert_uint_eq(cfg->n_forwards, 1);
+	f = &cfg->forwards[0];
+	ck_assert_str_eq(f->name, "web");
+	ck_assert_uint_eq(f->line, 16);
+	ck_assert_uint_eq(f->protocols, PROTO_TCP);
+	ck_assert_uint_eq(f->port_lo, 443);
+	ck_assert_uint_eq(f->port_hi, 443);
+	ck_assert_uint_eq(f->family, AF_INET);
+	ck_assert_str_eq(addr_fmt(f->family, f->dst.bytes, a), "192.168.1.10");
+	ck_assert_uint_eq(f->dst_port, 8443);
+	/* "everyone" of the other family says nothing about an IPv4 forward */
+	ck_assert_uint_eq(f->allow.n, 1);
+	ck_assert_str_eq(pfx(&f->allow, 0), "0.0.0.0/0");
+	ck_assert(!f->masquerade);
+	ck_assert(!f->shadow);
+	ck_assert_uint_eq(cfg->n_egresses, 1);
+	g = &cfg->egresses[0];
+	ck_assert_str_eq(g->name, "home");
+	ck_assert_uint_eq(g->source.n, 2);
+	ck_assert_str_eq(g->interface, "eth0");
+	ck_assert(g->masquerade);
+	ck_assert_uint_eq(g->deny.n, 2);
+	ck_assert(!cfg->uses_ipv6);
+	config_free(cfg);
+}
+END_TEST
+
+START_TEST(case_comments_and_line_endings)
+{
+	struct wgb_config *cfg = parse_ok(
+		"\xef\xbb\xbf; a BOM, CRLF, odd case and both comment styles\r\n"
+		"[interface]\r\n"
+		"privatekey=" PRIV "\r\n"
+		"LISTENPORT = 4500 ; IKE's NAT-T port\r\n"
+		"  mtu\t=\t1280  \r\n"
+		"[PEER] # far side\r\n"
+		"publickey = " PUB1 "\r\n"
+		"[forward Web.1]\r\n"
+		"PORT=8080\r\n"
+		"destination=10.1.2.3\r\n");
+
+	ck_assert_uint_eq(cfg->iface.listen_port, 4500);
+	ck_assert_uint_eq(cfg->iface.mtu, 1280);
+	ck_assert_str_eq(cfg->forwards[0].name, "Web.1");
+	ck_assert_uint_eq(cfg->forwards[0].port_lo, 8080);
+	ck_assert_uint_eq(cfg->forwards[0].line, 8);
+	config_free(cfg);
+}
+END_TEST
+
+START_TEST(interface_keys)
+{
+	struct wgb_config *cfg = parse_ok(
+		"[Interface]\nName = bastion.0\nPrivateKey = " PRIV "\n"
+		"Address = 10.100.0.1/24\nAddress = 10.100.0.1/24, 192.0.2.1, fd00::1\n"
+		"FwMark = 0xca6c\nMTU = 9000\n[Peer]\nPublicKey = " PUB1 "\n");
+
+	ck_assert_str_eq(cfg->iface.name, "bastion.0");
+	ck_assert_uint_eq(cfg->iface.fwmark, 0xca6c);
+	ck_assert_uint_eq(cfg->iface.mtu, 9000);
+	/* Address repeats as in wg-quick; exact duplicates go, order stays */
+	ck_assert_uint_eq(cfg->iface.addresses.n, 3);
+	ck_assert_str_eq(pfx(&cfg->iface.addresses, 0), "10.100.0.1/24");
+	ck_assert_str_eq(pfx(&cfg->iface.addresses, 1), "192.0.2.1/32");
+	ck_assert_str_eq(pfx(&cfg->iface.addresses, 2), "fd00::1/128");
+	config_free(cfg);
+
+	cfg = parse_ok("[Interface]\nPrivateKey = " PRIV "\nFwMark = 51820\n"
+		       "[Peer]\nPublicKey = " PUB1 "\nPersistentKeepalive = off\n");
+	ck_assert_uint_eq(cfg->iface.fwmark, 51820);
+	config_free(cfg);
+}
+END_TEST
+
+START_TEST(peers_disjoint)
+{
+	struct wgb_config *cfg = parse_ok(
+		"[Interface]\nPrivateKey = " PRIV "\n"
+		"[Peer]\nPublicKey = " PUB1 "\nAllowedIPs = 10.1.0.0/16, 192.168.1.0/24\n"
+		"AllowedIPs = 10.1.0.0/16, 10.1.5.0/24\n"
+		"Endpoint = [2001:db8::1]:51820\nPersistentKeepalive = 0\n"
+		"[Peer]\nPublicKey = " PUB2 "\nAllowedIPs = 10.2.0.0/16\n"
+		"[Peer]\nPublicKey = " PUB3 "\nAllowedIPs = fd00:3::/48, 10.3.0.1\n");
+
+	ck_assert_uint_eq(cfg->n_peers, 3);
+	/* repeated AllowedIPs append; exact duplicates go; a more specific
+	 * route of the same peer stays (the kernel keeps both) */
+	ck_assert_uint_eq(cfg->peers[0].allowed_ips.n, 3);
+	ck_assert_str_eq(pfx(&cfg->peers[0].allowed_ips, 0), "10.1.0.0/16");
+	ck_assert_str_eq(pfx(&cfg->peers[0].allowed_ips, 1), "10.1.5.0/24");
+	ck_assert_str_eq(pfx(&cfg->peers[0].allowed_ips, 2), "192.168.1.0/24");
+	ck_assert_str_eq(cfg->peers[0].endpoint, "[2001:db8::1]:51820");
+	ck_assert_str_eq(pfx(&cfg->peers[2].allowed_ips, 0), "10.3.0.1/32");
+	ck_assert_str_eq(pfx(&cfg->peers[2].allowed_ips, 1), "fd00:3::/48");
+	ck_assert_uint_eq(cfg->peers[2].line, 12);
+	config_free(cfg);
+}
+END_TEST
+
+START_TEST(forward_defaults_and_ranges)
+{
+	struct wgb_config *cfg = parse_ok(HEAD
+		"[Forward a]\nPort = 80\nDestination = 10.0.0.1\n"
+		"[Forward games]\nProtocol = udp\nPort = 27015-27030\nDestination = 10.0.0.2\n"
+		"[Forward collapse]\nProtocol = udp, tcp\nPort = 6000-6010\nDestination = 10.0.0.3:6000\n"
+		"[Forward v6]\nPort = 80\nDestination = [fd00::80]:8080\n"
+		"[Forward bare6]\nPort = 81\nDestination = fd00::81\nShadow = yes\n");
+	struct wgb_forward *f = cfg->forwards;
+
+	ck_assert_uint_eq(cfg->n_forwards, 5);
+	ck_assert_uint_eq(f[0].protocols, PROTO_TCP);
+	ck_assert_uint_eq(f[0].dst_port, 0);
+	ck_assert_str_eq(pfx(&f[0].allow, 0), "0.0.0.0/0");
+	ck_assert_uint_eq(f[0].allow.n, 1);
+	ck_assert(!f[0].masquerade);
+	ck_assert(!f[0].shadow);
+	/* a range without a destination port keeps its ports */
+	ck_assert_uint_eq(f[1].protocols, PROTO_UDP);
+	ck_assert_uint_eq(f[1].port_lo, 27015);
+	ck_assert_uint_eq(f[1].port_hi, 27030);
+	ck_assert_uint_eq(f[1].dst_port, 0);
+	/* ...and collapses onto one given */
+	ck_assert_uint_eq(f[2].protocols, PROTO_TCP | PROTO_UDP);
+	ck_assert_uint_eq(f[2].dst_port, 6000);
+	/* IPv6: same public port as the IPv4 one is fine, other family */
+	ck_assert_uint_eq(f[3].family, AF_INET6);
+	ck_assert_uint_eq(f[3].dst_port, 8080);
+	ck_assert_uint_eq(f[3].allow.n, 1);
+	ck_assert_str_eq(pfx(&f[3].allow, 0), "::/0");
+	ck_assert_uint_eq(f[4].family, AF_INET6);
+	ck_assert(f[4].shadow);
+	ck_assert(cfg->uses_ipv6);
+	config_free(cfg);
+}
+END_TEST
+
+START_TEST(forward_allow_dedupe)
+{
+	struct wgb_config *cfg = parse_ok(HEAD
+		"[Forward a]\nPort = 22\nDestination = 10.0.0.1\n"
+		"Allow = 192.168.0.0/16, 10.0.0.0/8, 10.1.0.0/16, 192.168.7.7, 10.0.0.0/8, 203.0.113.9\n");
+	struct wgb_forward *f = cfg->forwards;
+
+	/* nft interval sets refuse overlaps: only the outermost stay */
+	ck_assert_uint_eq(f->allow.n, 3);
+	ck_assert_str_eq(pfx(&f->allow, 0), "10.0.0.0/8");
+	ck_assert_str_eq(pfx(&f->allow, 1), "192.168.0.0/16");
+	ck_assert_str_eq(pfx(&f->allow, 2), "203.0.113.9/32");
+	config_free(cfg);
+}
+END_TEST
+
+START_TEST(forward_protocols_and_ports_share)
+{
+	/* tcp and udp on one port, and adjacent ranges, do not conflict */
+	struct wgb_config *cfg = parse_ok(
+		"[Interface]\nPrivateKey = " PRIV "\nAddress = 10.100.0.1/24, fd00::1/64\n"
+		"[Peer]\nPublicKey = " PUB1 "\n"
+		"[Forward dns-t]\nPort = 53\nDestination = 10.0.0.53\n"
+		"[Forward dns-u]\nProtocol = udp\nPort = 53\nDestination = 10.0.0.53\nMasquerade = yes\n"
+		"[Forward r1]\nPort = 1000-1999\nDestination = 10.0.0.1\n"
+		"[Forward r2]\nPort = 2000-2999\nDestination = 10.0.0.2\n"
+		"[Forward wg-tcp]\nPort = 51820\nDestination = 10.0.0.3\n"
+		"[Forward v6]\nPort = 53\nProtocol = tcp,udp\nDestination = [fd00::53]\nMasquerade = on\n");
+
+	ck_assert_uint_eq(cfg->n_forwards, 6);
+	ck_assert(cfg->forwards[1].masquerade);
+	ck_assert(cfg->forwards[5].masquerade);
+	config_free(cfg);
+}
+END_TEST
+
+START_TEST(egress_defaults)
+{
+	struct wgb_config *cfg = parse_ok(HEAD
+		"[Egress home]\nSource = 192.168.1.0/24, 192.168.1.128/25\n"
+		"[Egress open]\nSource = 10.9.0.0/16\nDeny = none\nMasquerade = no\n"
+		"Destination = 198.51.100.0/24, 198.51.100.0/25\nInterface = eth1\n");
+	struct wgb_egress *g = cfg->egresses;
+
+	ck_assert_uint_eq(cfg->n_egresses, 2);
+	ck_assert_uint_eq(g[0].source.n, 1);
+	ck_assert_str_eq(pfx(&g[0].source, 0), "192.168.1.0/24");
+	ck_assert_uint_eq(g[0].destination.n, 2);
+	ck_assert_str_eq(pfx(&g[0].destination, 0), "0.0.0.0/0");
+	ck_assert_str_eq(pfx(&g[0].destination, 1), "::/0");
+	ck_assert_uint_eq(g[0].deny.n, 2);
+	ck_assert_str_eq(pfx(&g[0].deny, 0), "169.254.0.0/16");
+	ck_assert_str_eq(pfx(&g[0].deny, 1), "fe80::/10");
+	ck_assert_str_eq(g[0].interface, "");
+	ck_assert(g[0].masquerade);
+	ck_assert_uint_eq(g[0].line, 5);
+	ck_assert_uint_eq(g[1].deny.n, 0);
+	ck_assert(!g[1].masquerade);
+	ck_assert_uint_eq(g[1].destination.n, 1);
+	ck_assert_str_eq(pfx(&g[1].destination, 0), "198.51.100.0/24");
+	ck_assert_str_eq(g[1].interface, "eth1");
+	ck_assert(!cfg->uses_ipv6);
+	config_free(cfg);
+
+	cfg = parse_ok(HEAD "[Egress six]\nSource = fd00:1::/64\n");
+	ck_assert(cfg->uses_ipv6);
+	config_free(cfg);
+}
+END_TEST
+
+START_TEST(egress_source_outside_warns)
+{
+	struct wgb_config *cfg;
+	char out[512] = "";
+	int saved, fd;
+	ssize_t n;
+	FILE *tmp = tmpfile();
+
+	ck_assert_ptr_nonnull(tmp);
+	fflush(stderr);
+	saved = dup(2);
+	dup2(fileno(tmp), 2);
+	cfg = parse_ok(HEAD "AllowedIPs = 10.0.0.0/8\n[Egress x]\nSource = 10.1.0.0/16, 172.16.0.0/12\n");
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	fd = fileno(tmp);
+	lseek(fd, 0, SEEK_SET);
+	n = read(fd, out, sizeof(out) - 1);
+	ck_assert_int_gt(n, 0);
+	out[n] = '\0';
+	fclose(tmp);
+	/* a warning, not an error; only the source outside is named */
+	ck_assert_str_eq(out,
+		"wgbastion: warning: t.conf:7: Source: \"172.16.0.0/12\" is not inside any peer's AllowedIPs: no such packets come out of the tunnel\n");
+	ck_assert_uint_eq(cfg->egresses[0].source.n, 2);
+	config_free(cfg);
+}
+END_TEST
+
+START_TEST(bastion_keys)
+{
+	struct wgb_config *cfg = parse_ok(HEAD
+		"[bastion]\nTable = 100\nMark = 0x4\nPriority = 32765\n"
+		"IngressConnMark = 0x1\nEgressConnMark = 0x80000000\n");
+
+	ck_assert_uint_eq(cfg->bastion.table, 100);
+	ck_assert_uint_eq(cfg->bastion.mark, 4);
+	ck_assert_uint_eq(cfg->bastion.mark_mask, 4);
+	ck_assert_uint_eq(cfg->bastion.priority, 32765);
+	ck_assert_uint_eq(cfg->bastion.ct_ingress, 1);
+	ck_assert_uint_eq(cfg->bastion.ct_egress, 0x80000000u);
+	config_free(cfg);
+
+	cfg = parse_ok(HEAD "[Bastion]\nMark = 0x10/0xf0\nTable = 4294967295\n");
+	ck_assert_uint_eq(cfg->bastion.mark, 0x10);
+	ck_assert_uint_eq(cfg->bastion.mark_mask, 0xf0);
+	ck_assert_uint_eq(cfg->bastion.table, 4294967295u);
+	config_free(cfg);
+}
+END_TEST
+
+START_TEST(mtu_below_1280_without_ipv6)
+{
+	struct wgb_config *cfg = parse_ok(
+		"[Interface]\nPrivateKey = " PRIV "\nMTU = 576\nAddress = 10.0.0.1/24\n"
+		"[Peer]\nPublicKey = " PUB1 "\n");
+
+	ck_assert_uint_eq(cfg->iface.mtu, 576);
+	config_free(cfg);
+}
+END_TEST
+
+/* config_load: files, modes, paths */
+
+static int load(const char *path, struct wgb_config **cfg, struct wgb_err *e)
+{
+	err_clear(e);
+	*cfg = NULL;
+	return config_load(path, cfg, e);
+}
+
+START_TEST(load_key_file)
+{
+	struct wgb_config *cfg;
+	struct wgb_err e;
+	uint8_t want[WG_KEY_LEN];
+	char text[512], msg[600];
+	const char *key = write_file("private.key", PRIV "\n", 0600);
+	const char *conf;
+
+	snprintf(text, sizeof(text), "[Interface]\nPrivateKeyFile = %s\n[Peer]\nPublicKey = " PUB1 "\n", key);
+	conf = write_file("a.conf", text, 0644);	/* no secret inside: fine */
+	ck_assert_int_eq(load(conf, &cfg, &e), 0);
+	ck_assert(cfg->iface.has_private_key);
+	ck_assert_str_eq(cfg->iface.private_key_file, key);
+	key_from_base64(want, PRIV);
+	ck_assert(key_equal(cfg->iface.private_key, want));
+	config_free(cfg);
+
+	ck_assert_int_eq(chmod(key, 0640), 0);
+	ck_assert_int_eq(load(conf, &cfg, &e), -EACCES);
+	ck_assert_ptr_null(cfg);
+	snprintf(msg, sizeof(msg),
+		 "%s:2: PrivateKeyFile: \"%s\" is readable by group or others (mode 0640): chmod 600 it",
+		 conf, key);
+	ck_assert_str_eq(e.msg, msg);
+}
+END_TEST
+
+START_TEST(load_key_file_missing_and_relative)
+{
+	struct wgb_config *cfg;
+	struct wgb_err e;
+	char want[128], msg[600];
+	const char *conf = write_file("a.conf",
+		"[Interface]\nPrivateKeyFile = keys/private.key\n[Peer]\nPublicKey = " PUB1 "\n"
+		"PresharedKeyFile = psk\n", 0600);
+
+	write_file("psk", PSK "\n", 0600);
+	/* missing: not an error, apply creates it; relative to the config */
+	ck_assert_int_eq(load(conf, &cfg, &e), 0);
+	ck_assert(!cfg->iface.has_private_key);
+	snprintf(want, sizeof(want), "%s/keys/private.key", dir);
+	ck_assert_str_eq(cfg->iface.private_key_file, want);
+	ck_assert(cfg->peers[0].has_preshared_key);
+	config_free(cfg);
+
+	/* a missing preshared key is nobody's to create */
+	snprintf(want, sizeof(want), "%s/psk", dir);
+	ck_assert_int_eq(unlink(want), 0);
+	ck_assert_int_eq(load(conf, &cfg, &e), -ENOENT);
+	snprintf(msg, sizeof(msg),
+		 "%s:5: PresharedKeyFile: \"%s\" cannot be opened: No such file or directory",
+		 conf, want);
+	ck_assert_str_eq(e.msg, msg);
+}
+END_TEST
+
+START_TEST(load_world_readable_secret)
+{
+	struct wgb_config *cfg;
+	struct wgb_err e;
+	char msg[600];
+	const char *conf = write_file("a.conf", HEAD, 0604);
+	const char *psk;
+
+	ck_assert_int_eq(load(conf, &cfg, &e), -EINVAL);
+	snprintf(msg, sizeof(msg),
+		 "%s:2: PrivateKey: the config file holds a secret and is readable by others: chmod 600 %s, or use PrivateKeyFile",
+		 conf, conf);
+	ck_assert_str_eq(e.msg, msg);
+	/* readable by its group only: that is the admin's call */
+	ck_assert_int_eq(chmod(conf, 0640), 0);
+	ck_assert_int_eq(load(conf, &cfg, &e), 0);
+	config_free(cfg);
+
+	psk = write_file("b.conf",
+		"[Interface]\nPrivateKeyFile = /nonexistent/k\n[Peer]\nPublicKey = " PUB1 "\n"
+		"PresharedKey = " PSK "\n", 0644);
+	ck_assert_int_eq(load(psk, &cfg, &e), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(e.msg, ":5: PresharedKey: the config file holds a secret"));
+}
+END_TEST
+
+START_TEST(load_errors)
+{
+	struct wgb_config *cfg;
+	struct wgb_err e;
+	char path[128], msg[300];
+
+	snprintf(path, sizeof(path), "%s/none.conf", dir);
+	ck_assert_int_eq(load(path, &cfg, &e), -ENOENT);
+	snprintf(msg, sizeof(msg), "%s: cannot open the config: No such file or directory", path);
+	ck_assert_str_eq(e.msg, msg);
+	ck_assert_int_eq(load(dir, &cfg, &e), -EISDIR);
+	ck_assert_ptr_null(cfg);
+	ck_assert_int_eq(load(write_file("empty.conf", "", 0600), &cfg, &e), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(e.msg, "empty.conf: no [Interface] section"));
+}
+END_TEST
+
+START_TEST(check_exit_status)
+{
+	char *argv[] = { "check", NULL };
+	int saved = dup(2), null = open("/dev/null", O_WRONLY);
+
+	dup2(null, 2);	/* check prints its message; the status is tested */
+	wgb_config_path = write_file("good.conf", HEAD, 0600);
+	ck_assert_int_eq(check_main(1, argv), EXIT_OK);
+	wgb_config_path = write_file("bad.conf", HEAD "[Forward x]\nPort = 0\n", 0600);
+	ck_assert_int_eq(check_main(1, argv), EXIT_USAGE);
+	wgb_config_path = "/nonexistent/wgbastion.conf";
+	ck_assert_int_eq(check_main(1, argv), EXIT_USAGE);
+	dup2(saved, 2);
+	close(saved);
+	close(null);
+}
+END_TEST
+
+static Suite *config_suite(void)
+{
+	Suite *s = suite_create("config");
+	TCase *t = tcase_create("parse");
+	TCase *l = tcase_create("load");
+
+	tcase_add_test(t, defaults);
+	tcase_add_test(t, spec_example_parses);
+	tcase_add_test(t, case_comments_and_line_endings);
+	tcase_add_test(t, interface_keys);
+	tcase_add_test(t, peers_disjoint);
+	tcase_add_test(t, forward_defaults_and_ranges);
+	tcase_add_test(t, forward_allow_dedupe);
+	tcase_add_test(t, forward_protocols_and_ports_share);
+	tcase_add_test(t, egress_defaults);
+	tcase_add_test(t, egress_source_outside_warns);
+	tcase_add_test(t, bastion_keys);
+	tcase_add_test(t, mtu_below_1280_without_ipv6);
+	suite_add_tcase(s, t);
+
+	tcase_add_checked_fixture(l, setup, teardown);
+	tcase_add_test(l, load_key_file);
+	tcase_add_test(l, load_key_file_missing_and_relative);
+	tcase_add_test(l, load_world_readable_secret);
+	tcase_add_test(l, load_errors);
+	tcase_add_test(l, check_exit_status);
+	suite_add_tcase(s, l);
+	return s;
+}
+
+UNIT_MAIN(config_suite)
