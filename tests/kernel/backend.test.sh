@@ -39,16 +39,16 @@ if [ $rc != 0 ] && printf '%s' "$out" | grep -q 'not implemented yet'; then
 	echo "SKIP: wgbastion cannot apply yet: $out"
 	exit 77
 fi
+# The executor skips a stage whose backend has not landed: the weak
+# placeholder in src/plan.c, a weak symbol for nm.
+if nm "$WGB" 2>/dev/null | grep -qE ' [VvWw] stage_wg$'; then
+	echo "SKIP: this wgbastion has no WireGuard stage yet (stage_wg is the placeholder)"
+	exit 77
+fi
 assert_eq "the minimal config passes check" 0 "$rc"
 
 netns_add wgbk-bastion
 assert_rc "apply" 0 wgb wgbk-bastion -c "$TMP/wgb.conf" apply
-if ! ns wgbk-bastion ip link show wg0 >/dev/null 2>&1 &&
-	nm "$WGB" 2>/dev/null | grep -qE ' [VvWw] stage_wg$'; then
-	# the executor skips the weak placeholder stage (src/plan.c)
-	echo "SKIP: this wgbastion has no WireGuard stage yet (stage_wg is the placeholder)"
-	exit 77
-fi
 
 link=$(ns wgbk-bastion ip -d link show wg0 2>&1)
 assert_match "wg0 is a kernel wireguard link" '^ +wireguard' "$link"

@@ -16,7 +16,9 @@
 #
 # Knobs: WGB_KERNEL_DIR (kernel and logs; default build/kernel),
 # WGB_KERNEL_PKG (default linux-image-amd64), WGB_KERNEL_TIMEOUT (whole VM,
-# seconds; default 480), WGB_KERNEL_MEM (MiB; 1536), WGB_KERNEL_SMP (2),
+# seconds; default 480), WGB_KERNEL_MEM (MiB; 1536), WGB_KERNEL_SMP (vCPUs;
+# 1: under TCG a second one makes fork and exec two to three times slower, as
+# every TLB shootdown stops all vCPUs), WGB_KERNEL_CPU (qemu -cpu; max),
 # WGB_KERNEL_APPEND (extra kernel parameters), WGB_TEST_TIMEOUT (per test in
 # the VM; 180), WGB_BUILD (build folder; build).
 #
@@ -84,14 +86,16 @@ for d in "$TOP" "$BDIR" "$KDIR"; do
 done
 
 run64=$(printf '%s ' "${words[@]}" | base64 -w0)
-append="console=ttyS0 panic=-1 wgbk_top=$TOP wgbk_kdir=$KDIR wgbk_run=$run64"
+# mitigations=off: page-table isolation and friends cost TCG dearly (every
+# CR3 switch flushes its TLB) and guard nothing in a throw-away VM.
+append="console=ttyS0 panic=-1 mitigations=off wgbk_top=$TOP wgbk_kdir=$KDIR wgbk_run=$run64"
 append+=" wgbk_mounts=$(IFS=,; echo "${mounts[*]}") WGB_BUILD=$BDIR"
 [ -n "${WGB_TEST_TIMEOUT:-}" ] && append+=" WGB_TEST_TIMEOUT=$WGB_TEST_TIMEOUT"
 [ -n "${WGB_TEST_VERBOSE:-}" ] && append+=" WGB_TEST_VERBOSE=1"
 append+=" ${WGB_KERNEL_APPEND:-}"
 # shellcheck disable=SC2054 # commas belong to qemu's options
-qemu=(qemu-system-x86_64 -accel tcg,thread=multi -cpu max
-	-smp "${WGB_KERNEL_SMP:-2}" -m "${WGB_KERNEL_MEM:-1536}"
+qemu=(qemu-system-x86_64 -accel tcg,thread=multi -cpu "${WGB_KERNEL_CPU:-max}"
+	-smp "${WGB_KERNEL_SMP:-1}" -m "${WGB_KERNEL_MEM:-1536}"
 	-nodefaults -no-user-config -display none -no-reboot
 	-kernel "$KDIR/root/boot/vmlinuz-$KVER" -initrd "$KDIR/initramfs.cpio"
 	-append "$append"
