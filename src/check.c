@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* wgbastion check: parse and validate; no privileges, no kernel, no DNS. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include "cmd.h"
 #include "config.h"
@@ -55,7 +57,8 @@ int check_main(int argc, char **argv)
 		fprintf(stderr, "%s\n", e.msg);
 		return EXIT_USAGE;
 	}
-	if (cfg->iface.private_key_file && !cfg->iface.has_private_key)
+	if (cfg->iface.private_key_file && !cfg->iface.has_private_key &&
+	    access(cfg->iface.private_key_file, F_OK) < 0 && errno == ENOENT)
 		infox("PrivateKeyFile \"%s\" does not exist yet: it will be created by apply",
 		      cfg->iface.private_key_file);
 	if (wgb_verbosity > 0)

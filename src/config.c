@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The INI reader: sections and keys into the model (model.h), one value
- * parser per key (parse.c, key.c). Everything that needs more than one key
- * or section lives in config_validate.c.
+ * The INI reader: lines, comments, [Section] headers and the files. The
+ * keys of each section are config_keys.c's; everything that needs more than
+ * one key or section lives in config_validate.c.
  *
  * The grammar is SPEC §3: "[Kind]" or "[Kind NAME]" headers, "Key = Value"
  * lines, '#' or ';' start a comment anywhere, kinds and keys are
@@ -24,70 +24,7 @@
 
 #include "config.h"
 #include "config_int.h"
-#include "key.h"
 #include "parse.h"
-
-enum section {
-	S_NONE, S_INTERFACE, S_PEER, S_FORWARD, S_EGRESS, S_BASTION,
-};
-
-static const char *const section_names[] = {
-	[S_INTERFACE] = "Interface", [S_PEER] = "Peer", [S_FORWARD] = "Forward",
-	[S_EGRESS] = "Egress", [S_BASTION] = "Bastion",
-};
-
-static const struct key_def {
-	enum section section;
-	enum cfg_key id;
-	const char *name;	/* canonical spelling, used in messages */
-	bool repeatable;	/* wg-quick lets these repeat, appending */
-	bool secret;		/* never echo the value */
-} key_defs[] = {
-	{ S_INTERFACE, K_NAME, "Name", false, false },
-	{ S_INTERFACE, K_PRIVATE_KEY, "PrivateKey", false, true },
-	{ S_INTERFACE, K_PRIVATE_KEY_FILE, "PrivateKeyFile", false, false },
-	{ S_INTERFACE, K_LISTEN_PORT, "ListenPort", false, false },
-	{ S_INTERFACE, K_ADDRESS, "Address", true, false },
-	{ S_INTERFACE, K_MTU, "MTU", false, false },
-	{ S_INTERFACE, K_FWMARK, "FwMark", false, false },
-	{ S_PEER, K_PUBLIC_KEY, "PublicKey", false, false },
-	{ S_PEER, K_PRESHARED_KEY, "PresharedKey", false, true },
-	{ S_PEER, K_PRESHARED_KEY_FILE, "PresharedKeyFile", false, false },
-	{ S_PEER, K_ALLOWED_IPS, "AllowedIPs", true, false },
-	{ S_PEER, K_ENDPOINT, "Endpoint", false, false },
-	{ S_PEER, K_KEEPALIVE, "PersistentKeepalive", false, false },
-	{ S_FORWARD, K_PROTOCOL, "Protocol", false, false },
-	{ S_FORWARD, K_PORT, "Port", false, false },
-	{ S_FORWARD, K_DESTINATION, "Destination", false, false },
-	{ S_FORWARD, K_ALLOW, "Allow", false, false },
-	{ S_FORWARD, K_MASQUERADE, "Masquerade", false, false },
-	{ S_FORWARD, K_SHADOW, "Shadow", false, false },
-	{ S_EGRESS, K_SOURCE, "Source", false, false },
-	{ S_EGRESS, K_DESTINATION, "Destination", false, false },
-	{ S_EGRESS, K_DENY, "Deny", false, false },
-	{ S_EGRESS, K_INTERFACE, "Interface", false, false },
-	{ S_EGRESS, K_MASQUERADE, "Masquerade", false, false },
-	{ S_BASTION, K_TABLE, "Table", false, false },
-	{ S_BASTION, K_MARK, "Mark", false, false },
-	{ S_BASTION, K_PRIORITY, "Priority", false, false },
-	{ S_BASTION, K_CT_INGRESS, "IngressConnMark", false, false },
-	{ S_BASTION, K_CT_EGRESS, "EgressConnMark", false, false },
-};
-
-/* wg-quick keys that would silently do nothing here: refused, with why. */
-static const struct {
-	enum section section;	/* S_NONE: in any section */
-	const char *name;
-	const char *why;
-} wg_quick_keys[] = {
-	{ S_NONE, "PreUp", "wgbastion runs no commands" },
-	{ S_NONE, "PostUp", "wgbastion runs no commands" },
-	{ S_NONE, "PreDown", "wgbastion runs no commands" },
-	{ S_NONE, "PostDown", "wgbastion runs no commands" },
-	{ S_NONE, "SaveConfig", "wgbastion never writes its config" },
-	{ S_NONE, "DNS", "wgbastion does not touch the resolver" },
-	{ S_INTERFACE, "Table", "routing is wgbastion's own: see [Bastion] Table" },
-};
 
 int cfg_bad_value(struct cfg_ctx *c, unsigned line, const char *key,
 		  const char *value, const char *why)
@@ -109,18 +46,7 @@ int cfg_bad(struct cfg_ctx *c, unsigned line, const char *fmt, ...)
 	return err_set(c->e, -EINVAL, "%s:%u: %s", c->name, line, msg);
 }
 
-/* The reader's state on top of what validation shares. */
-struct reader {
-	struct cfg_ctx c;
-	const char *dir;	/* relative key file paths are relative to this */
-	bool world_readable;	/* the config file: no secrets inside then */
-	enum section sec;
-	size_t idx;		/* of the current peer / forward / egress */
-	size_t cap_peer, cap_fwd, cap_egr;
-	unsigned line;
-};
-
-static char *trim(char *s)
+char *cfg_trim(char *s)
 {
 	char *end;
 
@@ -130,18 +56,6 @@ static char *trim(char *s)
 	while (end > s && isspace((unsigned char)end[-1]))
 		*--end = '\0';
 	return s;
-}
-
-static struct cfg_lines *cur_lines(struct reader *r)
-{
-	switch (r->sec) {
-	case S_INTERFACE: return &r->c.iface;
-	case S_BASTION: return &r->c.bastion;
-	case S_PEER: return &r->c.peer[r->idx];
-	case S_FORWARD: return &r->c.fwd[r->idx];
-	case S_EGRESS: return &r->c.egr[r->idx];
-	default: return NULL;
-	}
 }
 
 /* Grows a model array and its parallel line array by one zeroed element. */
@@ -171,7 +85,7 @@ static int grow(void **arr, void **lines, size_t *n, size_t *cap, size_t size)
 static int section_begin(struct reader *r, char *text)
 {
 	struct wgb_config *cfg = r->c.cfg;
-	char *kind = trim(text), *name, why[PARSE_WHY];
+	char *kind = cfg_trim(text), *name, why[PARSE_WHY];
 	enum section s = S_NONE;
 	size_t k;
 	int ret;
@@ -181,8 +95,8 @@ static int section_begin(struct reader *r, char *text)
 		++name;
 	if (*name)
 		*name++ = '\0';
-	name = trim(name);
-	for (k = 1; k < sizeof(section_names) / sizeof(section_names[0]); ++k)
+	name = cfg_trim(name);
+	for (k = S_INTERFACE; k <= S_BASTION; ++k)
 		if (!strcasecmp(kind, section_names[k]))
 			s = (enum section)k;
 	if (s == S_NONE)
@@ -251,336 +165,11 @@ static int section_begin(struct reader *r, char *text)
 	return 0;
 }
 
-/* Appends the comma-separated prefixes in v to l. */
-static int prefix_list_parse(struct reader *r, const char *key, char *v,
-			     enum prefix_mode mode, struct prefix_list *l)
-{
-	char why[PARSE_WHY], *item, *next;
-	struct prefix *nv;
-	size_t count = 1;
-	const char *s;
-
-	for (s = v; *s; ++s)
-		count += *s == ',';
-	nv = reallocarray(l->v, l->n + count, sizeof(*l->v));
-	if (!nv)
-		return err_set(r->c.e, -ENOMEM, "out of memory");
-	l->v = nv;
-	for (item = v; item; item = next) {
-		next = strchr(item, ',');
-		if (next)
-			*next++ = '\0';
-		item = trim(item);
-		if (!*item)
-			return cfg_bad(&r->c, r->line, "%s: empty element in the list", key);
-		if (parse_prefix(item, mode, &l->v[l->n], why) < 0)
-			return cfg_bad_value(&r->c, r->line, key, item, why);
-		++l->n;
-	}
-	return 0;
-}
-
-static int protocol_parse(struct reader *r, const char *key, char *v, unsigned *out)
-{
-	char *item, *next;
-	unsigned bit;
-
-	*out = 0;
-	for (item = v; item; item = next) {
-		next = strchr(item, ',');
-		if (next)
-			*next++ = '\0';
-		item = trim(item);
-		if (!strcasecmp(item, "tcp"))
-			bit = PROTO_TCP;
-		else if (!strcasecmp(item, "udp"))
-			bit = PROTO_UDP;
-		else
-			return cfg_bad_value(&r->c, r->line, key, item,
-					     "is not a protocol (tcp, udp or tcp,udp)");
-		if (*out & bit)
-			return cfg_bad_value(&r->c, r->line, key, item, "is given twice");
-		*out |= bit;
-	}
-	return 0;
-}
-
-/* Key file paths: relative ones are relative to the config file's directory,
- * so that a config and its keys can move together. */
-static char *key_path(struct reader *r, const char *v)
-{
-	char *p;
-
-	if (v[0] == '/' || !r->dir)
-		return strdup(v);
-	if (asprintf(&p, "%s/%s", r->dir, v) < 0)
-		return NULL;
-	return p;
-}
-
-static int key_file_load(struct reader *r, const char *key, const char *v,
-			 uint8_t out[WG_KEY_LEN], bool missing_ok, bool *present,
-			 char **path_out)
-{
-	char why[PARSE_WHY];
-	char *path = key_path(r, v);
-	int ret;
-
-	*present = false;
-	if (!path)
-		return err_set(r->c.e, -ENOMEM, "out of memory");
-	ret = key_file_read(path, out, why);
-	if (ret == -ENOENT && missing_ok)
-		ret = 0;
-	else if (ret < 0)	/* keep the cause: -EACCES, -ENOENT, ... */
-		err_set(r->c.e, ret, "%s:%u: %s: \"%s\" %s", r->c.name, r->line,
-			key, path, why);
-	else
-		*present = true;
-	if (ret == 0 && path_out)
-		*path_out = path;
-	else
-		free(path);
-	return ret;
-}
-
-static int secret_refuse_readable(struct reader *r, const char *key)
-{
-	if (!r->world_readable)
-		return 0;
-	return cfg_bad(&r->c, r->line,
-		       "%s: the config file holds a secret and is readable by others: chmod 600 %s, or use %sFile",
-		       key, r->c.name, key);
-}
-
-static int set_u32(struct reader *r, const char *key, const char *v,
-		   uint32_t min, uint32_t max, uint32_t *out, const char *range)
-{
-	char why[PARSE_WHY];
-
-	if (parse_u32(v, min, max, out) < 0) {
-		snprintf(why, sizeof(why), "is not a number in %s", range);
-		return cfg_bad_value(&r->c, r->line, key, v, why);
-	}
-	return 0;
-}
-
-static int key_set(struct reader *r, const struct key_def *d, char *v)
-{
-	struct wgb_config *cfg = r->c.cfg;
-	struct wgb_interface *in = &cfg->iface;
-	struct wgb_peer *pe = r->sec == S_PEER ? &cfg->peers[r->idx] : NULL;
-	struct wgb_forward *f = r->sec == S_FORWARD ? &cfg->forwards[r->idx] : NULL;
-	struct wgb_egress *eg = r->sec == S_EGRESS ? &cfg->egresses[r->idx] : NULL;
-	struct wgb_bastion *b = &cfg->bastion;
-	const char *k = d->name;
-	char why[PARSE_WHY];
-	uint32_t u;
-	uint16_t port;
-	bool present;
-	int ret;
-
-	switch (d->id) {
-	case K_NAME:
-		if (parse_ifname(v, why) < 0)
-			return cfg_bad_value(&r->c, r->line, k, v, why);
-		snprintf(in->name, sizeof(in->name), "%s", v);
-		return 0;
-	case K_PRIVATE_KEY:
-		if ((ret = secret_refuse_readable(r, k)) < 0)
-			return ret;
-		if (r->c.iface.key[K_PRIVATE_KEY_FILE])
-			return cfg_bad(&r->c, r->line,
-				       "PrivateKey: give PrivateKey or PrivateKeyFile, not both (PrivateKeyFile is at line %u)",
-				       r->c.iface.key[K_PRIVATE_KEY_FILE]);
-		if (key_from_base64(in->private_key, v) < 0)
-			return cfg_bad(&r->c, r->line,
-				       "PrivateKey: is not a base64 WireGuard key (44 characters, as wg genkey prints)");
-		in->has_private_key = true;
-		return 0;
-	case K_PRIVATE_KEY_FILE:
-		if (r->c.iface.key[K_PRIVATE_KEY])
-			return cfg_bad(&r->c, r->line,
-				       "PrivateKeyFile: give PrivateKey or PrivateKeyFile, not both (PrivateKey is at line %u)",
-				       r->c.iface.key[K_PRIVATE_KEY]);
-		ret = key_file_load(r, k, v, in->private_key, true, &present,
-				    &in->private_key_file);
-		in->has_private_key = present;
-		return ret;
-	case K_LISTEN_PORT:
-		if (parse_port(v, &in->listen_port, why) < 0)
-			return cfg_bad_value(&r->c, r->line, k, v, why);
-		return 0;
-	case K_ADDRESS:
-		return prefix_list_parse(r, k, v, PREFIX_HOST, &in->addresses);
-	case K_MTU:
-		if (parse_u32(v, 576, 9000, &in->mtu) < 0)
-			return cfg_bad_value(&r->c, r->line, k, v, "is not an MTU (576-9000)");
-		return 0;
-	case K_FWMARK:
-		if (!strcasecmp(v, "off")) {
-			in->fwmark = 0;
-			return 0;
-		}
-		if (parse_u32(v, 0, UINT32_MAX, &in->fwmark) < 0)
-			return cfg_bad_value(&r->c, r->line, k, v,
-					     "is not a mark (off, or a number, decimal or 0x hex)");
-		return 0;
-
-	case K_PUBLIC_KEY:
-		if (key_from_base64(pe->public_key, v) < 0)
-			return cfg_bad_value(&r->c, r->line, k, v,
-					     "is not a base64 WireGuard key (44 characters, as wg pubkey prints)");
-		return 0;
-	case K_PRESHARED_KEY:
-		if ((ret = secret_refuse_readable(r, k)) < 0)
-			return ret;
-		if (r->c.peer[r->idx].key[K_PRESHARED_KEY_FILE])
-			return cfg_bad(&r->c, r->line,
-				       "PresharedKey: give PresharedKey or PresharedKeyFile, not both (PresharedKeyFile is at line %u)",
-				       r->c.peer[r->idx].key[K_PRESHARED_KEY_FILE]);
-		if (key_from_base64(pe->preshared_key, v) < 0)
-			return cfg_bad(&r->c, r->line,
-				       "PresharedKey: is not a base64 WireGuard key (44 characters, as wg genpsk prints)");
-		pe->has_preshared_key = true;
-		return 0;
-	case K_PRESHARED_KEY_FILE:
-		if (r->c.peer[r->idx].key[K_PRESHARED_KEY])
-			return cfg_bad(&r->c, r->line,
-				       "PresharedKeyFile: give PresharedKey or PresharedKeyFile, not both (PresharedKey is at line %u)",
-				       r->c.peer[r->idx].key[K_PRESHARED_KEY]);
-		ret = key_file_load(r, k, v, pe->preshared_key, false, &present, NULL);
-		pe->has_preshared_key = present;
-		return ret;
-	case K_ALLOWED_IPS:
-		return prefix_list_parse(r, k, v, PREFIX_NETWORK, &pe->allowed_ips);
-	case K_ENDPOINT:
-		if (parse_endpoint(v, why) < 0)
-			return cfg_bad_value(&r->c, r->line, k, v, why);
-		pe->endpoint = strdup(v);
-		return pe->endpoint ? 0 : err_set(r->c.e, -ENOMEM, "out of memory");
-	case K_KEEPALIVE:
-		if (!strcasecmp(v, "off")) {
-			pe->persistent_keepalive = 0;
-			return 0;
-		}
-		if (parse_u32(v, 0, 65535, &u) < 0)
-			return cfg_bad_value(&r->c, r->line, k, v,
-					     "is not an interval (off, or 0-65535 seconds)");
-		pe->persistent_keepalive = (uint16_t)u;
-		return 0;
-
-	case K_PROTOCOL:
-		return protocol_parse(r, k, v, &f->protocols);
-	case K_PORT:
-		if (parse_port_range(v, &f->port_lo, &f->port_hi, why) < 0)
-			return cfg_bad_value(&r->c, r->line, k, v, why);
-		return 0;
-	case K_DESTINATION:
-		if (f) {
-			if (parse_destination(v, &f->family, f->dst.bytes, &port, why) < 0)
-				return cfg_bad_value(&r->c, r->line, k, v, why);
-			f->dst_port = port;
-			return 0;
-		}
-		return prefix_list_parse(r, k, v, PREFIX_NETWORK, &eg->destination);
-	case K_ALLOW:
-		return prefix_list_parse(r, k, v, PREFIX_NETWORK, &f->allow);
-	case K_MASQUERADE:
-		if (parse_bool(v, f ? &f->masquerade : &eg->masquerade, why) < 0)
-			return cfg_bad_value(&r->c, r->line, k, v, why);
-		return 0;
-	case K_SHADOW:
-		if (parse_bool(v, &f->shadow, why) < 0)
-			return cfg_bad_value(&r->c, r->line, k, v, why);
-		return 0;
-
-	case K_SOURCE:
-		return prefix_list_parse(r, k, v, PREFIX_NETWORK, &eg->source);
-	case K_DENY:
-		if (!strcasecmp(v, "none"))
-			return 0;	/* given, and empty: validation keeps it so */
-		return prefix_list_parse(r, k, v, PREFIX_NETWORK, &eg->deny);
-	case K_INTERFACE:
-		if (parse_ifname(v, why) < 0)
-			return cfg_bad_value(&r->c, r->line, k, v, why);
-		snprintf(eg->interface, sizeof(eg->interface), "%s", v);
-		return 0;
-
-	case K_TABLE:
-		if (parse_u32(v, 1, UINT32_MAX, &b->table) < 0)
-			return cfg_bad_value(&r->c, r->line, k, v,
-					     "is not a routing table (1-4294967295)");
-		if (b->table >= 253 && b->table <= 255)
-			return cfg_bad_value(&r->c, r->line, k, v,
-					     "is a reserved table (253 default, 254 main, 255 local)");
-		return 0;
-	case K_MARK:
-		if (parse_mark(v, &b->mark, &b->mark_mask, why) < 0)
-			return cfg_bad_value(&r->c, r->line, k, v, why);
-		return 0;
-	case K_PRIORITY:
-		return set_u32(r, k, v, 1, 32765, &b->priority, "1-32765");
-	case K_CT_INGRESS:
-	case K_CT_EGRESS:
-		if (parse_u32(v, 1, UINT32_MAX, &u) < 0 || (u & (u - 1)))
-			return cfg_bad_value(&r->c, r->line, k, v,
-					     "is not a single-bit mark (such as 0x10000000)");
-		*(d->id == K_CT_INGRESS ? &b->ct_ingress : &b->ct_egress) = u;
-		return 0;
-	default:
-		break;
-	}
-	return 0;
-}
-
-static int key_line(struct reader *r, char *text)
-{
-	char *eq = strchr(text, '='), *key, *v;
-	const struct key_def *d = NULL;
-	struct cfg_lines *lines;
-	size_t i;
-
-	if (!eq)
-		return cfg_bad(&r->c, r->line,
-			       "expected \"Key = Value\" or a [Section] header");
-	*eq = '\0';
-	key = trim(text);
-	v = trim(eq + 1);
-	if (!*key)
-		return cfg_bad(&r->c, r->line, "a value without a key");
-	if (r->sec == S_NONE)
-		return cfg_bad(&r->c, r->line, "%s: a key outside any section", key);
-
-	for (i = 0; i < sizeof(wg_quick_keys) / sizeof(wg_quick_keys[0]); ++i)
-		if ((wg_quick_keys[i].section == S_NONE ||
-		     wg_quick_keys[i].section == r->sec) &&
-		    !strcasecmp(key, wg_quick_keys[i].name))
-			return cfg_bad(&r->c, r->line,
-				       "%s: a wg-quick key that wgbastion does not support: %s",
-				       wg_quick_keys[i].name, wg_quick_keys[i].why);
-	for (i = 0; i < sizeof(key_defs) / sizeof(key_defs[0]); ++i)
-		if (key_defs[i].section == r->sec && !strcasecmp(key, key_defs[i].name))
-			d = &key_defs[i];
-	if (!d)
-		return cfg_bad(&r->c, r->line, "unknown key \"%s\" in [%s]", key,
-			       section_names[r->sec]);
-	lines = cur_lines(r);
-	if (lines->key[d->id] && !d->repeatable)
-		return cfg_bad(&r->c, r->line, "%s: given twice in one section (first at line %u)",
-			       d->name, lines->key[d->id]);
-	if (!*v)
-		return cfg_bad(&r->c, r->line, "%s: empty value", d->name);
-	if (!lines->key[d->id])
-		lines->key[d->id] = r->line;
-	return key_set(r, d, v);
-}
-
 static int config_read(struct reader *r, const char *text, size_t len)
 {
 	const char *p = text, *end = text + len, *nl;
 	char *buf = NULL, *s, *c;
-	size_t n;
+	size_t n, buflen = 0;
 	int ret = 0;
 
 	/* a UTF-8 byte order mark, as some editors write */
@@ -595,7 +184,11 @@ static int config_read(struct reader *r, const char *text, size_t len)
 			ret = cfg_bad(&r->c, r->line, "a NUL byte: not a text file");
 			break;
 		}
+		/* lines may hold keys: wiped, whatever cfg_trim() did to them */
+		if (buf)
+			sodium_memzero(buf, buflen);
 		free(buf);
+		buflen = n + 1;
 		buf = strndup(p, n);
 		if (!buf) {
 			ret = err_set(r->c.e, -ENOMEM, "out of memory");
@@ -604,7 +197,7 @@ static int config_read(struct reader *r, const char *text, size_t len)
 		c = strpbrk(buf, "#;");
 		if (c)
 			*c = '\0';
-		s = trim(buf);
+		s = cfg_trim(buf);
 		if (!*s)
 			continue;
 		if (*s == '[') {
@@ -617,11 +210,11 @@ static int config_read(struct reader *r, const char *text, size_t len)
 			s[n - 1] = '\0';
 			ret = section_begin(r, s + 1);
 		} else {
-			ret = key_line(r, s);
+			ret = cfg_key_line(r, s);
 		}
 	}
 	if (buf)
-		sodium_memzero(buf, strlen(buf));
+		sodium_memzero(buf, buflen);
 	free(buf);
 	return ret;
 }

@@ -50,4 +50,26 @@ int cfg_bad(struct cfg_ctx *c, unsigned line, const char *fmt, ...)
  * across sections (SPEC §3). */
 int config_validate(struct cfg_ctx *c);
 
+/* What follows is the reader's, shared by config.c and config_keys.c. */
+enum section {
+	S_NONE, S_INTERFACE, S_PEER, S_FORWARD, S_EGRESS, S_BASTION,
+};
+
+extern const char *const section_names[];
+
+/* The reader's state on top of what validation shares. */
+struct reader {
+	struct cfg_ctx c;
+	const char *dir;	/* relative key file paths are relative to this */
+	bool world_readable;	/* the config file: no secrets inside then */
+	enum section sec;
+	size_t idx;		/* of the current peer / forward / egress */
+	size_t cap_peer, cap_fwd, cap_egr;
+	unsigned line;
+};
+
+char *cfg_trim(char *s);
+/* One "Key = Value" line of the current section. */
+int cfg_key_line(struct reader *r, char *text);
+
 #endif

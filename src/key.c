@@ -90,7 +90,7 @@ int key_file_read(const char *path, uint8_t key[WG_KEY_LEN], char *why)
 		snprintf(why, PARSE_WHY,
 			 "is readable by group or others (mode %04o): chmod 600 it",
 			 (unsigned)(st.st_mode & 07777));
-		ret = -EACCES;
+		ret = -EPERM;
 		goto out;
 	}
 	n = read(fd, buf, sizeof(buf) - 1);

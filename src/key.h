@@ -25,9 +25,10 @@ bool key_equal(const uint8_t a[WG_KEY_LEN], const uint8_t b[WG_KEY_LEN]);
 
 /*
  * Reads a key file: one base64 key, optional trailing newline. Returns 0;
- * -ENOENT when it does not exist; -EACCES when group or others may read it
+ * -ENOENT when it does not exist; -EPERM when group or others may read it
  * (why names the mode and says to chmod 600); -EINVAL when it does not hold
- * one key; another -errno when it cannot be read. why (PARSE_WHY bytes) is
+ * one key; another -errno (-EACCES: this user may not open it) when it
+ * cannot be read. why (PARSE_WHY bytes) is
  * worded to follow the quoted path.
  */
 int key_file_read(const char *path, uint8_t key[WG_KEY_LEN], char *why);

@@ -193,7 +193,7 @@ bad:
 	return WHY("is not an IP address or prefix (address/length)");
 }
 
-/* The port after "host:" or "]:"; "" (no port) allowed when optional. */
+/* The port after "host:" or "]:". */
 static int port_suffix(const char *s, uint16_t *port, char *why)
 {
 	if (parse_port(s, port, why) < 0)
@@ -201,67 +201,70 @@ static int port_suffix(const char *s, uint16_t *port, char *why)
 	return 0;
 }
 
+/* DNAT needs one host to send to: not "any", not a group. */
+static int unicast_check(uint8_t family, const void *addr, char *why)
+{
+	const struct in6_addr *a6 = addr;
+	const uint8_t *b = addr;
+
+	if (family == AF_INET ? (!b[0] || b[0] >= 224) :
+	    (IN6_IS_ADDR_UNSPECIFIED(a6) || IN6_IS_ADDR_MULTICAST(a6)))
+		return WHY("is not a unicast address");
+	return 0;
+}
+
+/* "[v6]" or "[v6]:port" */
+static int destination_bracketed(const char *s, void *addr, uint16_t *port, char *why)
+{
+	const char *close = strchr(s, ']');
+	char buf[64];
+	size_t n;
+
+	if (!close)
+		return WHY("has no closing ]");
+	n = (size_t)(close - s - 1);
+	if (n >= sizeof(buf))
+		return WHY("is not an IPv6 address in brackets");
+	memcpy(buf, s + 1, n);
+	buf[n] = '\0';
+	if (inet_pton(AF_INET6, buf, addr) != 1)
+		return WHY("is not an IPv6 address in brackets");
+	if (close[1] == '\0')
+		return 0;
+	if (close[1] != ':')
+		return WHY("is not an address (IPv4[:port] or [IPv6][:port])");
+	return port_suffix(close + 2, port, why);
+}
+
 int parse_destination(const char *s, uint8_t *family, void *addr,
 		      uint16_t *port, char *why)
 {
+	const char *colon = strchr(s, ':');
 	char buf[64];
-	const char *colon, *close;
 	size_t n;
+	int ret;
 
 	*port = 0;
 	if (s[0] == '[') {
-		close = strchr(s, ']');
-		if (!close)
-			return WHY("has no closing ]");
-		n = (size_t)(close - s - 1);
-		if (n >= sizeof(buf))
-			goto bad;
-		memcpy(buf, s + 1, n);
-		buf[n] = '\0';
-		if (inet_pton(AF_INET6, buf, addr) != 1)
-			return WHY("is not an IPv6 address in brackets");
 		*family = AF_INET6;
-		if (close[1] == '\0')
-			goto unicast;
-		if (close[1] != ':')
-			goto bad;
-		if (port_suffix(close + 2, port, why) < 0)
-			return -EINVAL;
-		goto unicast;
-	}
-	colon = strchr(s, ':');
-	if (colon && strchr(colon + 1, ':')) {
-		/* more than one colon: a bare IPv6 address, no port */
-		if (inet_pton(AF_INET6, s, addr) != 1)
-			return WHY("is not an IPv6 address (with a port: [address]:port)");
+		ret = destination_bracketed(s, addr, port, why);
+	} else if (colon && strchr(colon + 1, ':')) {
+		/* more than one colon: a bare IPv6 address, which has no port */
 		*family = AF_INET6;
-		goto unicast;
-	}
-	n = colon ? (size_t)(colon - s) : strlen(s);
-	if (n >= sizeof(buf))
-		goto bad;
-	memcpy(buf, s, n);
-	buf[n] = '\0';
-	if (inet_pton(AF_INET, buf, addr) != 1)
-		goto bad;
-	*family = AF_INET;
-	if (colon && port_suffix(colon + 1, port, why) < 0)
-		return -EINVAL;
-unicast:
-	if (*family == AF_INET) {
-		const uint8_t *b = addr;
-
-		if (!b[0] || b[0] >= 224)
-			return WHY("is not a unicast address");
+		ret = inet_pton(AF_INET6, s, addr) == 1 ? 0 :
+		      WHY("is not an IPv6 address (with a port: [address]:port)");
 	} else {
-		const struct in6_addr *a6 = addr;
-
-		if (IN6_IS_ADDR_UNSPECIFIED(a6) || IN6_IS_ADDR_MULTICAST(a6))
-			return WHY("is not a unicast address");
+		*family = AF_INET;
+		n = colon ? (size_t)(colon - s) : strlen(s);
+		if (n >= sizeof(buf))
+			return WHY("is not an address (IPv4[:port] or [IPv6][:port])");
+		memcpy(buf, s, n);
+		buf[n] = '\0';
+		if (inet_pton(AF_INET, buf, addr) != 1)
+			return WHY("is not an address (IPv4[:port] or [IPv6][:port])");
+		ret = colon ? port_suffix(colon + 1, port, why) : 0;
 	}
-	return 0;
-bad:
-	return WHY("is not an address (IPv4[:port] or [IPv6][:port])");
+	return ret ?: unicast_check(*family, addr, why);
 }
 
 static bool hostname_ok(const char *h, size_t n)

@@ -7,10 +7,12 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cmd.h"
@@ -229,13 +231,13 @@ START_TEST(interface_keys)
 {
 	struct wgb_config *cfg = parse_ok(
 		"[Interface]\nName = bastion.0\nPrivateKey = " PRIV "\n"
-		"Address = 10.100.0.1/24\nAddress = 10.100.0.1/24, 192.0.2.1, fd00::1\n"
+		"Address = 10.100.0.1/24, 10.100.0.1/24, 192.0.2.1, fd00::1\n"
 		"FwMark = 0xca6c\nMTU = 9000\n[Peer]\nPublicKey = " PUB1 "\n");
 
 	ck_assert_str_eq(cfg->iface.name, "bastion.0");
 	ck_assert_uint_eq(cfg->iface.fwmark, 0xca6c);
 	ck_assert_uint_eq(cfg->iface.mtu, 9000);
-	/* Address repeats as in wg-quick; exact duplicates go, order stays */
+	/* exact duplicates within the list go, order stays */
 	ck_assert_uint_eq(cfg->iface.addresses.n, 3);
 	ck_assert_str_eq(pfx(&cfg->iface.addresses, 0), "10.100.0.1/24");
 	ck_assert_str_eq(pfx(&cfg->iface.addresses, 1), "192.0.2.1/32");
@@ -253,14 +255,13 @@ START_TEST(peers_disjoint)
 {
 	struct wgb_config *cfg = parse_ok(
 		"[Interface]\nPrivateKey = " PRIV "\n"
-		"[Peer]\nPublicKey = " PUB1 "\nAllowedIPs = 10.1.0.0/16, 192.168.1.0/24\n"
-		"AllowedIPs = 10.1.0.0/16, 10.1.5.0/24\n"
+		"[Peer]\nPublicKey = " PUB1 "\nAllowedIPs = 10.1.0.0/16, 192.168.1.0/24, 10.1.0.0/16, 10.1.5.0/24\n"
 		"Endpoint = [2001:db8::1]:51820\nPersistentKeepalive = 0\n"
 		"[Peer]\nPublicKey = " PUB2 "\nAllowedIPs = 10.2.0.0/16\n"
 		"[Peer]\nPublicKey = " PUB3 "\nAllowedIPs = fd00:3::/48, 10.3.0.1\n");
 
 	ck_assert_uint_eq(cfg->n_peers, 3);
-	/* repeated AllowedIPs append; exact duplicates go; a more specific
+	/* exact duplicates go; a more specific
 	 * route of the same peer stays (the kernel keeps both) */
 	ck_assert_uint_eq(cfg->peers[0].allowed_ips.n, 3);
 	ck_assert_str_eq(pfx(&cfg->peers[0].allowed_ips, 0), "10.1.0.0/16");
@@ -269,7 +270,7 @@ START_TEST(peers_disjoint)
 	ck_assert_str_eq(cfg->peers[0].endpoint, "[2001:db8::1]:51820");
 	ck_assert_str_eq(pfx(&cfg->peers[2].allowed_ips, 0), "10.3.0.1/32");
 	ck_assert_str_eq(pfx(&cfg->peers[2].allowed_ips, 1), "fd00:3::/48");
-	ck_assert_uint_eq(cfg->peers[2].line, 12);
+	ck_assert_uint_eq(cfg->peers[2].line, 11);
 	config_free(cfg);
 }
 END_TEST
@@ -472,12 +473,48 @@ START_TEST(load_key_file)
 	config_free(cfg);
 
 	ck_assert_int_eq(chmod(key, 0640), 0);
-	ck_assert_int_eq(load(conf, &cfg, &e), -EACCES);
+	ck_assert_int_eq(load(conf, &cfg, &e), -EPERM);
 	ck_assert_ptr_null(cfg);
 	snprintf(msg, sizeof(msg),
 		 "%s:2: PrivateKeyFile: \"%s\" is readable by group or others (mode 0640): chmod 600 it",
 		 conf, key);
 	ck_assert_str_eq(e.msg, msg);
+}
+END_TEST
+
+/* check needs no privileges: a root-only key file is left unchecked. */
+START_TEST(load_key_file_unreadable_by_user)
+{
+	struct wgb_config *cfg;
+	struct wgb_err e;
+	char text[512];
+	const char *key = write_file("private.key", PRIV "\n", 0600);
+	const char *conf;
+	int status, null;
+	pid_t pid;
+
+	if (geteuid() != 0)
+		return;	/* the case needs a user other than the key's owner */
+	snprintf(text, sizeof(text), "[Interface]\nPrivateKeyFile = %s\n[Peer]\nPublicKey = " PUB1 "\n", key);
+	conf = write_file("a.conf", text, 0644);
+	ck_assert_int_eq(chmod(dir, 0755), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		null = open("/dev/null", O_WRONLY);
+		dup2(null, 2);	/* the "not checked" warning */
+		if (setgid(65534) < 0 || setuid(65534) < 0)
+			_exit(3);
+		if (load(conf, &cfg, &e) < 0)
+			_exit(4);
+		if (cfg->iface.has_private_key || strcmp(cfg->iface.private_key_file, key))
+			_exit(5);
+		config_free(cfg);
+		_exit(0);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status));
+	ck_assert_int_eq(WEXITSTATUS(status), 0);
 }
 END_TEST
 
@@ -553,21 +590,54 @@ START_TEST(load_errors)
 }
 END_TEST
 
-START_TEST(check_exit_status)
+/* Runs check_main on path; returns its status, stderr in out. */
+static int run_check(const char *path, char *out, size_t size)
 {
 	char *argv[] = { "check", NULL };
-	int saved = dup(2), null = open("/dev/null", O_WRONLY);
+	FILE *tmp = tmpfile();
+	int saved, ret;
+	ssize_t n;
 
-	dup2(null, 2);	/* check prints its message; the status is tested */
-	wgb_config_path = write_file("good.conf", HEAD, 0600);
-	ck_assert_int_eq(check_main(1, argv), EXIT_OK);
-	wgb_config_path = write_file("bad.conf", HEAD "[Forward x]\nPort = 0\n", 0600);
-	ck_assert_int_eq(check_main(1, argv), EXIT_USAGE);
-	wgb_config_path = "/nonexistent/wgbastion.conf";
-	ck_assert_int_eq(check_main(1, argv), EXIT_USAGE);
+	ck_assert_ptr_nonnull(tmp);
+	fflush(stderr);
+	saved = dup(2);
+	dup2(fileno(tmp), 2);
+	wgb_config_path = path;
+	optind = 0;
+	ret = check_main(1, argv);
+	fflush(stderr);
 	dup2(saved, 2);
 	close(saved);
-	close(null);
+	lseek(fileno(tmp), 0, SEEK_SET);
+	n = read(fileno(tmp), out, size - 1);
+	out[n > 0 ? n : 0] = '\0';
+	fclose(tmp);
+	return ret;
+}
+
+START_TEST(check_exit_status)
+{
+	char out[1024], want[1100], conf[128];
+	const char *path;
+
+	/* success: silent */
+	ck_assert_int_eq(run_check(write_file("good.conf", HEAD, 0600), out, sizeof(out)), EXIT_OK);
+	ck_assert_str_eq(out, "");
+	/* a bad value: the message alone, exit 2 */
+	path = write_file("bad.conf", HEAD "[Forward x]\nPort = 0\n", 0600);
+	ck_assert_int_eq(run_check(path, out, sizeof(out)), EXIT_USAGE);
+	snprintf(want, sizeof(want), "%s:6: Port: \"0\" is not a port (1-65535)\n", path);
+	ck_assert_str_eq(out, want);
+	ck_assert_int_eq(run_check("/nonexistent/wgbastion.conf", out, sizeof(out)), EXIT_USAGE);
+	ck_assert_str_eq(out, "/nonexistent/wgbastion.conf: cannot open the config: No such file or directory\n");
+	/* a PrivateKeyFile still to be created: fine, and said */
+	snprintf(conf, sizeof(conf), "%s/new.key", dir);
+	snprintf(want, sizeof(want), "[Interface]\nPrivateKeyFile = %s\n[Peer]\nPublicKey = " PUB1 "\n", conf);
+	ck_assert_int_eq(run_check(write_file("new.conf", want, 0600), out, sizeof(out)), EXIT_OK);
+	snprintf(want, sizeof(want),
+		 "wgbastion: PrivateKeyFile \"%s\" does not exist yet: it will be created by apply\n", conf);
+	ck_assert_str_eq(out, want);
+	ck_assert_int_eq(access(conf, F_OK), -1);	/* check created nothing */
 }
 END_TEST
 
@@ -593,6 +663,7 @@ static Suite *config_suite(void)
 
 	tcase_add_checked_fixture(l, setup, teardown);
 	tcase_add_test(l, load_key_file);
+	tcase_add_test(l, load_key_file_unreadable_by_user);
 	tcase_add_test(l, load_key_file_missing_and_relative);
 	tcase_add_test(l, load_world_readable_secret);
 	tcase_add_test(l, load_errors);

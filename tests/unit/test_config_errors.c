@@ -30,6 +30,8 @@ static const struct {
 	{ HEAD FWD "Ports = 80\n", "t.conf:6: unknown key \"Ports\" in [Forward]" },
 	{ HEAD FWD "Port = 80\nport = 81\n",
 	  "t.conf:7: Port: given twice in one section (first at line 6)" },
+	{ "[Interface]\nPrivateKey = " PRIV "\n[Peer]\nPublicKey = " PUB1 "\nAllowedIPs = 10.0.0.0/8\nAllowedIPs = 10.1.0.0/16\n",
+	  "t.conf:6: AllowedIPs: given twice in one section (first at line 5)" },
 	{ HEAD FWD "Port =   # nothing\n", "t.conf:6: Port: empty value" },
 	{ "Name = wg1\n" HEAD, "t.conf:1: Name: a key outside any section" },
 	{ HEAD "garbage\n", "t.conf:5: expected \"Key = Value\" or a [Section] header" },

@@ -113,11 +113,11 @@ START_TEST(file_modes_refused)
 {
 	uint8_t k[WG_KEY_LEN];
 
-	ck_assert_int_eq(key_file_read(write_file("a", PRIV "\n", 0640), k, why), -EACCES);
+	ck_assert_int_eq(key_file_read(write_file("a", PRIV "\n", 0640), k, why), -EPERM);
 	ck_assert_str_eq(why, "is readable by group or others (mode 0640): chmod 600 it");
-	ck_assert_int_eq(key_file_read(write_file("b", PRIV "\n", 0604), k, why), -EACCES);
+	ck_assert_int_eq(key_file_read(write_file("b", PRIV "\n", 0604), k, why), -EPERM);
 	ck_assert_str_eq(why, "is readable by group or others (mode 0604): chmod 600 it");
-	ck_assert_int_eq(key_file_read(write_file("c", PRIV "\n", 0644), k, why), -EACCES);
+	ck_assert_int_eq(key_file_read(write_file("c", PRIV "\n", 0644), k, why), -EPERM);
 }
 END_TEST
 
