@@ -126,8 +126,14 @@ install: wgbastion
 	install -D -m 0644 completions/wgbastion.bash $(DESTDIR)$(BASHCOMPDIR)/wgbastion
 	install -D -m 0644 completions/_wgbastion $(DESTDIR)$(ZSHCOMPDIR)/_wgbastion
 	install -D -m 0644 completions/wgbastion.fish $(DESTDIR)$(FISHCOMPDIR)/wgbastion.fish
-	install -D -m 0644 systemd/wgbastion.service $(DESTDIR)$(SYSTEMDUNITDIR)/wgbastion.service
-	install -D -m 0644 systemd/wgbastion@.service $(DESTDIR)$(SYSTEMDUNITDIR)/wgbastion@.service
+	install -d -m 0755 $(DESTDIR)$(SYSTEMDUNITDIR)
+# the units name /usr/bin and /etc: point them at BINDIR and SYSCONFDIR
+	for u in wgbastion.service wgbastion@.service; do \
+		sed -e 's|/usr/bin/wgbastion|$(BINDIR)/wgbastion|g' \
+		    -e 's|/etc/wgbastion|$(SYSCONFDIR)/wgbastion|g' systemd/$$u \
+		    >$(DESTDIR)$(SYSTEMDUNITDIR)/$$u && \
+		chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/$$u || exit 1; \
+	done
 	install -d -m 0700 $(DESTDIR)$(SYSCONFDIR)/wgbastion
 	install -D -m 0600 examples/homelab.conf $(DESTDIR)$(SYSCONFDIR)/wgbastion/wgbastion.conf.example
 

@@ -2,15 +2,18 @@
 /* wgbastion apply [--dry-run] [--confirm SECONDS] */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd.h"
 #include "config.h"
 #include "confirm.h"
 #include "exec.h"
 #include "state.h"
+#include "sysctl.h"
 
 static int parse_seconds(const char *s, unsigned *out)
 {
@@ -25,6 +28,17 @@ static int parse_seconds(const char *s, unsigned *out)
 	return 0;
 }
 
+/* Nothing of this run is left in the kernel. */
+static bool rolled_back(const struct run *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; ++i)
+		if (r->s[i].touched)
+			return false;
+	return true;
+}
+
 int apply_main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -37,7 +51,8 @@ int apply_main(int argc, char **argv)
 	struct plan plan = { 0 };
 	struct instance in;
 	struct run run;
-	bool dry_run = false;
+	char record[PATH_MAX];
+	bool dry_run = false, first = false;
 	unsigned confirm = 0;
 	int c, lock = -1, ret, status;
 
@@ -89,7 +104,11 @@ int apply_main(int argc, char **argv)
 		goto out;
 	}
 
-	/* Recorded first, so that flush finds the instance whatever happens. */
+	/* Recorded first, so that flush finds the instance whatever happens;
+	 * if this was its first apply and it is undone whole, forgotten again
+	 * (other instances take a record for a live neighbour: sysctl.c). */
+	first = state_path(record, sizeof(record), in.name, ".instance") == 0 &&
+		access(record, F_OK) < 0;
 	ret = state_save_instance(&in, wgb_config_path, &e);
 	if (ret < 0 || (ret = run_apply(&run, &e)) < 0) {
 		status = EXIT_RUNTIME;
@@ -115,6 +134,8 @@ int apply_main(int argc, char **argv)
 	status = EXIT_OK;
 
 out:
+	if (status == EXIT_RUNTIME && first && rolled_back(&run))
+		sysctl_forget_instance(in.name);
 	if (status == EXIT_RUNTIME && e.msg[0])
 		fprintf(stderr, "%s: %s\n", wgb_prog, e.msg);
 	state_unlock(lock);

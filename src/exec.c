@@ -12,10 +12,15 @@ static const struct stage *const order[N_STAGES] = {
 int fault_inject(const char *point)
 {
 #ifdef WGB_TESTING
+	/* One failure per run: the rollback that follows must not trip on
+	 * the same point, or it could not restore what it should. */
+	static bool fired;
 	const char *at = getenv("WGBASTION_FAIL_AT");
 
-	if (at && !strcmp(at, point))
+	if (!fired && at && !strcmp(at, point)) {
+		fired = true;
 		return -EIO;
+	}
 #else
 	(void)point;
 #endif
@@ -31,11 +36,16 @@ int run_plan(struct run *r, const struct instance *in,
 
 	memset(r, 0, sizeof(*r));
 	r->in = *in;
+	/* r->s is in the order run_apply syncs: a flush goes last to first
+	 * (the link must outlive the routes through it), and its plan reads
+	 * in that order too. */
 	for (i = 0; i < N_STAGES; ++i) {
-		if (!order[i]->read)	/* backend not built in */
+		const struct stage *st = order[cfg ? i : N_STAGES - 1 - i];
+
+		if (!st->read)	/* backend not built in */
 			continue;
 		s = &r->s[r->n++];
-		s->st = order[i];
+		s->st = st;
 		ret = s->st->read(&r->in, &s->old, e);
 		if (ret < 0)
 			return ret;
@@ -66,9 +76,14 @@ int run_apply(struct run *r, struct wgb_err *e)
 			err_set(e, ret, "%s: injected failure (WGBASTION_FAIL_AT)", s->st->name);
 		if (ret < 0) {
 			struct wgb_err re = { 0 };
+			size_t n;
 
-			if (run_rollback(r, &re) < 0)
-				err_set(e, ret, "rollback failed too: %s", re.msg);
+			/* e holds the first cause; a failed rollback is said after it */
+			if (run_rollback(r, &re) < 0 && e) {
+				n = strlen(e->msg);
+				snprintf(e->msg + n, sizeof(e->msg) - n,
+					 "; the rollback failed too: %s", re.msg);
+			}
 			return ret;
 		}
 	}

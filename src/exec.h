@@ -26,7 +26,8 @@ struct run {
 	size_t n;
 };
 
-/* Read and build every stage; fill p with the differences. cfg NULL: flush. */
+/* Read and build every stage; fill p with the differences. cfg NULL: flush,
+ * whose stages run in reverse order. */
 int run_plan(struct run *r, const struct instance *in,
 	     const struct wgb_config *cfg, struct plan *p, struct wgb_err *e);
 /* Sync every stage with changes, in order; on failure roll back and
@@ -38,7 +39,7 @@ int run_rollback(struct run *r, struct wgb_err *e);
 void run_free(struct run *r);
 
 /* Test builds only: WGBASTION_FAIL_AT=<point> makes fault_inject(point)
- * fail with -EIO. Points: "<stage>" (after the stage synced),
+ * fail with -EIO, once per process (the rollback then runs unhindered). Points: "<stage>" (after the stage synced),
  * plus any a backend defines (e.g. "route:rule"). */
 int fault_inject(const char *point);
 

@@ -12,6 +12,7 @@
 #include "config.h"
 #include "exec.h"
 #include "state.h"
+#include "sysctl.h"
 
 int flush_main(int argc, char **argv)
 {
@@ -47,7 +48,8 @@ int flush_main(int argc, char **argv)
 	fflush(stdout);
 	if (plan.n && run_apply(&run, &e) < 0)
 		goto out;
-	state_forget_instance(in.name);
+	/* the sysctl stage passes on originals handed to us meanwhile */
+	sysctl_forget_instance(in.name);
 	status = EXIT_OK;
 out:
 	if (status != EXIT_OK)

@@ -5,7 +5,8 @@
 #   tests/run.sh                 every suite
 #   tests/run.sh unit examples   just those
 # Suites: unit (plain and sanitized Check binaries), examples (each example
-# passes `check`), integration (root; each test in its own namespaces), e2e
+# passes `check`), docs (man page, completions, units, install; no root),
+# integration (root; each test in its own namespaces), e2e
 # (root; real tunnels), kernel (kernel WireGuard under qemu).
 # A test script exits 0 pass, 77 skip (and says why), anything else fail.
 set -u
@@ -58,7 +59,7 @@ run_examples() {
 # Scripts in a directory; each is its own test.
 run_scripts() {
 	local dir=$1 t rc log
-	if [ "$(id -u)" != 0 ]; then
+	if [ "${2:-}" != noroot ] && [ "$(id -u)" != 0 ]; then
 		skp "$dir" "needs root (network namespaces)"
 		return
 	fi
@@ -89,12 +90,13 @@ run_kernel() {
 }
 
 suites=("$@")
-[ ${#suites[@]} -eq 0 ] && suites=(unit examples integration e2e kernel)
+[ ${#suites[@]} -eq 0 ] && suites=(unit examples docs integration e2e kernel)
 for s in "${suites[@]}"; do
 	echo "== $s"
 	case $s in
 	unit) run_unit ;;
 	examples) run_examples ;;
+	docs) run_scripts tests/docs noroot ;;
 	integration) run_scripts tests/integration ;;
 	e2e) run_scripts tests/e2e ;;
 	kernel) [ -x tests/kernel/run.sh ] && run_kernel || skp kernel "tests/kernel/run.sh not present" ;;
