@@ -11,16 +11,20 @@
 #   tests/kernel/run.sh --shell         an interactive shell in the VM
 #
 # Prints each test's PASS/FAIL/SKIP line and "N passed, N failed, N skipped";
-# exits 0 only if the VM ran to the end, something passed and nothing
+# exits 0 only if every VM ran to the end, something passed and nothing
 # failed; 77 (after "SKIP: reason") when qemu or the kernel cannot be had.
 #
+# The tests are shared out between WGB_KERNEL_JOBS VMs (default: 2 on a
+# machine with 2 or more CPUs) of one vCPU each: under TCG a second vCPU in
+# one VM makes fork and exec two to three times slower (every TLB shootdown
+# stops all vCPUs), while two VMs simply use both host CPUs.
+#
 # Knobs: WGB_KERNEL_DIR (kernel and logs; default build/kernel),
-# WGB_KERNEL_PKG (default linux-image-amd64), WGB_KERNEL_TIMEOUT (whole VM,
-# seconds; default 480), WGB_KERNEL_MEM (MiB; 1536), WGB_KERNEL_SMP (vCPUs;
-# 1: under TCG a second one makes fork and exec two to three times slower, as
-# every TLB shootdown stops all vCPUs), WGB_KERNEL_CPU (qemu -cpu; max),
+# WGB_KERNEL_PKG (default linux-image-amd64), WGB_KERNEL_TIMEOUT (whole run,
+# seconds; default 480), WGB_KERNEL_JOBS, WGB_KERNEL_MEM (MiB per VM; 1536),
+# WGB_KERNEL_SMP (vCPUs per VM; 1), WGB_KERNEL_CPU (qemu -cpu; max),
 # WGB_KERNEL_APPEND (extra kernel parameters), WGB_TEST_TIMEOUT (per test in
-# the VM; 180), WGB_BUILD (build folder; build).
+# the VM; 180), WGB_TEST_VERBOSE, WGB_BUILD (build folder; build).
 #
 # Nothing here changes the host's network: the VM has no network device.
 set -u
@@ -30,7 +34,6 @@ B=${WGB_BUILD:-build}
 KDIR=${WGB_KERNEL_DIR:-$TOP/$B/kernel}
 PKG=${WGB_KERNEL_PKG:-linux-image-amd64}
 TIMEOUT=${WGB_KERNEL_TIMEOUT:-480}
-LOG=$KDIR/console.log
 P='@wgbk@'
 
 skip() { echo "SKIP: $*"; exit 77; }
@@ -41,7 +44,7 @@ words=()
 for a in "$@"; do
 	case $a in
 	--shell) shell=1 ;;
-	-h | --help) sed -n '3,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h | --help) sed -n '3,29p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) words+=("$a") ;;
 	esac
 done
@@ -54,14 +57,20 @@ case $TOP$KDIR in *[[:space:]]*) die "paths with spaces are not supported: $TOP,
 mkdir -p "$KDIR" || die "cannot create $KDIR"
 KDIR=$(cd "$KDIR" && pwd)
 
-# One lane at a time per kernel folder (shared download, one console log).
+# One lane at a time per kernel folder (shared download, console logs).
 exec 9>"$KDIR/.lock"
 flock 9
 
 # shellcheck source=tests/kernel/fetch.sh
 . tests/kernel/fetch.sh
+# shellcheck source=tests/kernel/shard.sh
+. tests/kernel/shard.sh
+# shellcheck source=tests/kernel/vm.sh
+. tests/kernel/vm.sh
+[ -n "$shell" ] || tests_expand "${words[@]}"
 host_tools || exit
 kernel_fetch || exit
+kernel_image
 busybox_static || exit
 
 echo "kernel lane: building the binaries the VM runs"
@@ -75,80 +84,72 @@ BDIR=$(cd "$B" && pwd)
 # /var/tmp. So that our folders stay visible wherever they are (a CI clone
 # in /tmp, say), each is also exported as its own 9p share and mounted back
 # in place; one inside another is seen through the outer one.
-mounts=() shares=()
+MOUNTS=() SHARES=()
 for d in "$TOP" "$BDIR" "$KDIR"; do
-	for m in "${mounts[@]}"; do
+	for m in "${MOUNTS[@]}"; do
 		case $d/ in "$m"/*) continue 2 ;; esac
 	done
 	case $d in *,*) die "paths with commas are not supported: $d" ;; esac
-	shares+=(-virtfs "local,path=$d,mount_tag=wgbk${#mounts[@]},security_model=none,readonly=on,multidevs=remap")
-	mounts+=("$d")
+	SHARES+=(-virtfs "local,path=$d,mount_tag=wgbk${#MOUNTS[@]},security_model=none,readonly=on,multidevs=remap")
+	MOUNTS+=("$d")
 done
-
-run64=$(printf '%s ' "${words[@]}" | base64 -w0)
-# mitigations=off: page-table isolation and friends cost TCG dearly (every
-# CR3 switch flushes its TLB) and guard nothing in a throw-away VM.
-append="console=ttyS0 panic=-1 mitigations=off wgbk_top=$TOP wgbk_kdir=$KDIR wgbk_run=$run64"
-append+=" wgbk_mounts=$(IFS=,; echo "${mounts[*]}") WGB_BUILD=$BDIR"
-[ -n "${WGB_TEST_TIMEOUT:-}" ] && append+=" WGB_TEST_TIMEOUT=$WGB_TEST_TIMEOUT"
-[ -n "${WGB_TEST_VERBOSE:-}" ] && append+=" WGB_TEST_VERBOSE=1"
-append+=" ${WGB_KERNEL_APPEND:-}"
-# shellcheck disable=SC2054 # commas belong to qemu's options
-qemu=(qemu-system-x86_64 -accel tcg,thread=multi -cpu "${WGB_KERNEL_CPU:-max}"
-	-smp "${WGB_KERNEL_SMP:-1}" -m "${WGB_KERNEL_MEM:-1536}"
-	-nodefaults -no-user-config -display none -no-reboot
-	-kernel "$KDIR/root/boot/vmlinuz-$KVER" -initrd "$KDIR/initramfs.cpio"
-	-append "$append"
-	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap
-	"${shares[@]}"
-	-device virtio-rng-pci)
 
 if [ -n "$shell" ]; then
+	vm_qemu --shell
 	echo "kernel lane: shell in the VM; Ctrl-A X quits qemu"
-	exec "${qemu[@]}" -serial mon:stdio
+	exec "${QEMU[@]}" -serial mon:stdio
 fi
 
-echo "kernel lane: booting Linux $KVER under qemu (TCG), timeout ${TIMEOUT}s"
-: >"$LOG"
-start=$SECONDS
-# The console goes to the log; result lines and what the tests print after
-# BEGIN go to our output as they come.
-timeout --kill-after=10 "$TIMEOUT" "${qemu[@]}" -serial stdio \
-	</dev/null 2>"$KDIR/qemu.err" |
-while IFS= read -r line || [ -n "$line" ]; do
-	line=${line%$'\r'}
-	printf '%s\n' "$line" >>"$LOG"
-	case $line in
-	"$P BEGIN"*) echo "kernel lane: VM up after $((SECONDS - start))s: ${line#"$P BEGIN "}"; began=1 ;;
-	"$P DONE"*) began= ;;	# then only the power-off chatter
-	"$P "*) echo "${line#"$P "}" ;;
-	*) [ -n "${began:-}" ] && printf '%s\n' "$line" ;;
-	esac
+[ ${#TESTS[@]} -gt 0 ] || die "no test to run in: ${words[*]}"
+JOBS=${WGB_KERNEL_JOBS:-$([ "$(nproc)" -ge 2 ] && echo 2 || echo 1)}
+[[ $JOBS =~ ^[1-9][0-9]*$ ]] || die "WGB_KERNEL_JOBS: \"$JOBS\" is not a number of VMs"
+[ "$JOBS" -gt ${#TESTS[@]} ] && JOBS=${#TESTS[@]}
+tests_shard "$JOBS"
+
+echo "kernel lane: ${#TESTS[@]} tests in $JOBS VM(s) running Linux $KVER under qemu (TCG), timeout ${TIMEOUT}s"
+rm -f "$KDIR"/console*.log "$KDIR"/qemu*.err "$KDIR"/vm-*.rc "$KDIR/durations.new"
+START=$SECONDS
+pids=()
+for ((i = 0; i < JOBS; i++)); do
+	# shellcheck disable=SC2086 # a shard is a space separated list
+	vm_qemu ${SHARDS[i]}
+	vm_run "$i" &
+	pids+=($!)
 done
-rc=${PIPESTATUS[0]}
+wait "${pids[@]}"
+durations_save
 
-pass=$(grep -c "^$P PASS  " "$LOG")
-fail=$(grep -c "^$P FAIL  " "$LOG")
-skipped=$(grep -c "^$P SKIP  " "$LOG")
-why=
-if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
-	why="the VM did not finish within ${TIMEOUT}s"
-elif ! grep -q "^$P DONE" "$LOG"; then
-	why="the VM stopped before the tests finished (qemu exit $rc)"
-elif grep -q "^$P USERSPACE-WIREGUARD" "$LOG"; then
-	why="something started a userspace WireGuard in the VM"
-elif [ "$pass" -eq 0 ]; then
-	why="no test passed in the VM"
-fi
-[ -n "$why" ] && fail=$((fail + 1))
+# One console log for the record: every VM's, one after the other.
+for ((i = 0; i < JOBS; i++)); do
+	echo "==== VM $i: ${SHARDS[i]}"
+	cat "$KDIR/console-$i.log"
+done >"$KDIR/console.log"
 
-echo "kernel lane: VM ran $((SECONDS - start))s"
-if [ -n "$why" ] || [ "$fail" -gt 0 ]; then
-	[ -n "$why" ] && echo "FAIL  kernel lane: $why"
-	echo "---- last lines of $LOG"
-	tail -n 40 "$LOG"
-	[ -s "$KDIR/qemu.err" ] && { echo "---- qemu stderr"; tail -n 20 "$KDIR/qemu.err"; }
-	echo "----"
+pass=$(cat "$KDIR"/console-*.log | grep -c "^$P PASS  ")
+fail=$(cat "$KDIR"/console-*.log | grep -c "^$P FAIL  ")
+skipped=$(cat "$KDIR"/console-*.log | grep -c "^$P SKIP  ")
+echo "kernel lane: VMs ran $((SECONDS - START))s"
+bad=()
+for ((i = 0; i < JOBS; i++)); do
+	why=$(vm_verdict "$i")
+	failures=$(vm_failures "$i")
+	[ -z "$why" ] && [ -z "$failures" ] && continue
+	bad+=("$i")
+	[ -n "$failures" ] && printf '%s\n' "$failures"
+	if [ -n "$why" ]; then
+		fail=$((fail + 1))
+		echo "FAIL  kernel lane: VM $i: $why"
+	fi
+done
+if [ "$pass" -eq 0 ] && [ ${#bad[@]} -eq 0 ]; then
+	fail=$((fail + 1))
+	echo "FAIL  kernel lane: no test passed in the VM"
 fi
+for i in "${bad[@]}"; do
+	echo "---- last lines of $KDIR/console-$i.log (all VMs: $KDIR/console.log)"
+	tail -n 25 "$KDIR/console-$i.log"
+	[ -s "$KDIR/qemu-$i.err" ] && { echo "---- qemu stderr"; tail -n 10 "$KDIR/qemu-$i.err"; }
+done
+[ ${#bad[@]} -gt 0 ] && echo "----"
 echo "$pass passed, $fail failed, $skipped skipped"
 [ "$fail" -eq 0 ]
