@@ -2,10 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # PID 1 inside the kernel lane's VM (started by tests/kernel/init after
-# switch_root into the host's root, mounted read-only over 9p). Makes the
-# throw-away machine a kernel-WireGuard test bed, runs what the host asked
-# for, reports each result on the console as "@wgbk@ PASS|FAIL|SKIP ...",
-# then "@wgbk@ DONE", and powers off.
+# switch_root into the host's root, mounted read-only over 9p, with the
+# kernel's modules and devices in place). Makes the throw-away machine a
+# kernel-WireGuard test bed, runs what the host asked for, reports each
+# result on the console as "@wgbk@ PASS|FAIL|SKIP ...", then "@wgbk@ DONE",
+# and powers off.
 #
 # Environment from the kernel command line (set by tests/kernel/run.sh):
 #   wgbk_top   the checkout (read-only here)
@@ -36,41 +37,15 @@ setup_fail() {
 
 echo "guest.sh: PID 1 at $(</proc/uptime)"	# boot time, for the log
 
-# /dev as a normal system has it (bash's <(...) needs /dev/fd).
-mkdir -p /dev/pts /dev/shm
-mount -t devpts -o newinstance,ptmxmode=0666 devpts /dev/pts
-mount -t tmpfs -o mode=1777 shm /dev/shm
-ln -sf /proc/self/fd /dev/fd
-ln -sf /proc/self/fd/0 /dev/stdin
-ln -sf /proc/self/fd/1 /dev/stdout
-ln -sf /proc/self/fd/2 /dev/stderr
-
 for v in wgbk_top wgbk_kdir wgbk_run; do
 	[ -n "${!v:-}" ] || setup_fail "$v missing from the kernel command line"
 done
+ver=$(uname -r)
+# init put the kernel's module tree and device nodes in place
+[ -f "/lib/modules/$ver/modules.dep" ] || setup_fail "no module tree on /lib/modules/$ver"
 
 # Kernel errors only, so that chatter does not cut result lines in two.
 echo 4 >/proc/sys/kernel/printk
-
-# The distribution kernel's modules: the host's /lib/modules is for the
-# host's kernels; this one's tree sits in the (read-only) kernel folder.
-ver=$(uname -r)
-tree="$wgbk_kdir/root/lib/modules/$ver"
-[ -f "$tree/modules.dep" ] || setup_fail "no module tree at $tree"
-mount -t tmpfs -o mode=0755 wgbk-modules /lib/modules &&
-	mkdir "/lib/modules/$ver" &&
-	mount --bind "$tree" "/lib/modules/$ver" ||
-	setup_fail "cannot put the module tree on /lib/modules/$ver"
-# Device nodes that load their module when opened (/dev/net/tun...): a
-# booted system has them from `kmod static-nodes`; devtmpfs alone does not.
-while read -r _ name dev; do
-	[ "${name:0:1}" = "#" ] || [ -e "/dev/$name" ] && continue
-	case $name in */*) mkdir -p "/dev/${name%/*}" ;; esac
-	# "c10:200": type, major:minor (no subshells: each costs ~50 ms here)
-	maj=${dev:1}
-	mknod -m 0600 "/dev/$name" "${dev:0:1}" "${maj%%:*}" "${dev#*:}"
-done <"$tree/modules.devname"
-[ -c /dev/net/tun ] || setup_fail "no /dev/net/tun"
 
 # No userspace WireGuard here: whatever would start one fails, loudly. The
 # stand-in lives in /var/tmp because tests get a private /run.
