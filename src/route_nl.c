@@ -164,12 +164,19 @@ int route_nl_route(struct route_nl *c, bool add, const struct route_route *r,
 	int ret;
 
 	route_route_format(r, what, sizeof(what));
-	/* Built states name the device; the link may be younger than the plan. */
-	if (!rr.ifindex && rr.dev[0] && !(rr.ifindex = if_nametoindex(rr.dev))) {
-		if (!add)	/* routes die with their link */
-			return 0;
-		return err_set(e, -ENODEV, "cannot add route %s: link %s does not exist",
-			       what, rr.dev);
+	/*
+	 * Resolve the device by name when adding: the link may be younger than
+	 * the state (a rollback re-creates a deleted link with a new ifindex,
+	 * so an ifindex read before the run would be stale).
+	 */
+	if (rr.dev[0] && (add || !rr.ifindex)) {
+		rr.ifindex = if_nametoindex(rr.dev);
+		if (!rr.ifindex) {
+			if (!add)	/* routes die with their link */
+				return 0;
+			return err_set(e, -ENODEV, "cannot add route %s: link %s does not exist",
+				       what, rr.dev);
+		}
 	}
 	ret = route_route_msg(&rr, add, &msg);
 	if (!ret)

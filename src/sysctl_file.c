@@ -222,6 +222,11 @@ static bool is_tunnel(const char *self, const char *ifname)
 
 /* Interfaces that may take router advertisements, from net/ipv6/conf,
  * sorted: not "all" (no interface), not lo, not a wgbastion tunnel. */
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 int sysctl_v6_ifaces(const char *self, char ***out, size_t *n)
 {
 	char dir[PATH_MAX], **v = NULL, **nv;
@@ -238,24 +243,21 @@ int sysctl_v6_ifaces(const char *self, char ***out, size_t *n)
 		if (d->d_name[0] == '.' || !strcmp(d->d_name, "all") || !strcmp(d->d_name, "lo") ||
 		    is_tunnel(self, d->d_name))
 			continue;
-		if (!(nv = realloc(v, (*n + 1) * sizeof(*v))) || !(nv[*n] = strdup(d->d_name))) {
-			v = nv ? nv : v;
+		nv = realloc(v, (*n + 1) * sizeof(*v));
+		if (!nv) {
 			ret = -ENOMEM;
 			break;
 		}
 		v = nv;
+		if (!(v[*n] = strdup(d->d_name))) {
+			ret = -ENOMEM;
+			break;
+		}
 		(*n)++;
 	}
 	closedir(dh);
-	if (!ret) {
-		for (size_t i = 1; i < *n; ++i)	/* insertion sort: a handful of names */
-			for (size_t j = i; j > 0 && strcmp(v[j - 1], v[j]) > 0; --j) {
-				char *t = v[j];
-
-				v[j] = v[j - 1];
-				v[j - 1] = t;
-			}
-	}
+	if (!ret && *n)
+		qsort(v, *n, sizeof(*v), name_cmp);
 	*out = v;
 	return ret;
 }

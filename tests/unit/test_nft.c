@@ -1,0 +1,567 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The nft stage without a kernel: the table built from sample configs,
+ * serialised into the batch sync would send and parsed back by the reader's
+ * own parser (equal, object by object); diffs between tables (equal: no
+ * line; one element changed: the right line, attributed to its forward)
+ * and the batches they make (a handful of messages for one forward).
+ */
+#include <netinet/in.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libmnl/libmnl.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netlink.h>
+
+#include "config.h"
+#include "nft.h"
+#include "unit.h"
+
+#define PRIV "+L64UIpGdAT7RcGpp9kKAFTdi90v0HmXWGxe8i4XBFE="
+#define PUB1 "PeIixQzVg/dRNmj2q10wvWkfY/Z4O0s/gSCdwte2k0M="
+
+#define HEAD "[Interface]\nPrivateKey = " PRIV "\nAddress = 10.100.0.1/24\n" \
+	"[Peer]\nPublicKey = " PUB1 "\nAllowedIPs = 10.100.0.0/24, 192.168.1.0/24, fd00:1::/64\n"
+
+#define WEB "[Forward web]\nPort = 443\nDestination = 192.168.1.10:8443\n"
+#define GAMES "[Forward games]\nProtocol = tcp,udp\nPort = 27015-27030\nDestination = 192.168.1.11\n"
+#define DNS6 "[Forward dns6]\nProtocol = udp\nPort = 53\nDestination = [fd00:1::53]\n"
+#define SSH "[Forward ssh]\nPort = 2222\nDestination = 192.168.1.10:22\n" \
+	"Allow = 198.51.100.0/24, 203.0.113.17\nMasquerade = yes\n"
+#define HOME "[Egress home]\nSource = 10.100.0.0/24, 192.168.1.0/24\n"
+
+static struct nft_state *build_text(const char *text)
+{
+	struct wgb_config *cfg = NULL;
+	struct wgb_err e = { 0 };
+	struct instance in;
+	void *st = NULL;
+
+	if (config_parse("t.conf", text, strlen(text), &cfg, &e) < 0)
+		ck_abort_msg("config refused: %s", e.msg);
+	instance_from_config(&in, cfg);
+	if (nft_build(&in, cfg, &st, &e) < 0)
+		ck_abort_msg("build failed: %s", e.msg);
+	config_free(cfg);
+	return st;
+}
+
+static struct nft_state *empty_state(void)
+{
+	struct instance in = { .name = "wg0" };
+	struct wgb_err e = { 0 };
+	void *st = NULL;
+
+	ck_assert_int_eq(nft_build(&in, NULL, &st, &e), 0);
+	return st;
+}
+
+static char *print(const struct nft_state *st)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	ck_assert_ptr_nonnull(f);
+	nft_state_print(st, f);
+	fclose(f);
+	return buf;
+}
+
+/* ---- batches, looked at and parsed back ---- */
+
+struct msgs {
+	unsigned n, types[64];
+	struct nft_state *parsed;
+	unsigned elems_added;
+};
+
+static int count_elems(const struct nlmsghdr *nlh)
+{
+	const struct nlattr *a, *list = NULL;
+	int n = 0;
+
+	mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg))
+		if (mnl_attr_get_type(a) == NFTA_SET_ELEM_LIST_ELEMENTS)
+			list = a;
+	if (list)
+		mnl_attr_for_each_nested(a, list)
+			n++;
+	return n;
+}
+
+static int msg_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct msgs *m = data;
+	uint16_t type = nlh->nlmsg_type;
+
+	if (type == NFNL_MSG_BATCH_BEGIN || type == NFNL_MSG_BATCH_END)
+		return 0;
+	if (m->n < 64)
+		m->types[m->n] = NFNL_MSG_TYPE(type);
+	m->n++;
+	if (NFNL_MSG_TYPE(type) == NFT_MSG_NEWSETELEM)
+		m->elems_added += (unsigned)count_elems(nlh);
+	if (m->parsed)
+		ck_assert_int_eq(nft_state_parse_msg(m->parsed, nlh), 0);
+	return 0;
+}
+
+static struct msgs batch_of(const struct nft_state *from, const struct nft_state *to)
+{
+	struct msgs m = { 0 };
+
+	ck_assert_int_eq(nft_batch_for_each(from, to, msg_cb, &m), 0);
+	return m;
+}
+
+/* What the kernel would hold after the batch creating st, as read back. */
+static struct nft_state *round_trip(const struct nft_state *st)
+{
+	struct nft_state *empty = empty_state();
+	struct msgs m = { 0 };
+
+	m.parsed = nft_state_new(st->table);
+	ck_assert_ptr_nonnull(m.parsed);
+	ck_assert_int_eq(nft_batch_for_each(empty, st, msg_cb, &m), 0);
+	nft_state_finish(m.parsed);
+	nft_state_free(empty);
+	return m.parsed;
+}
+
+/* The first line where two texts differ, for a readable failure. */
+static void assert_same_text(const char *a, const char *b, const char *what)
+{
+	size_t line = 1;
+
+	while (*a && *a == *b) {
+		line += *a == '\n';
+		a++;
+		b++;
+	}
+	if (!*a && !*b)
+		return;
+	while (line > 1 && a[-1] != '\n') {
+		a--;
+		b--;
+	}
+	ck_abort_msg("%s: line %zu differs:\n%.300s\n---\n%.300s", what, line, a, b);
+}
+
+static char *diff_text(const struct nft_state *a, const struct nft_state *b, int *n)
+{
+	struct plan p = { 0 };
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	*n = nft_diff(a, b, &p);
+	ck_assert_int_ge(*n, 0);
+	f = open_memstream(&buf, &len);
+	if (p.n)
+		plan_print(&p, f);
+	fclose(f);
+	plan_free(&p);
+	return buf;
+}
+
+static void assert_diff(const struct nft_state *a, const struct nft_state *b, const char *want)
+{
+	int n;
+	char *got = diff_text(a, b, &n);
+
+	ck_assert_msg(!strcmp(got, want), "plan:\n%s\nwanted:\n%s", got, want);
+	free(got);
+}
+
+/* ---- elements ---- */
+
+static const struct nft_elem *elem_at(const struct nft_set *s, const void *key, bool end)
+{
+	ssize_t i;
+
+	ck_assert_ptr_nonnull(s);
+	i = nft_set_find(s, key, end);
+	return i < 0 ? NULL : nft_set_elem(s, (size_t)i);
+}
+
+static void set_drop_elem(struct nft_set *s, const void *key, bool end)
+{
+	ssize_t i = nft_set_find(s, key, end);
+
+	ck_assert_int_ge(i, 0);
+	memmove(s->elems + (size_t)i * s->stride, s->elems + ((size_t)i + 1) * s->stride,
+		(s->n_elems - (size_t)i - 1) * s->stride);
+	s->n_elems--;
+}
+
+/* ---- tests ---- */
+
+START_TEST(empty_is_no_table)
+{
+	struct nft_state *a = empty_state(), *b = empty_state();
+	struct msgs m;
+	int n;
+	char *t;
+
+	ck_assert(!a->table_exists);
+	ck_assert_str_eq(a->table, "wgbastion-wg0");
+	t = diff_text(a, b, &n);
+	ck_assert_int_eq(n, 0);
+	free(t);
+	m = batch_of(a, b);
+	ck_assert_uint_eq(m.n, 0);
+	nft_state_free(a);
+	nft_state_free(b);
+}
+END_TEST
+
+START_TEST(build_forwards_and_egress)
+{
+	struct nft_state *st = build_text(HEAD WEB GAMES DNS6 SSH HOME);
+	const uint8_t p443[2] = { 0x01, 0xbb }, p444[2] = { 0x01, 0xbc };
+	const uint8_t p27015[2] = { 0x69, 0x87 }, p27031[2] = { 0x69, 0x97 };
+	const uint8_t p53[2] = { 0, 53 };
+	const uint8_t web_dst[8] = { 192, 168, 1, 10, 0x20, 0xfb, 0, 0 };
+	const struct nft_set *s;
+	const struct nft_elem *el;
+	uint64_t pk = 1, by = 1;
+
+	ck_assert(st->table_exists);
+	ck_assert_int_eq(nft_state_forward_counter(st, "web", &pk, &by), 0);
+	ck_assert_uint_eq(pk, 0);
+	ck_assert_uint_eq(by, 0);
+	ck_assert_int_eq(nft_state_counter(st, "forward_games", NULL, NULL), 0);
+	ck_assert_int_eq(nft_state_egress_counter(st, "home", NULL, NULL), 0);
+	ck_assert_int_eq(nft_state_counter(st, NFT_DROPPED, NULL, NULL), 0);
+	ck_assert_int_eq(nft_state_counter(st, "forward_nope", NULL, NULL), -ENOENT);
+
+	/* web: 443 -> 192.168.1.10:8443, a range [443, 444) */
+	s = nft_state_set(st, "dnat4_tcp");
+	el = elem_at(s, p443, false);
+	ck_assert_ptr_nonnull(el);
+	ck_assert(el->has & NFT_ELEM_DATA);
+	ck_assert_mem_eq(nft_elem_data(s, el), web_dst, 8);
+	ck_assert_ptr_nonnull(elem_at(s, p444, true));
+	ck_assert_ptr_nonnull(elem_at(nft_state_set(st, "open4_tcp"), p443, false));
+
+	/* games keeps its ports, both protocols, one counter */
+	s = nft_state_set(st, "dnat4_udp_keep");
+	el = elem_at(s, p27015, false);
+	ck_assert_ptr_nonnull(el);
+	ck_assert_mem_eq(nft_elem_data(s, el), ((uint8_t[]){ 192, 168, 1, 11 }), 4);
+	ck_assert_ptr_nonnull(elem_at(s, p27031, true));
+	s = nft_state_set(st, "count4_tcp");
+	el = elem_at(s, p27015, false);
+	ck_assert_ptr_nonnull(el);
+	ck_assert_str_eq(nft_elem_str(s, el), "forward_games");
+
+	/* dns6: the IPv6 udp map, same port */
+	s = nft_state_set(st, "dnat6_udp");
+	el = elem_at(s, p53, false);
+	ck_assert_ptr_nonnull(el);
+	ck_assert_uint_eq(nft_elem_data(s, el)[0], 0xfd);
+	ck_assert_uint_eq(nft_elem_data(s, el)[17], 53);
+
+	/* ssh: only its clients (address . port ranges), masqueraded */
+	s = nft_state_set(st, "allow4_tcp");
+	ck_assert_uint_eq(s->n_elems, 2);
+	ck_assert(nft_set_elem(s, 0)->has & NFT_ELEM_KEY_END);
+	ck_assert_uint_eq(nft_state_set(st, "open4_tcp")->n_elems, 4);	/* web, games */
+	ck_assert_uint_eq(nft_state_set(st, "masq4_tcp")->n_elems, 2);
+
+	/* home: two adjacent /24 are one range */
+	s = nft_state_set(st, "egress_home_src4");
+	ck_assert_ptr_nonnull(s);
+	ck_assert_uint_eq(s->n_elems, 4);	/* 10.100.0.0/24, 192.168.1.0/24 */
+	ck_assert_uint_eq(nft_state_set(st, "egress_home_src6")->n_elems, 0);
+	ck_assert_uint_eq(nft_state_set(st, "egress_home_dst4")->n_elems, 1);	/* 0/0: no end */
+
+	ck_assert_uint_eq(st->n_chains, 4);
+	ck_assert_uint_eq(nft_state_chain(st, "pre_nat")->n_rules, 18);
+	ck_assert_uint_eq(nft_state_chain(st, "pre_mark")->n_rules, 2);
+	ck_assert_uint_eq(nft_state_chain(st, "forward")->n_rules, 11);
+	ck_assert_uint_eq(nft_state_chain(st, "post_nat")->n_rules, 5);
+	nft_state_free(st);
+}
+END_TEST
+
+START_TEST(adjacent_and_overlapping_prefixes_merge)
+{
+	struct nft_state *st = build_text(HEAD "[Egress e]\n"
+		"Source = 192.168.1.0/25, 192.168.1.128/25, 10.100.0.0/24\n"
+		"Deny = 169.254.0.0/16, 169.254.169.254/32\n");
+	const struct nft_set *s = nft_state_set(st, "egress_e_src4");
+
+	ck_assert_uint_eq(s->n_elems, 4);
+	ck_assert_uint_eq(nft_state_set(st, "egress_e_deny4")->n_elems, 2);
+	nft_state_free(st);
+}
+END_TEST
+
+START_TEST(round_trip_equal)
+{
+	const char *confs[] = {
+		HEAD WEB,
+		HEAD WEB GAMES DNS6 SSH HOME,
+		HEAD "[Bastion]\nMark = 0x100/0xff00\n" GAMES "[Egress up]\nSource = 192.168.1.0/24\n"
+		"Interface = eth0\nMasquerade = no\n",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(confs) / sizeof(confs[0]); ++i) {
+		struct nft_state *st = build_text(confs[i]), *back = round_trip(st);
+		char *a = print(st), *b = print(back), *t;
+		struct msgs m;
+		int n;
+
+		assert_same_text(a, b, "built vs parsed back");
+		t = diff_text(back, st, &n);
+		ck_assert_msg(n == 0, "config %zu: %s", i, t);
+		m = batch_of(back, st);
+		ck_assert_uint_eq(m.n, 0);
+		free(t);
+		free(a);
+		free(b);
+		nft_state_free(st);
+		nft_state_free(back);
+	}
+}
+END_TEST
+
+START_TEST(create_and_destroy)
+{
+	struct nft_state *e = empty_state(), *st = build_text(HEAD WEB HOME);
+	struct msgs m;
+
+	assert_diff(e, st, "+ nft table inet wgbastion-wg0\n"
+		    "+ forward web: tcp 443 -> 192.168.1.10:8443\n"
+		    "+ egress home: 10.100.0.0/24, 192.168.1.0/24 -> 0.0.0.0/0, ::/0 except "
+		    "169.254.0.0/16, fe80::/10, masquerade\n");
+	assert_diff(st, e, "- nft table inet wgbastion-wg0\n- forward web\n- egress home\n");
+	m = batch_of(st, e);
+	ck_assert_uint_eq(m.n, 1);
+	ck_assert_uint_eq(m.types[0], NFT_MSG_DELTABLE);
+	m = batch_of(e, st);
+	ck_assert_uint_eq(m.types[0], NFT_MSG_NEWTABLE);
+	nft_state_free(e);
+	nft_state_free(st);
+}
+END_TEST
+
+START_TEST(one_forward_changed)
+{
+	struct nft_state *a = build_text(HEAD WEB GAMES SSH);
+	struct nft_state *b = build_text(HEAD "[Forward web]\nPort = 443\nDestination = 192.168.1.12:8443\n"
+					 GAMES SSH);
+	struct msgs m;
+
+	assert_diff(a, b, "~ forward web: destination 192.168.1.10:8443 -> 192.168.1.12:8443\n");
+	m = batch_of(a, b);
+	/* the old element out, the new one in: nothing else */
+	ck_assert_uint_eq(m.n, 2);
+	ck_assert_uint_eq(m.types[0], NFT_MSG_DELSETELEM);
+	ck_assert_uint_eq(m.types[1], NFT_MSG_NEWSETELEM);
+	ck_assert_uint_eq(m.elems_added, 1);
+	nft_state_free(a);
+	nft_state_free(b);
+}
+END_TEST
+
+START_TEST(forwards_added_removed_and_edited)
+{
+	struct nft_state *a = build_text(HEAD WEB GAMES SSH);
+	struct nft_state *b = build_text(HEAD WEB DNS6
+		"[Forward ssh]\nPort = 2222\nDestination = 192.168.1.10:22\nAllow = 198.51.100.0/24\n");
+
+	assert_diff(a, b, "+ forward dns6: udp 53 -> [fd00:1::53]:53\n"
+		    "- forward games\n"
+		    "~ forward ssh: allow 198.51.100.0/24, 203.0.113.17 -> 198.51.100.0/24; "
+		    "masquerade yes -> no\n");
+	nft_state_free(a);
+	nft_state_free(b);
+}
+END_TEST
+
+START_TEST(egress_added_says_so_once)
+{
+	struct nft_state *a = build_text(HEAD WEB), *b = build_text(HEAD WEB HOME);
+	struct nft_state *c = build_text(HEAD WEB "[Egress home]\nSource = 10.100.0.0/24, 192.168.1.0/24\n"
+					 "Interface = eth0\n");
+
+	assert_diff(a, b, "+ egress home: 10.100.0.0/24, 192.168.1.0/24 -> 0.0.0.0/0, ::/0 except "
+		    "169.254.0.0/16, fe80::/10, masquerade\n");
+	assert_diff(b, a, "- egress home\n");
+	assert_diff(b, c, "~ egress home: interface any -> eth0\n");
+	nft_state_free(a);
+	nft_state_free(b);
+	nft_state_free(c);
+}
+END_TEST
+
+START_TEST(hand_deleted_element_is_put_back)
+{
+	struct nft_state *want = build_text(HEAD WEB GAMES), *live = round_trip(want);
+	const uint8_t p443[2] = { 0x01, 0xbb }, p444[2] = { 0x01, 0xbc };
+	struct nft_set *s = (struct nft_set *)nft_state_set(live, "dnat4_tcp");
+	struct msgs m;
+
+	set_drop_elem(s, p443, false);
+	set_drop_elem(s, p444, true);
+	assert_diff(live, want, "~ forward web: destination nowhere -> 192.168.1.10:8443\n");
+	m = batch_of(live, want);
+	ck_assert_uint_eq(m.n, 1);
+	ck_assert_uint_eq(m.types[0], NFT_MSG_NEWSETELEM);
+	ck_assert_uint_eq(m.elems_added, 2);
+	nft_state_free(want);
+	nft_state_free(live);
+}
+END_TEST
+
+START_TEST(foreign_rule_is_removed)
+{
+	struct nft_state *want = build_text(HEAD WEB), *live = round_trip(want);
+	struct nft_chain *c = (struct nft_chain *)nft_state_chain(live, "pre_mark");
+	struct nft_rb rb;
+	struct msgs m;
+
+	rb_init(&rb);
+	rb_verdict(&rb, NF_ACCEPT);
+	ck_assert_int_eq(nft_chain_add_rule(live, c, rb_done(&rb), 7), 0);
+	assert_diff(live, want, "~ nft chain pre_mark: rules differ (repaired)\n");
+	m = batch_of(live, want);
+	/* flush the chain, refill it with its two rules */
+	ck_assert_uint_eq(m.n, 3);
+	ck_assert_uint_eq(m.types[0], NFT_MSG_DELRULE);
+	ck_assert_uint_eq(m.types[1], NFT_MSG_NEWRULE);
+	nft_state_free(want);
+	nft_state_free(live);
+}
+END_TEST
+
+START_TEST(mark_change_replaces_one_chain)
+{
+	struct nft_state *a = build_text(HEAD WEB);
+	struct nft_state *b = build_text(HEAD "[Bastion]\nMark = 0x100/0x100\n" WEB);
+	struct msgs m;
+
+	assert_diff(a, b, "~ nft chain pre_mark: rules differ (repaired)\n");
+	m = batch_of(a, b);
+	ck_assert_uint_eq(m.n, 3);
+	nft_state_free(a);
+	nft_state_free(b);
+}
+END_TEST
+
+START_TEST(thousand_forwards_one_changed)
+{
+	size_t cap = 1000 * 96 + 512, i;
+	char *t1 = malloc(cap), *t2 = malloc(cap);
+	size_t n1, n2;
+	struct nft_state *a, *b, *e;
+	struct msgs m;
+
+	ck_assert_ptr_nonnull(t1);
+	ck_assert_ptr_nonnull(t2);
+	n1 = n2 = (size_t)snprintf(t1, cap, "%s", HEAD);
+	memcpy(t2, t1, n1 + 1);
+	for (i = 0; i < 1000; ++i) {
+		n1 += (size_t)snprintf(t1 + n1, cap - n1, "[Forward f%zu]\nPort = %zu\n"
+				       "Destination = 192.168.1.%zu:80\n", i, 10000 + i, 1 + i % 200);
+		n2 += (size_t)snprintf(t2 + n2, cap - n2, "[Forward f%zu]\nPort = %zu\n"
+				       "Destination = 192.168.1.%zu:80\n", i, 10000 + i,
+				       i == 500 ? 250 : 1 + i % 200);
+	}
+	a = build_text(t1);
+	b = build_text(t2);
+	assert_diff(a, b, "~ forward f500: destination 192.168.1.101:80 -> 192.168.1.250:80\n");
+	m = batch_of(a, b);
+	ck_assert_uint_le(m.n, 4);
+	ck_assert_uint_eq(m.elems_added, 1);
+	e = empty_state();
+	m = batch_of(e, a);
+	ck_assert_uint_lt(m.n, 1000 + 200);	/* counters, plus elements by the page */
+	nft_state_free(e);
+	nft_state_free(a);
+	nft_state_free(b);
+	free(t1);
+	free(t2);
+}
+END_TEST
+
+START_TEST(rebuild_keeps_counter_values)
+{
+	struct nft_state *want = build_text(HEAD WEB), *live = round_trip(want);
+	struct nft_obj *o = (struct nft_obj *)nft_state_obj(live, "forward_web");
+	struct msgs m = { 0 };
+	uint64_t pk, by;
+
+	ck_assert_ptr_nonnull(o);
+	o->packets = 42;
+	o->bytes = 4200;
+	/* a table with another comment cannot be edited in place */
+	live->table_udata[2] = 'M';
+	assert_diff(live, want, "~ nft table inet wgbastion-wg0: rebuilt, the table is defined differently\n");
+	m.parsed = nft_state_new(want->table);
+	ck_assert_int_eq(nft_batch_for_each(live, want, msg_cb, &m), 0);
+	ck_assert_uint_eq(m.types[0], NFT_MSG_DELTABLE);
+	ck_assert_uint_eq(m.types[1], NFT_MSG_NEWTABLE);
+	nft_state_finish(m.parsed);
+	ck_assert_int_eq(nft_state_forward_counter(m.parsed, "web", &pk, &by), 0);
+	ck_assert_uint_eq(pk, 42);
+	ck_assert_uint_eq(by, 4200);
+	nft_state_free(m.parsed);
+	nft_state_free(want);
+	nft_state_free(live);
+}
+END_TEST
+
+START_TEST(extended_ack_text)
+{
+	char buf[256] = { 0 };
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct nlmsgerr *err;
+
+	nlh->nlmsg_type = NLMSG_ERROR;
+	nlh->nlmsg_flags = NLM_F_CAPPED;
+	err = mnl_nlmsg_put_extra_header(nlh, sizeof(*err));
+	err->error = -EINVAL;
+	err->msg.nlmsg_len = 64;	/* capped: the request is not echoed */
+	ck_assert_ptr_null(nft_extack(nlh));
+	nlh->nlmsg_flags |= NLM_F_ACK_TLVS;
+	mnl_attr_put_u32(nlh, NLMSGERR_ATTR_OFFS, 20);
+	mnl_attr_put_strz(nlh, NLMSGERR_ATTR_MSG, "Unknown set");
+	ck_assert_str_eq(nft_extack(nlh), "Unknown set");
+}
+END_TEST
+
+static Suite *nft_suite(void)
+{
+	Suite *s = suite_create("nft");
+	TCase *tc = tcase_create("nft");
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, empty_is_no_table);
+	tcase_add_test(tc, build_forwards_and_egress);
+	tcase_add_test(tc, adjacent_and_overlapping_prefixes_merge);
+	tcase_add_test(tc, round_trip_equal);
+	tcase_add_test(tc, create_and_destroy);
+	tcase_add_test(tc, one_forward_changed);
+	tcase_add_test(tc, forwards_added_removed_and_edited);
+	tcase_add_test(tc, egress_added_says_so_once);
+	tcase_add_test(tc, hand_deleted_element_is_put_back);
+	tcase_add_test(tc, foreign_rule_is_removed);
+	tcase_add_test(tc, mark_change_replaces_one_chain);
+	tcase_add_test(tc, thousand_forwards_one_changed);
+	tcase_add_test(tc, rebuild_keeps_counter_values);
+	tcase_add_test(tc, extended_ack_text);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+UNIT_MAIN(nft_suite)
