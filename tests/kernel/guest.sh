@@ -11,8 +11,8 @@
 # Environment from the kernel command line (set by tests/kernel/run.sh):
 #   wgbk_top   the checkout (read-only here)
 #   wgbk_kdir  the kernel folder: root/lib/modules/VERSION is the module tree
-#   wgbk_run   base64 of what to run: test scripts (or suites) for
-#              tests/run.sh, or --shell for an interactive shell
+#   wgbk_mode  queue: run the tests the host hands out on the serial line;
+#              shell: an interactive shell on it
 # shellcheck disable=SC2154 # wgbk_* come from the kernel command line
 set -u
 P='@wgbk@'
@@ -37,7 +37,7 @@ setup_fail() {
 
 echo "guest.sh: PID 1 at $(</proc/uptime)"	# boot time, for the log
 
-for v in wgbk_top wgbk_kdir wgbk_run; do
+for v in wgbk_top wgbk_kdir wgbk_mode; do
 	[ -n "${!v:-}" ] || setup_fail "$v missing from the kernel command line"
 done
 ver=$(uname -r)
@@ -65,31 +65,40 @@ export WG_QUICK_USERSPACE_IMPLEMENTATION=$block
 export WGB_WG_BACKEND=kernel WGB_KERNEL_LANE=1
 export WGB_BUILD=${WGB_BUILD:-$wgbk_top/build}	# absolute, from run.sh
 export WGB_BIN=$WGB_BUILD/wgbastion-test
-export WGB_TEST_TIMEOUT=${WGB_TEST_TIMEOUT:-180}
 ip link set lo up
 
 cd "$wgbk_top" || setup_fail "no checkout at $wgbk_top"
-read -r -a words <<<"$(printf '%s' "$wgbk_run" | base64 -d)"
 
-if [ "${words[0]:-}" = --shell ]; then
+if [ "$wgbk_mode" = shell ]; then
 	echo "kernel lane shell: kernel $ver, checkout $wgbk_top (read-only)."
 	echo "Run e.g. tests/kernel/smoke.test.sh; 'exit' powers off."
 	setsid -c bash -i <>/dev/ttyS0 >&0 2>&0
 	poweroff_now
 fi
 
-# The tests, through tests/run.sh like everywhere else: its result lines get
-# the prefix; its own total is left out (the host counts all VMs).
-case " ${words[*]} " in
-*" kernel "*) setup_fail "the kernel suite cannot run inside the kernel lane" ;;
-esac
-say "BEGIN kernel $ver, $(nproc) CPU(s), up $(cut -d' ' -f1 /proc/uptime)s, running: ${words[*]}"
-./tests/run.sh "${words[@]}" 2>&1 | while IFS= read -r line; do
-	case $line in
-	PASS\ \ * | FAIL\ \ * | SKIP\ \ *) say "$line" ;;
-	"== "* | "" | *" passed, "*" failed, "*" skipped" | "failed: "*) ;;
-	*) printf '%s\n' "$line" ;;
+# The tests, one at a time as the host hands them out on the serial line
+# ("script:timeout", or END), each through tests/run.sh like everywhere
+# else: its result lines get the prefix; its total is left out (the host
+# counts every VM's results).
+stty -F /dev/ttyS0 -echo icrnl 2>/dev/null	# keep the log free of our input
+say "BEGIN kernel $ver, $(nproc) CPU(s), up $(cut -d' ' -f1 /proc/uptime)s"
+while :; do
+	say NEXT
+	IFS= read -r w </dev/ttyS0 || break
+	w=${w%$'\r'}
+	[ "$w" = END ] && break
+	t=${w%:*} limit=${w##*:}
+	case $t in
+	*.test.sh) ;;
+	*) say "FAIL  $t (not a test script: the host and the VM lost each other)"; break ;;
 	esac
+	WGB_TEST_TIMEOUT=$limit ./tests/run.sh "$t" 2>&1 | while IFS= read -r line; do
+		case $line in
+		PASS\ \ * | FAIL\ \ * | SKIP\ \ *) say "$line" ;;
+		"== "* | "" | *" passed, "*" failed, "*" skipped" | "failed: "*) ;;
+		*) printf '%s\n' "$line" ;;
+		esac
+	done
 done
 say DONE
 poweroff_now

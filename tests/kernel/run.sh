@@ -14,17 +14,17 @@
 # exits 0 only if every VM ran to the end, something passed and nothing
 # failed; 77 (after "SKIP: reason") when qemu or the kernel cannot be had.
 #
-# The tests are shared out between WGB_KERNEL_JOBS VMs (default: 2 on a
-# machine with 2 or more CPUs) of one vCPU each: under TCG a second vCPU in
-# one VM makes fork and exec two to three times slower (every TLB shootdown
-# stops all vCPUs), while two VMs simply use both host CPUs.
+# The tests are handed out, one at a time, to WGB_KERNEL_JOBS VMs (default:
+# 2 on a machine with 2 or more CPUs) of one vCPU each: under TCG a second
+# vCPU in one VM makes fork and exec two to three times slower (every TLB
+# shootdown stops all vCPUs), while two VMs simply use both host CPUs.
 #
 # Knobs: WGB_KERNEL_DIR (kernel and logs; default build/kernel),
 # WGB_KERNEL_PKG (default linux-image-amd64), WGB_KERNEL_TIMEOUT (whole run,
 # seconds; default 540), WGB_KERNEL_JOBS, WGB_KERNEL_MEM (MiB per VM; 1536),
 # WGB_KERNEL_SMP (vCPUs per VM; 1), WGB_KERNEL_CPU (qemu -cpu; max),
 # WGB_KERNEL_APPEND (extra kernel parameters), WGB_TEST_TIMEOUT (per test in
-# the VM; 180), WGB_TEST_VERBOSE, WGB_BUILD (build folder; build).
+# the VM; 300), WGB_TEST_VERBOSE, WGB_BUILD (build folder; build).
 #
 # Nothing here changes the host's network: the VM has no network device.
 set -u
@@ -63,8 +63,8 @@ flock 9
 
 # shellcheck source=tests/kernel/fetch.sh
 . tests/kernel/fetch.sh
-# shellcheck source=tests/kernel/shard.sh
-. tests/kernel/shard.sh
+# shellcheck source=tests/kernel/queue.sh
+. tests/kernel/queue.sh
 # shellcheck source=tests/kernel/vm.sh
 . tests/kernel/vm.sh
 [ -n "$shell" ] || tests_expand "${words[@]}"
@@ -95,7 +95,7 @@ for d in "$TOP" "$BDIR" "$KDIR"; do
 done
 
 if [ -n "$shell" ]; then
-	vm_qemu --shell
+	vm_qemu shell
 	echo "kernel lane: shell in the VM; Ctrl-A X quits qemu"
 	exec "${QEMU[@]}" -serial mon:stdio
 fi
@@ -104,15 +104,16 @@ fi
 JOBS=${WGB_KERNEL_JOBS:-$([ "$(nproc)" -ge 2 ] && echo 2 || echo 1)}
 [[ $JOBS =~ ^[1-9][0-9]*$ ]] || die "WGB_KERNEL_JOBS: \"$JOBS\" is not a number of VMs"
 [ "$JOBS" -gt ${#TESTS[@]} ] && JOBS=${#TESTS[@]}
-tests_shard "$JOBS"
+queue_init
 
 echo "kernel lane: ${#TESTS[@]} tests in $JOBS VM(s) running Linux $KVER under qemu (TCG), timeout ${TIMEOUT}s"
 rm -f "$KDIR"/console*.log "$KDIR"/qemu*.err "$KDIR"/vm-*.rc "$KDIR/durations.new"
 START=$SECONDS
+# no test starts that would not end this long before qemu is killed
+DEADLINE=$((START + TIMEOUT - 20))
+vm_qemu queue
 pids=()
 for ((i = 0; i < JOBS; i++)); do
-	# shellcheck disable=SC2086 # a shard is a space separated list
-	vm_qemu ${SHARDS[i]}
 	vm_run "$i" &
 	pids+=($!)
 done
@@ -121,7 +122,7 @@ durations_save
 
 # One console log for the record: every VM's, one after the other.
 for ((i = 0; i < JOBS; i++)); do
-	echo "==== VM $i: ${SHARDS[i]}"
+	echo "==== VM $i"
 	cat "$KDIR/console-$i.log"
 done >"$KDIR/console.log"
 

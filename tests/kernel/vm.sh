@@ -2,9 +2,11 @@
 # shellcheck shell=bash
 #
 # Sourced by tests/kernel/run.sh: one VM's life.
-#   vm_qemu WORDS...   the qemu command line for a VM running WORDS -> QEMU
-#   vm_run I           boot VM I with QEMU; stream its console into
-#                      console-I.log, print results as they come
+#   vm_qemu MODE       the qemu command line for a VM -> QEMU; MODE is
+#                      queue (run tests from the queue) or shell
+#   vm_run I           boot VM I with QEMU, hand it tests from the queue,
+#                      stream its console into console-I.log and print
+#                      results as they come
 #   vm_verdict I       after vm_run: why VM I failed as a whole, or nothing
 #   vm_failures I      the output of each test that failed in VM I
 #
@@ -12,13 +14,11 @@
 # kernel messages can never be taken for results.
 
 vm_qemu() {
-	local run64 append
-	run64=$(printf '%s ' "$@" | base64 -w0)
+	local mode=$1 append
 	# mitigations=off: page-table isolation and friends cost TCG dearly
 	# (every CR3 switch flushes its TLB) and guard nothing in a throw-away VM.
-	append="console=ttyS0 panic=-1 mitigations=off wgbk_top=$TOP wgbk_kdir=$KDIR"
-	append+=" wgbk_mounts=$(IFS=,; echo "${MOUNTS[*]}") wgbk_run=$run64 WGB_BUILD=$BDIR"
-	[ -n "${WGB_TEST_TIMEOUT:-}" ] && append+=" WGB_TEST_TIMEOUT=$WGB_TEST_TIMEOUT"
+	append="console=ttyS0 panic=-1 mitigations=off wgbk_mode=$mode wgbk_top=$TOP"
+	append+=" wgbk_kdir=$KDIR wgbk_mounts=$(IFS=,; echo "${MOUNTS[*]}") WGB_BUILD=$BDIR"
 	[ -n "${WGB_TEST_VERBOSE:-}" ] && append+=" WGB_TEST_VERBOSE=1"
 	append+=" ${WGB_KERNEL_APPEND:-}"
 	# shellcheck disable=SC2054 # commas belong to qemu's options
@@ -32,17 +32,21 @@ vm_qemu() {
 		-device virtio-rng-pci)
 }
 
+# The console is a conversation: the guest says "$P NEXT", we answer on its
+# serial input with "script:timeout" from the queue, or END.
 vm_run() {
-	local i=$1 line r name last began=
-	local log=$KDIR/console-$i.log
+	local i=$1 line r name last began='' NEXT
+	local log=$KDIR/console-$i.log in=$KDIR/serial-$i.in
 	local tag=
 	[ "$JOBS" -gt 1 ] && tag="VM $i: "
 	: >"$log"
-	rm -f "$KDIR/vm-$i.rc"
+	rm -f "$KDIR/vm-$i.rc" "$in"
+	mkfifo "$in" || die "cannot make $in"
 	last=$SECONDS
 	{
+		# read-write: qemu never waits for a writer nor sees end of file
 		timeout --kill-after=10 "$TIMEOUT" "${QEMU[@]}" -serial stdio \
-			</dev/null 2>"$KDIR/qemu-$i.err"
+			0<>"$in" 2>"$KDIR/qemu-$i.err"
 		echo $? >"$KDIR/vm-$i.rc"
 	} | while IFS= read -r line || [ -n "$line" ]; do
 		line=${line%$'\r'}
@@ -50,20 +54,26 @@ vm_run() {
 		case $line in
 		"$P BEGIN"*)
 			echo "kernel lane: ${tag}up after $((SECONDS - START))s: ${line#"$P BEGIN "}"
-			last=$SECONDS began=1
+			began=1
+			;;
+		"$P NEXT"*)
+			queue_next "$i"
+			printf '%s\n' "${NEXT:-END}" >"$in"
+			last=$SECONDS
 			;;
 		"$P PASS  "* | "$P FAIL  "* | "$P SKIP  "*)
 			r=${line#"$P "}
 			name=${r#????  }
 			name=${name%%[ :]*}
-			echo "$r [$((SECONDS - last))s]"
-			[ -n "$began" ] && durations_note "$name" $((SECONDS - last))
-			last=$SECONDS
+			echo "$r [${tag}$((SECONDS - last))s]"
+			# a skip says nothing of how long the test takes
+			case $r in SKIP*) ;; *) [ -n "$began" ] && durations_note "$name" $((SECONDS - last)) ;; esac
 			;;
 		"$P DONE"*) ;;
 		"$P "*) echo "${tag}${line#"$P "}" ;;
 		esac
 	done
+	rm -f "$in"
 }
 
 vm_verdict() {
