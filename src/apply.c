@@ -12,6 +12,7 @@
 #include "config.h"
 #include "confirm.h"
 #include "exec.h"
+#include "guard.h"
 #include "state.h"
 #include "sysctl.h"
 
@@ -49,6 +50,7 @@ int apply_main(int argc, char **argv)
 	struct wgb_config *cfg = NULL;
 	struct wgb_err e = { 0 };
 	struct plan plan = { 0 };
+	struct warnings warn = { 0 };
 	struct instance in;
 	struct run run;
 	char record[PATH_MAX];
@@ -84,6 +86,17 @@ int apply_main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	instance_from_config(&in, cfg);
+	/* The lockout guard: refuse before touching anything (a dry run
+	 * only warns, so it previews what apply would say). */
+	if (guard_check(cfg, &e) < 0) {
+		if (!dry_run) {
+			fprintf(stderr, "%s\n", e.msg);
+			config_free(cfg);
+			return EXIT_USAGE;
+		}
+		warnx_("%s", e.msg);
+		err_clear(&e);
+	}
 
 	/* A dry run by an unprivileged user reads without the lock. */
 	lock = state_lock(in.name, dry_run ? NULL : &e);
@@ -97,6 +110,8 @@ int apply_main(int argc, char **argv)
 		status = EXIT_RUNTIME;
 		goto out;
 	}
+	guard_warnings(cfg, &in, &run, &warn);
+	warnings_print(&warn);
 	plan_print(&plan, stdout);
 	fflush(stdout);
 	if (dry_run || !plan.n) {
@@ -141,6 +156,7 @@ out:
 	state_unlock(lock);
 	run_free(&run);
 	plan_free(&plan);
+	warnings_free(&warn);
 	config_free(cfg);
 	return status;
 }

@@ -42,8 +42,6 @@ int run_plan(struct run *r, const struct instance *in,
 	for (i = 0; i < N_STAGES; ++i) {
 		const struct stage *st = order[cfg ? i : N_STAGES - 1 - i];
 
-		if (!st->read)	/* backend not built in */
-			continue;
 		s = &r->s[r->n++];
 		s->st = st;
 		ret = s->st->read(&r->in, &s->old, e);

@@ -67,15 +67,3 @@ void instance_from_config(struct instance *in, const struct wgb_config *cfg)
 	in->mark_mask = cfg->bastion.mark_mask;
 	in->priority = cfg->bastion.priority;
 }
-
-/*
- * Until a backend lands, its stage is an empty placeholder that the
- * executor skips; the backend's own definition replaces this one at link
- * time.
- */
-#define PLACEHOLDER(n) \
-	__attribute__((weak)) const struct stage stage_##n = { .name = #n }
-PLACEHOLDER(wg);
-PLACEHOLDER(nft);
-PLACEHOLDER(route);
-PLACEHOLDER(sysctl);

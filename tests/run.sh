@@ -15,7 +15,16 @@ cd "$(dirname "$0")/.."
 pass=0 fail=0 skip=0
 failed_names=()
 B=${WGB_BUILD:-build}
-export WGB_BIN=${WGB_BIN:-$PWD/$B/wgbastion-test}
+# Kernel tests run the sanitized build (it has the WGBASTION_FAIL_AT hook
+# too): a leak or undefined behaviour aborts it, which the tests' exit-status
+# assertions catch. Falls back to the plain test build where it is missing.
+if [ -z "${WGB_BIN:-}" ]; then
+	WGB_BIN=$PWD/$B/wgbastion-test
+	[ -x "$PWD/$B/wgbastion-asan" ] && WGB_BIN=$PWD/$B/wgbastion-asan
+fi
+export WGB_BIN
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
 ok()   { pass=$((pass + 1)); printf 'PASS  %s\n' "$1"; }
 bad()  { fail=$((fail + 1)); failed_names+=("$1"); printf 'FAIL  %s\n' "$1"; }

@@ -10,9 +10,13 @@ set -eu
 BUILD="gcc make pkg-config libmnl-dev libnftnl-dev libnl-3-dev libnl-route-3-dev libnl-genl-3-dev libsodium-dev check"
 # tests: tools that observe the kernel, a userspace WireGuard, traffic tools,
 # sanitizer and fuzzer runtimes, valgrind, man page lint, shells for the
-# completions, systemd-analyze for the units
-TEST="iproute2 nftables wireguard-tools wireguard-go procps util-linux kmod clang libclang-rt-14-dev valgrind mandoc socat ncat python3 bash-completion zsh fish systemd"
+# completions, systemd-analyze for the units, iptables (the legacy-firewall
+# warning's test)
+TEST="iproute2 nftables iptables wireguard-tools wireguard-go procps util-linux kmod clang libclang-rt-14-dev valgrind mandoc socat ncat python3 bash-completion zsh fish systemd"
 PKGS="$BUILD ${WGB_DEPS_EXTRA:-} $TEST"
+
+# end to end: a packet capture for the MSS check
+PKGS="$PKGS tcpdump"
 
 missing=
 for p in $PKGS; do

@@ -433,7 +433,7 @@ START_TEST(foreign_rule_is_removed)
 	rb_init(&rb);
 	rb_verdict(&rb, NF_ACCEPT);
 	ck_assert_int_eq(nft_chain_add_rule(live, c, rb_done(&rb), 7), 0);
-	assert_diff(live, want, "~ nft chain pre_mark: rules differ (repaired)\n");
+	assert_diff(live, want, "~ nft chain pre_mark: rules differ from the config, refilled\n");
 	m = batch_of(live, want);
 	/* flush the chain, refill it with its two rules */
 	ck_assert_uint_eq(m.n, 3);
@@ -450,7 +450,7 @@ START_TEST(mark_change_replaces_one_chain)
 	struct nft_state *b = build_text(HEAD "[Bastion]\nMark = 0x100/0x100\n" WEB);
 	struct msgs m;
 
-	assert_diff(a, b, "~ nft chain pre_mark: rules differ (repaired)\n");
+	assert_diff(a, b, "~ nft chain pre_mark: rules differ from the config, refilled\n");
 	m = batch_of(a, b);
 	ck_assert_uint_eq(m.n, 3);
 	nft_state_free(a);

@@ -1,0 +1,167 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# apply --confirm N (SPEC §2): the change stays only when confirmed in time,
+# from the terminal or by `wgbastion confirm`; otherwise the exact previous
+# state comes back, even when the ssh session that ran it is gone.
+#
+#   [ bastion netns ]  config A applied (one forward, IPv4 only), then
+#                      config B (+ an IPv6 forward and an egress, a changed
+#                      peer, IPv6 forwarding on) applied with --confirm;
+#                      every dump of nft / ip rule / routes / sysctls / wg
+#                      is compared with the one taken under A.
+. "$(dirname "$0")/../lib.sh"
+
+netns_add bastion
+keypair bastion
+keypair peer
+IF=wgc0
+RUN=/run/wgbastion
+
+write_conf() {	# write_conf FILE with-B-changes(0|1)
+	{
+		cat <<EOC
+[Interface]
+Name = $IF
+PrivateKeyFile = $TMP/bastion.key
+ListenPort = 51820
+Address = 10.100.0.1/24
+
+[Peer]
+PublicKey = $(cat "$TMP/peer.pub")
+AllowedIPs = 10.100.0.2/32, 192.168.50.0/24, fd00:50::/64
+EOC
+		[ "$2" = 1 ] && echo "PersistentKeepalive = 25"
+		cat <<EOC
+
+[Forward web]
+Port = 8080
+Destination = 192.168.50.10:80
+EOC
+		[ "$2" = 1 ] && cat <<EOC
+
+[Forward web6]
+Port = 8080
+Destination = [fd00:50::10]:80
+
+[Egress home]
+Source = 192.168.50.0/24
+EOC
+	} >"$1"
+}
+write_conf "$TMP/a.conf" 0
+write_conf "$TMP/b.conf" 1
+
+dump() {
+	ns bastion nft list ruleset
+	ns bastion ip rule; ns bastion ip -6 rule
+	ns bastion ip route show table all; ns bastion ip -6 route show table all
+	ns bastion sysctl net.ipv4.ip_forward net.ipv6.conf.all.forwarding \
+		net.ipv4.conf.all.rp_filter net.ipv4.conf.$IF.rp_filter
+	ns bastion wg showconf $IF
+	ns bastion ip -br addr show dev $IF
+	ns bastion ip -d link show dev $IF | sed 1d
+	ls $RUN | grep -v "\.confirm$"	# the FIFO exists only while waiting
+}
+
+wait_pending() {	# until the FIFO of a waiting apply exists
+	local i
+	for i in $(seq 100); do
+		[ -p "$RUN/$IF.confirm" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+assert_rc "apply A" 0 wgb bastion -c "$TMP/a.conf" apply
+A=$(dump)
+ns bastion nft list ruleset | grep -q 'wgbastion-' || fail "A: no table after apply"
+
+say "no pending apply: confirm exits 2"
+out=$(wgb bastion -c "$TMP/b.conf" confirm 2>&1); rc=$?
+assert_eq "confirm without a pending apply" 2 "$rc"
+assert_match "says none is pending" "no apply --confirm is pending" "$out"
+
+say "timeout: B is applied, then rolled back to exactly A"
+t0=$(date +%s%N)
+out=$(wgb bastion -c "$TMP/b.conf" apply --confirm 3 </dev/null 2>&1); rc=$?
+ms=$((($(date +%s%N) - t0) / 1000000))
+assert_eq "unconfirmed apply exits 1" 1 "$rc"
+assert_match "says it rolled back" "not confirmed within 3 seconds" "$out"
+assert_match "printed B's changes" "web6" "$out"
+[ $ms -ge 3000 ] && [ $ms -lt 8000 ] && pass "rolled back on time (${ms} ms)" || fail "rollback after ${ms} ms, wanted 3-8 s"
+assert_eq "state after timeout equals A" "$A" "$(dump)"
+[ -e "$RUN/$IF.confirm" ] && fail "FIFO left behind" || pass "FIFO removed"
+
+say "confirmed from another process: B stays"
+ns bastion "$WGB" -c "$TMP/b.conf" apply --confirm 30 </dev/null >"$TMP/apply.out" 2>&1 &
+apid=$!; WGB_PIDS+=($apid)
+wait_pending && pass "apply waits for confirmation" || fail "no FIFO while waiting"
+mid=$(dump)
+assert_match "B is live while waiting" "egress_home" "$mid"
+out=$(wgb bastion -c "$TMP/b.conf" confirm 2>&1); rc=$?
+assert_eq "confirm exits 0" 0 "$rc"
+assert_match "confirm says so" "confirmed" "$out"
+wait $apid; rc=$?
+assert_eq "confirmed apply exits 0" 0 "$rc"
+assert_eq "state after confirm is B" "$mid" "$(dump)"
+assert_rc "back to A" 0 wgb bastion -c "$TMP/a.conf" apply
+# (IPv6 forwarding stays on until flush: the sysctl stage never turns
+# forwarding off behind a running system, so A's dump is taken anew)
+A=$(dump)
+
+say "typed on the terminal: no rolls back at once, yes keeps"
+t0=$(date +%s%N)
+(sleep 1.5; printf 'no\r'; sleep 2) | script -qec "ip netns exec bastion $WGB -c $TMP/b.conf apply --confirm 30" /dev/null >"$TMP/tty.out" 2>&1
+ms=$((($(date +%s%N) - t0) / 1000000))
+[ $ms -lt 10000 ] && pass "'no' rolled back without waiting (${ms} ms)" || fail "'no' took ${ms} ms"
+assert_eq "state after 'no' equals A" "$A" "$(dump)"
+assert_match "prompt was shown" "Keep these changes\?" "$(cat "$TMP/tty.out")"
+(sleep 1.5; printf 'yes\r'; sleep 2) | script -qec "ip netns exec bastion $WGB -c $TMP/b.conf apply --confirm 30" /dev/null >"$TMP/tty.out" 2>&1
+assert_match "'yes' on the terminal confirms" "egress_home" "$(ns bastion nft list ruleset)"
+assert_rc "back to A" 0 wgb bastion -c "$TMP/a.conf" apply
+A=$(dump)
+
+say "the ssh session dies (pty hangup, SIGHUP): rollback still on time"
+mkfifo "$TMP/tty.in"
+exec 3<>"$TMP/tty.in"	# keeps script's stdin open, as a live ssh would
+t0=$(date +%s%N)
+setsid script -qec "sh -c 'echo \$\$ >$TMP/apply.pid; exec ip netns exec bastion $WGB -c $TMP/b.conf apply --confirm 5'" \
+	/dev/null <"$TMP/tty.in" >"$TMP/hup.out" 2>&1 &
+spid=$!; WGB_PIDS+=($spid)
+wait_pending || fail "no pending apply under the pty"
+apid=$(cat "$TMP/apply.pid")
+kill -KILL "$spid"	# the terminal goes away: the kernel hangs up the pty
+wait "$spid" 2>/dev/null
+sleep 0.5
+if kill -0 "$apid" 2>/dev/null; then pass "apply survived the hangup"; else fail "apply died with its terminal"; fi
+assert_match "B live after the hangup" "egress_home" "$(ns bastion nft list ruleset)"
+for i in $(seq 150); do kill -0 "$apid" 2>/dev/null || break; sleep 0.1; done
+ms=$((($(date +%s%N) - t0) / 1000000))
+kill -0 "$apid" 2>/dev/null && fail "apply still running after ${ms} ms"
+[ $ms -ge 5000 ] && [ $ms -lt 12000 ] && pass "rolled back at ${ms} ms (timeout 5 s)" || fail "ended at ${ms} ms"
+assert_eq "state after the dead session equals A" "$A" "$(dump)"
+exec 3>&-
+
+say "the dead session's apply can still be confirmed from a new shell"
+exec 3<>"$TMP/tty.in"
+setsid script -qec "sh -c 'echo \$\$ >$TMP/apply.pid; exec ip netns exec bastion $WGB -c $TMP/b.conf apply --confirm 20'" \
+	/dev/null <"$TMP/tty.in" >"$TMP/hup.out" 2>&1 &
+spid=$!; WGB_PIDS+=($spid)
+wait_pending || fail "no pending apply under the pty"
+apid=$(cat "$TMP/apply.pid")
+kill -KILL "$spid"; wait "$spid" 2>/dev/null
+assert_rc "confirm after the hangup" 0 wgb bastion -c "$TMP/b.conf" confirm
+for i in $(seq 50); do kill -0 "$apid" 2>/dev/null || break; sleep 0.1; done
+kill -0 "$apid" 2>/dev/null && fail "apply did not end after confirm" || pass "apply ended after confirm"
+assert_match "B kept" "egress_home" "$(ns bastion nft list ruleset)"
+exec 3>&-
+
+say "a stale FIFO is not a pending apply"
+mkfifo "$RUN/$IF.confirm.stale" && mv "$RUN/$IF.confirm.stale" "$RUN/$IF.confirm"
+out=$(wgb bastion -c "$TMP/b.conf" confirm 2>&1); rc=$?
+assert_eq "stale FIFO: confirm exits 2" 2 "$rc"
+rm -f "$RUN/$IF.confirm"
+
+wgb bastion -c "$TMP/b.conf" flush >/dev/null 2>&1
+finish
