@@ -107,7 +107,7 @@ JOBS=${WGB_KERNEL_JOBS:-$([ "$(nproc)" -ge 2 ] && echo 2 || echo 1)}
 queue_init
 
 echo "kernel lane: ${#TESTS[@]} tests in $JOBS VM(s) running Linux $KVER under qemu (TCG), timeout ${TIMEOUT}s"
-rm -f "$KDIR"/console*.log "$KDIR"/qemu*.err "$KDIR"/vm-*.rc "$KDIR/durations.new"
+rm -f "$KDIR"/console*.log "$KDIR"/qemu*.err "$KDIR"/vm-*.rc "$KDIR/durations.new" "$KDIR/capped"
 START=$SECONDS
 # no test starts that would not end this long before qemu is killed
 DEADLINE=$((START + TIMEOUT - 20))

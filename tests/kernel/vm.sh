@@ -65,6 +65,12 @@ vm_run() {
 			r=${line#"$P "}
 			name=${r#????  }
 			name=${name%%[ :]*}
+			case $r in
+			FAIL*"(exit 124)")
+				grep -qxF "$name" "$KDIR/capped" 2>/dev/null &&
+					r+=": cut off at the end of the lane's budget (WGB_KERNEL_TIMEOUT)"
+				;;
+			esac
 			echo "$r [${tag}$((SECONDS - last))s]"
 			# a skip says nothing of how long the test takes
 			case $r in SKIP*) ;; *) [ -n "$began" ] && durations_note "$name" $((SECONDS - last)) ;; esac
