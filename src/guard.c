@@ -28,9 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
-/* large enough for any dump message the kernel sends (MNL_SOCKET_DUMP_SIZE) */
-#define NL_DUMP_BUF 32768
-
+#include "nl.h"
 
 /* One listening socket, as much as the guard needs. */
 struct listener {
@@ -100,35 +98,23 @@ static int diag_msg_cb(const struct nlmsghdr *nlh, void *data)
 static int diag_dump(struct mnl_socket *nl, uint8_t family, uint8_t proto,
 		     struct listeners *ls)
 {
-	char buf[NL_DUMP_BUF];
+	char buf[MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(struct inet_diag_req_v2))];
 	struct inet_diag_req_v2 *req;
 	struct nlmsghdr *nlh;
-	unsigned portid = mnl_socket_get_portid(nl), seq = time(NULL);
-	ssize_t n;
 	int ret;
 
 	nlh = mnl_nlmsg_put_header(buf);
 	nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	nlh->nlmsg_seq = seq;
+	nlh->nlmsg_seq = time(NULL);
 	req = mnl_nlmsg_put_extra_header(nlh, sizeof(*req));
 	req->sdiag_family = family;
 	req->sdiag_protocol = proto;
 	/* unconnected UDP sockets are in TCP_CLOSE, as the kernel counts */
 	req->idiag_states = proto == IPPROTO_TCP ? 1u << TCP_LISTEN : 1u << TCP_CLOSE;
-	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
-		return -errno;
 	ls->proto = proto;
-	for (;;) {
-		n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
-		if (n < 0)
-			return -errno;
-		ret = mnl_cb_run(buf, n, seq, portid, diag_msg_cb, ls);
-		if (ret < 0)
-			return ls->err ? ls->err : -errno;
-		if (ret == MNL_CB_STOP)
-			return 0;
-	}
+	ret = nl_request(nl, nlh, diag_msg_cb, ls, NULL, 0);
+	return ret < 0 && ls->err ? ls->err : ret;
 }
 
 static int listeners_read(struct listeners *ls)
@@ -141,13 +127,9 @@ static int listeners_read(struct listeners *ls)
 	size_t i;
 	int ret = 0;
 
-	nl = mnl_socket_open(NETLINK_SOCK_DIAG);
+	nl = nl_open(NETLINK_SOCK_DIAG);
 	if (!nl)
 		return -errno;
-	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		ret = -errno;
-		goto out;
-	}
 	for (i = 0; i < sizeof(what) / sizeof(what[0]); ++i) {
 		/* a kernel without IPv6 has nothing to list there */
 		ret = diag_dump(nl, what[i].family, what[i].proto, ls);

@@ -27,6 +27,7 @@
 #include <libnftnl/rule.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter_ipv4/ip_tables.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -36,9 +37,7 @@
 #include <time.h>
 #include <unistd.h>
 
-/* large enough for any dump message the kernel sends (MNL_SOCKET_DUMP_SIZE) */
-#define NL_DUMP_BUF 32768
-
+#include "nl.h"
 
 int warnings_add(struct warnings *w, const char *fmt, ...)
 {
@@ -194,25 +193,11 @@ out:
 
 static int nft_dump(struct mnl_socket *nl, uint16_t type, mnl_cb_t cb, void *data)
 {
-	char buf[NL_DUMP_BUF];
-	unsigned portid = mnl_socket_get_portid(nl), seq = time(NULL) + type;
+	char buf[MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(struct nfgenmsg))];
 	struct nlmsghdr *nlh;
-	ssize_t n;
-	int ret;
 
-	nlh = nftnl_nlmsg_build_hdr(buf, type, NFPROTO_UNSPEC, NLM_F_DUMP, seq);
-	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
-		return -errno;
-	for (;;) {
-		n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
-		if (n < 0)
-			return -errno;
-		ret = mnl_cb_run(buf, n, seq, portid, cb, data);
-		if (ret < 0)
-			return -errno;
-		if (ret == MNL_CB_STOP)
-			return 0;
-	}
+	nlh = nftnl_nlmsg_build_hdr(buf, type, NFPROTO_UNSPEC, NLM_F_DUMP, time(NULL) + type);
+	return nl_request(nl, nlh, cb, data, NULL, 0);
 }
 
 static const char *family_name(uint32_t f)
@@ -227,11 +212,10 @@ static void warn_nft_chains(const struct instance *in, bool v6, struct warnings 
 	struct mnl_socket *nl;
 	size_t i;
 
-	nl = mnl_socket_open(NETLINK_NETFILTER);
+	nl = nl_open(NETLINK_NETFILTER);
 	if (!nl)
 		return;
-	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0 ||
-	    nft_dump(nl, NFT_MSG_GETCHAIN, chain_cb, &c) < 0 || !c.n ||
+	if (nft_dump(nl, NFT_MSG_GETCHAIN, chain_cb, &c) < 0 || !c.n ||
 	    nft_dump(nl, NFT_MSG_GETRULE, rule_cb, &c) < 0)
 		goto out;
 	for (i = 0; i < c.n; ++i) {
