@@ -15,7 +15,6 @@
 /* first: its libc headers must come before the kernel uapi ones */
 #include "guard.h"
 #include <arpa/inet.h>
-#include <dirent.h>
 #include <errno.h>
 #include <libmnl/libmnl.h>
 #include <linux/inet_diag.h>
@@ -29,6 +28,7 @@
 #include <unistd.h>
 
 #include "nl.h"
+#include "proc.h"
 
 /* One listening socket, as much as the guard needs. */
 struct listener {
@@ -215,51 +215,11 @@ static bool forward_shadows(const struct wgb_config *cfg, const struct wgb_forwa
 /* The process holding socket 'inode': pid and comm, like ss -p. */
 static pid_t socket_owner(uint32_t inode, char *comm, size_t len)
 {
-	char path[64], link[64], want[32];
-	struct dirent *p, *fd;
-	DIR *proc, *fds;
-	pid_t pid = 0;
-	FILE *f;
+	pid_t pid = proc_socket_owner(inode);
 
-	snprintf(want, sizeof(want), "socket:[%u]", inode);
-	proc = opendir("/proc");
-	if (!proc)
-		return 0;
-	while (!pid && (p = readdir(proc))) {
-		if (p->d_name[0] < '1' || p->d_name[0] > '9')
-			continue;
-		if (snprintf(path, sizeof(path), "/proc/%.20s/fd", p->d_name) >= (int)sizeof(path))
-			continue;
-		fds = opendir(path);
-		if (!fds)
-			continue;	/* gone, or not ours to see */
-		while ((fd = readdir(fds))) {
-			ssize_t n;
-
-			if (snprintf(path, sizeof(path), "/proc/%.20s/fd/%.20s", p->d_name, fd->d_name) >= (int)sizeof(path))
-				continue;
-			n = readlink(path, link, sizeof(link) - 1);
-			if (n <= 0)
-				continue;
-			link[n] = '\0';
-			if (!strcmp(link, want)) {
-				pid = (pid_t)strtol(p->d_name, NULL, 10);
-				break;
-			}
-		}
-		closedir(fds);
-	}
-	closedir(proc);
 	snprintf(comm, len, "an unknown process");
-	if (!pid)
-		return 0;
-	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
-	f = fopen(path, "re");
-	if (f) {
-		if (fgets(comm, len, f))
-			comm[strcspn(comm, "\n")] = '\0';
-		fclose(f);
-	}
+	if (pid)
+		proc_comm(pid, comm, len);
 	return pid;
 }
 
