@@ -38,6 +38,7 @@
 #include <unistd.h>
 
 #include "nl.h"
+#include "sysctl.h"
 
 int warnings_add(struct warnings *w, const char *fmt, ...)
 {
@@ -290,20 +291,15 @@ out:
 
 /* --- reverse-path filtering ------------------------------------------ */
 
+/* An IPv4 per-device setting; -1 when it cannot be read (no such
+ * device, or no /proc/sys to look at): that case warns about nothing. */
 static int conf_int(const char *dev, const char *key)
 {
 	char path[128];
-	int v = -1;
-	FILE *f;
+	int v;
 
-	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/%s", dev, key);
-	f = fopen(path, "re");
-	if (!f)
-		return -1;
-	if (fscanf(f, "%d", &v) != 1)
-		v = -1;
-	fclose(f);
-	return v;
+	snprintf(path, sizeof(path), "net/ipv4/conf/%s/%s", dev, key);
+	return sysctl_proc_read(path, &v) < 0 ? -1 : v;
 }
 
 /* Interfaces of the main table's IPv4 default routes ("uplinks"). */
