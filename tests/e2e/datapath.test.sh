@@ -113,6 +113,9 @@ else
 	[ "$WGB_FAILS" = "$f" ] && sed 's/^/    /' "$TMP/out"	# (a failure showed it)
 fi
 assert_ok "tunnel: home's handshake with the bastion" tunnel_wait
+# kernel WireGuard (the kernel lane) or a userspace one: "wireguard" or "tun"
+wg_kind=$(ns bastion ip -d link show wg0 2>/dev/null | sed -n 's/^ *\(wireguard\|tun\) .*/\1/p' | head -1)
+echo "    the bastion's wg0 is a ${wg_kind:-?} device"
 
 say "ingress"
 ask client "tcp $BASTION4 8080" "udp $BASTION4 5353" "tcp $BASTION4 8000" "tcp $BASTION4 8001" \
@@ -255,6 +258,14 @@ assert_rc "flush" 0 bastion_flush
 sleep 0.3	# a userspace WireGuard exits with its link
 assert_ok "flush: nothing is forwarded any more" refused client tcp "$BASTION4" 8080
 snapshot "$TMP/after"
+if [ "$wg_kind" = wireguard ]; then
+	# Kernel WireGuard turns send_redirects off namespace-wide when its link
+	# comes up (wg_open in drivers/net/wireguard/device.c) and nothing turns
+	# it back on: the kernel's doing, not the bastion's. Named, not hidden.
+	k=/proc/sys/net/ipv4/conf/all/send_redirects
+	echo "    not compared (kernel WireGuard's own doing): $(grep "^$k:" "$TMP/pristine") -> $(grep "^$k:" "$TMP/after")"
+	sed -i "\|^$k:|d" "$TMP/pristine" "$TMP/after"
+fi
 if diff -u "$TMP/pristine" "$TMP/after" >"$TMP/diff"; then
 	pass "flush: the bastion's namespace is back to pristine (links, addresses, rules, routes, nft, sysctls, processes)"
 else
