@@ -21,7 +21,7 @@
 #
 # Knobs: WGB_KERNEL_DIR (kernel and logs; default build/kernel),
 # WGB_KERNEL_PKG (default linux-image-amd64), WGB_KERNEL_TIMEOUT (whole run,
-# seconds; default 540), WGB_KERNEL_JOBS, WGB_KERNEL_MEM (MiB per VM; 1536),
+# seconds; default 1800), WGB_KERNEL_JOBS, WGB_KERNEL_MEM (MiB per VM; 1536),
 # WGB_KERNEL_SMP (vCPUs per VM; 1), WGB_KERNEL_CPU (qemu -cpu; max),
 # WGB_KERNEL_APPEND (extra kernel parameters), WGB_TEST_TIMEOUT (per test in
 # the VM; 300), WGB_TEST_VERBOSE, WGB_BUILD (build folder; build).
@@ -33,7 +33,7 @@ TOP=$PWD
 B=${WGB_BUILD:-build}
 KDIR=${WGB_KERNEL_DIR:-$TOP/$B/kernel}
 PKG=${WGB_KERNEL_PKG:-linux-image-amd64}
-TIMEOUT=${WGB_KERNEL_TIMEOUT:-540}
+TIMEOUT=${WGB_KERNEL_TIMEOUT:-1800}
 P='@wgbk@'
 
 skip() { echo "SKIP: $*"; exit 77; }
