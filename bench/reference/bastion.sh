@@ -41,6 +41,7 @@ TABLE=51821 MARK=0x8000000 MASK=0x8000000 PRIO=5210
 # forwards parse in a moment (the benchmarks time this script).
 trim() { REPLY=${1#"${1%%[![:space:]]*}"}; REPLY=${REPLY%"${REPLY##*[![:space:]]}"}; }
 # lists are kept space-separated
+# shellcheck disable=SC2206 # splitting is the point; globbing is off
 list() { local a; set -f; a=(${1//,/ }); set +f; REPLY=${a[*]}; }
 yesno() { case ${1,,} in yes|true|on|1) REPLY=1 ;; *) REPLY=0 ;; esac; }
 
@@ -248,7 +249,7 @@ wg_up() {
 up() {
 	local v6=0 d
 	uses_v6 && v6=1
-	mkdir -p -m 0700 "$STATE_DIR"
+	mkdir -p "$STATE_DIR" && chmod 0700 "$STATE_DIR"
 	wg_up
 	ruleset | nft -f -
 	ip rule del priority "$PRIO" 2>/dev/null || true

@@ -46,30 +46,32 @@ VPC4=172.16.0.20 VPC6=fd00:16::20
 METADATA4=169.254.169.254
 WAN_B4=192.0.2.1 WAN_B6=2001:db8:b::1
 
-# addr NS DEV ADDR/LEN...: IPv6 without duplicate address detection, so the
-# addresses are usable at once
-addr() {
-	local n=$1 d=$2 a; shift 2
+# ipb NS: an ip -batch in a namespace, commands on stdin. Under qemu (the
+# kernel lane) every process start counts, so the topology is a handful of
+# batches rather than a hundred ip commands. Families follow the addresses.
+ipb() { ns "$1" ip -batch -; }
+
+# addrs DEV ADDR/LEN...: batch lines for addresses; IPv6 without duplicate
+# address detection, so that they are usable at once
+addrs() {
+	local d=$1 a; shift
 	for a in "$@"; do
 		case $a in
-		*:*) ns "$n" ip -6 addr add "$a" dev "$d" nodad ;;
-		*) ns "$n" ip addr add "$a" dev "$d" ;;
+		*:*) echo "addr add $a dev $d nodad" ;;
+		*) echo "addr add $a dev $d" ;;
 		esac
 	done
 }
-
-# gw NS V4 V6: default routes
-gw() { ns "$1" ip route add default via "$2" && ns "$1" ip -6 route add default via "$3"; }
 
 sysctls() { local n=$1; shift; ns "$n" sysctl -q -w "$@" >/dev/null; }
 
 # A leaf host on its own link to a router: leaf NS ROUTERNS ROUTERIF V4 GW4 V6 GW6 PLEN4
 leaf() {
 	local n=$1 r=$2 rif=$3 a4=$4 g4=$5 a6=$6 g6=$7 p4=${8:-24}
-	veth "$n" eth0 "$r" "$rif" || return 1
-	addr "$n" eth0 "$a4/$p4" "$a6/64"
-	addr "$r" "$rif" "$g4/$p4" "$g6/64"
-	gw "$n" "$g4" "$g6"
+	ip link add eth0 netns "$n" type veth peer name "$rif" netns "$r" || return 1
+	{ echo "link set eth0 up"; addrs eth0 "$a4/$p4" "$a6/64"
+	  echo "route add default via $g4"; echo "route add default via $g6"; } | ipb "$n" &&
+	{ echo "link set $rif up"; addrs "$rif" "$g4/$p4" "$g6/64"; } | ipb "$r"
 }
 
 topo_up() {
@@ -91,7 +93,7 @@ topo_up() {
 	leaf backend home eth1 "$BACKEND4" 192.168.50.1 "$BACKEND6" fd50::1 &&
 	leaf lab home eth2 "$LAB4" 192.168.60.1 "$LAB6" fd60::1 || return 1
 	# the cloud's metadata service, on the bastion's side of the internet
-	addr wan to-bastion "$METADATA4/32"
+	addrs to-bastion "$METADATA4/32" | ipb wan
 
 	# Carrier-grade NAT in front of home: its uplink is masqueraded, nothing
 	# from the internet gets in, and nothing but its own uplink address gets
@@ -124,14 +126,18 @@ far_side_up() {
 	ns home wg set wg-home private-key "$TMP/home.key" \
 		peer "$(cat "$TMP/bastion.pub")" allowed-ips 0.0.0.0/0,::/0 \
 		endpoint "$BASTION4:$port" persistent-keepalive 25 || return 1
-	addr home wg-home "$HOME_WG4/24" "$HOME_WG6/64"
-	ns home ip link set wg-home mtu 1420 up || return 1
-	ns home ip rule add from 192.168.50.0/24 lookup main suppress_prefixlength 0 priority 100
-	ns home ip rule add from 192.168.50.0/24 lookup 100 priority 101
-	ns home ip route add default dev wg-home table 100
-	ns home ip -6 rule add from fd50::/64 lookup main suppress_prefixlength 0 priority 100
-	ns home ip -6 rule add from fd50::/64 lookup 100 priority 101
-	ns home ip -6 route add default dev wg-home table 100
+	ipb home <<-EOF || return 1
+	$(addrs wg-home "$HOME_WG4/24" "$HOME_WG6/64")
+	link set wg-home mtu 1420 up
+	rule add from 192.168.50.0/24 lookup main suppress_prefixlength 0 priority 100
+	rule add from 192.168.50.0/24 lookup 100 priority 101
+	route add default dev wg-home table 100
+	EOF
+	ns home ip -6 -batch - <<-EOF
+	rule add from fd50::/64 lookup main suppress_prefixlength 0 priority 100
+	rule add from fd50::/64 lookup 100 priority 101
+	route add default dev wg-home table 100
+	EOF
 }
 
 # Start addrsvc.py in a namespace and wait until it listens.
@@ -159,11 +165,34 @@ services_up() {
 	svc vpc tcp:80
 }
 
-# probe NS ARGS...: the client side (see probe.py); -t 2 unless given
+# probe NS [-t S] KIND HOST PORT [FILE]: the client side (probe.py); -t 2
+# unless given. An answer fetched ahead by ask is used instead, until
+# ask_forget (callers often run probe in a subshell, so it cannot forget).
+declare -A E2E_ANSWER=()
 probe() {
-	local n=$1; shift
+	local n=$1 key r; shift
 	[ "${1:-}" = -t ] || set -- -t 2 "$@"
+	key="$n ${*:3}"
+	if [ -n "${E2E_ANSWER[$key]+set}" ]; then
+		r=${E2E_ANSWER[$key]}
+		case $r in
+		"ok "*) echo "${r#ok }"; return 0 ;;
+		*) echo "probe: ${r#err }" >&2; return 1 ;;
+		esac
+	fi
 	ns "$n" "$E2E_PY" -S "$E2E_DIR/probe.py" "$@"
+}
+
+# ask NS 'KIND HOST PORT'...: make those requests from NS now, all at once
+# (one process, one timeout for the lot), for the probes that follow.
+ask_forget() { E2E_ANSWER=(); }
+ask() {
+	local n=$1 i=0 r out; shift
+	mapfile -t out < <(ns "$n" "$E2E_PY" -S "$E2E_DIR/probe.py" -t 2 --many "$@")
+	for r in "$@"; do
+		E2E_ANSWER["$n $r"]=${out[i]:-err no result from probe.py}
+		i=$((i + 1))
+	done
 }
 
 # Stop a process this test started in the background, by PID, and forget it.

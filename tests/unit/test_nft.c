@@ -521,25 +521,6 @@ START_TEST(rebuild_keeps_counter_values)
 }
 END_TEST
 
-START_TEST(extended_ack_text)
-{
-	char buf[256] = { 0 };
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct nlmsgerr *err;
-
-	nlh->nlmsg_type = NLMSG_ERROR;
-	nlh->nlmsg_flags = NLM_F_CAPPED;
-	err = mnl_nlmsg_put_extra_header(nlh, sizeof(*err));
-	err->error = -EINVAL;
-	err->msg.nlmsg_len = 64;	/* capped: the request is not echoed */
-	ck_assert_ptr_null(nft_extack(nlh));
-	nlh->nlmsg_flags |= NLM_F_ACK_TLVS;
-	mnl_attr_put_u32(nlh, NLMSGERR_ATTR_OFFS, 20);
-	mnl_attr_put_strz(nlh, NLMSGERR_ATTR_MSG, "Unknown set");
-	ck_assert_str_eq(nft_extack(nlh), "Unknown set");
-}
-END_TEST
-
 static Suite *nft_suite(void)
 {
 	Suite *s = suite_create("nft");
@@ -559,7 +540,6 @@ static Suite *nft_suite(void)
 	tcase_add_test(tc, mark_change_replaces_one_chain);
 	tcase_add_test(tc, thousand_forwards_one_changed);
 	tcase_add_test(tc, rebuild_keeps_counter_values);
-	tcase_add_test(tc, extended_ack_text);
 	suite_add_tcase(s, tc);
 	return s;
 }
