@@ -33,13 +33,9 @@ int check_main(int argc, char **argv)
 
 	/* -v / -q after the command too: "wgbastion check -v" is natural */
 	while ((c = getopt_long(argc, argv, "hvq", opts, NULL)) != -1) {
+		if (cmd_verbosity_opt(c))
+			continue;
 		switch (c) {
-		case 'v':
-			wgb_verbosity = 1;
-			break;
-		case 'q':
-			wgb_verbosity = -1;
-			break;
 		case 'h':
 			printf("Usage: %s [-c FILE] [-v|-q] check\n"
 			       "Parse and validate the config; touches nothing.\n", wgb_prog);

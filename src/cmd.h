@@ -3,6 +3,8 @@
 #ifndef WGB_CMD_H
 #define WGB_CMD_H
 
+#include <stdbool.h>
+
 /* Exit statuses, SPEC §2. */
 enum {
 	EXIT_OK = 0,
@@ -14,6 +16,10 @@ enum {
 /* -c / $WGBASTION_CONFIG / default, resolved by main before dispatch. */
 extern const char *wgb_config_path;
 extern const char *wgb_prog;
+
+/* -v / -q, which main takes before the command and check after it too:
+ * sets wgb_verbosity and returns true when opt is one of them. */
+bool cmd_verbosity_opt(int opt);
 
 int apply_main(int argc, char **argv);
 int show_main(int argc, char **argv);

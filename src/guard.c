@@ -15,7 +15,6 @@
 /* first: its libc headers must come before the kernel uapi ones */
 #include "guard.h"
 #include <arpa/inet.h>
-#include <dirent.h>
 #include <errno.h>
 #include <libmnl/libmnl.h>
 #include <linux/inet_diag.h>
@@ -28,9 +27,8 @@
 #include <time.h>
 #include <unistd.h>
 
-/* large enough for any dump message the kernel sends (MNL_SOCKET_DUMP_SIZE) */
-#define NL_DUMP_BUF 32768
-
+#include "nl.h"
+#include "proc.h"
 
 /* One listening socket, as much as the guard needs. */
 struct listener {
@@ -100,35 +98,23 @@ static int diag_msg_cb(const struct nlmsghdr *nlh, void *data)
 static int diag_dump(struct mnl_socket *nl, uint8_t family, uint8_t proto,
 		     struct listeners *ls)
 {
-	char buf[NL_DUMP_BUF];
+	char buf[MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(struct inet_diag_req_v2))];
 	struct inet_diag_req_v2 *req;
 	struct nlmsghdr *nlh;
-	unsigned portid = mnl_socket_get_portid(nl), seq = time(NULL);
-	ssize_t n;
 	int ret;
 
 	nlh = mnl_nlmsg_put_header(buf);
 	nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	nlh->nlmsg_seq = seq;
+	nlh->nlmsg_seq = time(NULL);
 	req = mnl_nlmsg_put_extra_header(nlh, sizeof(*req));
 	req->sdiag_family = family;
 	req->sdiag_protocol = proto;
 	/* unconnected UDP sockets are in TCP_CLOSE, as the kernel counts */
 	req->idiag_states = proto == IPPROTO_TCP ? 1u << TCP_LISTEN : 1u << TCP_CLOSE;
-	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
-		return -errno;
 	ls->proto = proto;
-	for (;;) {
-		n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
-		if (n < 0)
-			return -errno;
-		ret = mnl_cb_run(buf, n, seq, portid, diag_msg_cb, ls);
-		if (ret < 0)
-			return ls->err ? ls->err : -errno;
-		if (ret == MNL_CB_STOP)
-			return 0;
-	}
+	ret = nl_request(nl, nlh, diag_msg_cb, ls, NULL, 0);
+	return ret < 0 && ls->err ? ls->err : ret;
 }
 
 static int listeners_read(struct listeners *ls)
@@ -141,13 +127,9 @@ static int listeners_read(struct listeners *ls)
 	size_t i;
 	int ret = 0;
 
-	nl = mnl_socket_open(NETLINK_SOCK_DIAG);
+	nl = nl_open(NETLINK_SOCK_DIAG);
 	if (!nl)
 		return -errno;
-	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		ret = -errno;
-		goto out;
-	}
 	for (i = 0; i < sizeof(what) / sizeof(what[0]); ++i) {
 		/* a kernel without IPv6 has nothing to list there */
 		ret = diag_dump(nl, what[i].family, what[i].proto, ls);
@@ -233,51 +215,11 @@ static bool forward_shadows(const struct wgb_config *cfg, const struct wgb_forwa
 /* The process holding socket 'inode': pid and comm, like ss -p. */
 static pid_t socket_owner(uint32_t inode, char *comm, size_t len)
 {
-	char path[64], link[64], want[32];
-	struct dirent *p, *fd;
-	DIR *proc, *fds;
-	pid_t pid = 0;
-	FILE *f;
+	pid_t pid = proc_socket_owner(inode);
 
-	snprintf(want, sizeof(want), "socket:[%u]", inode);
-	proc = opendir("/proc");
-	if (!proc)
-		return 0;
-	while (!pid && (p = readdir(proc))) {
-		if (p->d_name[0] < '1' || p->d_name[0] > '9')
-			continue;
-		if (snprintf(path, sizeof(path), "/proc/%.20s/fd", p->d_name) >= (int)sizeof(path))
-			continue;
-		fds = opendir(path);
-		if (!fds)
-			continue;	/* gone, or not ours to see */
-		while ((fd = readdir(fds))) {
-			ssize_t n;
-
-			if (snprintf(path, sizeof(path), "/proc/%.20s/fd/%.20s", p->d_name, fd->d_name) >= (int)sizeof(path))
-				continue;
-			n = readlink(path, link, sizeof(link) - 1);
-			if (n <= 0)
-				continue;
-			link[n] = '\0';
-			if (!strcmp(link, want)) {
-				pid = (pid_t)strtol(p->d_name, NULL, 10);
-				break;
-			}
-		}
-		closedir(fds);
-	}
-	closedir(proc);
 	snprintf(comm, len, "an unknown process");
-	if (!pid)
-		return 0;
-	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
-	f = fopen(path, "re");
-	if (f) {
-		if (fgets(comm, len, f))
-			comm[strcspn(comm, "\n")] = '\0';
-		fclose(f);
-	}
+	if (pid)
+		proc_comm(pid, comm, len);
 	return pid;
 }
 

@@ -27,6 +27,7 @@
 #include <libnftnl/rule.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter_ipv4/ip_tables.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -36,9 +37,8 @@
 #include <time.h>
 #include <unistd.h>
 
-/* large enough for any dump message the kernel sends (MNL_SOCKET_DUMP_SIZE) */
-#define NL_DUMP_BUF 32768
-
+#include "nl.h"
+#include "sysctl.h"
 
 int warnings_add(struct warnings *w, const char *fmt, ...)
 {
@@ -194,25 +194,11 @@ out:
 
 static int nft_dump(struct mnl_socket *nl, uint16_t type, mnl_cb_t cb, void *data)
 {
-	char buf[NL_DUMP_BUF];
-	unsigned portid = mnl_socket_get_portid(nl), seq = time(NULL) + type;
+	char buf[MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(struct nfgenmsg))];
 	struct nlmsghdr *nlh;
-	ssize_t n;
-	int ret;
 
-	nlh = nftnl_nlmsg_build_hdr(buf, type, NFPROTO_UNSPEC, NLM_F_DUMP, seq);
-	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
-		return -errno;
-	for (;;) {
-		n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
-		if (n < 0)
-			return -errno;
-		ret = mnl_cb_run(buf, n, seq, portid, cb, data);
-		if (ret < 0)
-			return -errno;
-		if (ret == MNL_CB_STOP)
-			return 0;
-	}
+	nlh = nftnl_nlmsg_build_hdr(buf, type, NFPROTO_UNSPEC, NLM_F_DUMP, time(NULL) + type);
+	return nl_request(nl, nlh, cb, data, NULL, 0);
 }
 
 static const char *family_name(uint32_t f)
@@ -227,11 +213,10 @@ static void warn_nft_chains(const struct instance *in, bool v6, struct warnings 
 	struct mnl_socket *nl;
 	size_t i;
 
-	nl = mnl_socket_open(NETLINK_NETFILTER);
+	nl = nl_open(NETLINK_NETFILTER);
 	if (!nl)
 		return;
-	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0 ||
-	    nft_dump(nl, NFT_MSG_GETCHAIN, chain_cb, &c) < 0 || !c.n ||
+	if (nft_dump(nl, NFT_MSG_GETCHAIN, chain_cb, &c) < 0 || !c.n ||
 	    nft_dump(nl, NFT_MSG_GETRULE, rule_cb, &c) < 0)
 		goto out;
 	for (i = 0; i < c.n; ++i) {
@@ -306,20 +291,15 @@ out:
 
 /* --- reverse-path filtering ------------------------------------------ */
 
+/* An IPv4 per-device setting; -1 when it cannot be read (no such
+ * device, or no /proc/sys to look at): that case warns about nothing. */
 static int conf_int(const char *dev, const char *key)
 {
 	char path[128];
-	int v = -1;
-	FILE *f;
+	int v;
 
-	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/%s", dev, key);
-	f = fopen(path, "re");
-	if (!f)
-		return -1;
-	if (fscanf(f, "%d", &v) != 1)
-		v = -1;
-	fclose(f);
-	return v;
+	snprintf(path, sizeof(path), "net/ipv4/conf/%s/%s", dev, key);
+	return sysctl_proc_read(path, &v) < 0 ? -1 : v;
 }
 
 /* Interfaces of the main table's IPv4 default routes ("uplinks"). */

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "link.h"
+#include "nl.h"
 #include "wg_ipc.h"
 
 #ifndef SOL_NETLINK
@@ -29,34 +30,6 @@ struct nlctx {
 	int err;		/* -errno of the kernel's NLMSG_ERROR */
 	char extack[256];
 };
-
-int nl_error_parse(const struct nlmsghdr *nlh, char *extack, size_t len)
-{
-	const struct nlmsgerr *err = mnl_nlmsg_get_payload(nlh);
-	const struct nlattr *a;
-	size_t off;
-
-	if (len)
-		extack[0] = '\0';
-	if (nlh->nlmsg_len < NLMSG_HDRLEN + sizeof(*err))
-		return -EBADMSG;
-	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
-		return err->error;
-	off = sizeof(*err);
-	if (!(nlh->nlmsg_flags & NLM_F_CAPPED)) {
-		if (err->msg.nlmsg_len < NLMSG_HDRLEN)
-			return err->error;
-		off += err->msg.nlmsg_len - NLMSG_HDRLEN;
-	}
-	if (NLMSG_HDRLEN + MNL_ALIGN(off) > nlh->nlmsg_len)
-		return err->error;
-	mnl_attr_for_each(a, nlh, off) {
-		if (mnl_attr_get_type(a) == NLMSGERR_ATTR_MSG &&
-		    mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0 && len)
-			snprintf(extack, len, "%s", mnl_attr_get_str(a));
-	}
-	return err->error;
-}
 
 static int on_error(struct sockaddr_nl *who, struct nlmsgerr *err, void *arg)
 {

@@ -39,9 +39,4 @@ int link_addr_add(const char *name, int ifindex, const struct prefix *p,
 int link_addr_del(const char *name, int ifindex, const struct prefix *p,
 		  struct wgb_err *e);
 
-/* An NLMSG_ERROR message: returns its -errno (0 for an ack) and copies the
- * extended-ack text, if any, into extack (always NUL-terminated). Shared
- * with the generic-netlink code. */
-int nl_error_parse(const struct nlmsghdr *nlh, char *extack, size_t len);
-
 #endif

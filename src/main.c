@@ -58,15 +58,11 @@ int main(int argc, char **argv)
 	wgb_config_path = (env = getenv("WGBASTION_CONFIG")) && *env ? env : WGB_DEFAULT_CONFIG;
 	/* '+': stop at the command, its options are its own */
 	while ((c = getopt_long(argc, argv, "+c:vqhV", opts, NULL)) != -1) {
+		if (cmd_verbosity_opt(c))
+			continue;
 		switch (c) {
 		case 'c':
 			wgb_config_path = optarg;
-			break;
-		case 'v':
-			wgb_verbosity = 1;
-			break;
-		case 'q':
-			wgb_verbosity = -1;
 			break;
 		case 'h':
 			usage(stdout);

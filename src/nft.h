@@ -296,18 +296,7 @@ struct nlmsghdr;
 struct mnl_socket *nft_socket_open(struct wgb_err *e);
 int nft_read_state(struct mnl_socket *nl, const char *table,
 		   struct nft_state **out, struct wgb_err *e);
-/* Extended-ack text of an NLMSG_ERROR message, or NULL. */
-const char *nft_extack(const struct nlmsghdr *nlh);
 int nft_getgen(struct mnl_socket *nl, uint32_t *genid, struct wgb_err *e);
-/* One request, every answer through cb until done: 0 or -errno, with
- * the kernel's words in t->extack. */
-struct nft_talk {
-	int err;
-	char extack[256];
-};
-typedef int (*nft_cb_t)(const struct nlmsghdr *nlh, void *data);
-int nft_talk(struct mnl_socket *nl, struct nlmsghdr *nlh, nft_cb_t cb, void *data,
-	     struct nft_talk *t);
 uint32_t nft_next_seq(void);
 
 /* ---- nft_build.c, nft_rules.c: the desired table ---- */

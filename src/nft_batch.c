@@ -32,6 +32,7 @@
 
 #include "exec.h"
 #include "nft.h"
+#include "nl.h"
 
 #define BATCH_PAGE	(256 * 1024)
 #define SYNC_TRIES	5
@@ -284,9 +285,13 @@ static int batch_send(struct mnl_socket *nl, struct nft_bat *t, struct wgb_err *
 			    nlh->nlmsg_seq < t->first - 1 || nlh->nlmsg_seq > last)
 				continue;
 			acked++;
-			if (err->error && !ret)
-				ret = err_kernel(e, err->error, nft_extack(nlh), "nft: %s",
+			if (err->error && !ret) {
+				char extack[256];
+
+				nl_error_parse(nlh, extack, sizeof(extack));
+				ret = err_kernel(e, err->error, extack, "nft: %s",
 						 note_of(t, nlh->nlmsg_seq));
+			}
 		}
 	}
 out:

@@ -6,7 +6,7 @@
  *   ~ forward web: destination 192.168.1.10:8443 -> 192.168.1.11:8443
  *   - forward old
  *   + egress home: 10.100.0.0/24 -> 0.0.0.0/0, ::/0, masquerade
- *   ~ nft chain forward: rules differ (repaired)
+ *   ~ nft chain forward: rules differ from the config, refilled
  * Element-level differences are attributed to the forward (by port range,
  * through the count maps) or egress (by set name) they belong to; what
  * belongs to neither is reported by set. Equal tables give no line.
@@ -157,7 +157,7 @@ static void set_delta_lines(struct pl *l, const struct nft_set_delta *sd)
 		stray = sd->del.n + sd->add.n;
 	}
 	if (stray)
-		line(l, &l->tail, '~', "nft set %s: %zu element%s not from the config (repaired)",
+		line(l, &l->tail, '~', "nft set %s: %zu element%s not from the config, removed",
 		     st->name, stray, stray == 1 ? "" : "s");
 }
 
@@ -249,7 +249,7 @@ static void chain_lines(struct pl *l, const struct nft_chain *x, const struct nf
 		}
 	}
 	if (differ)
-		line(l, &l->tail, '~', "nft chain %s: rules differ (repaired)", y->name);
+		line(l, &l->tail, '~', "nft chain %s: rules differ from the config, refilled", y->name);
 out:
 	free(a);
 	free(b);
@@ -273,7 +273,7 @@ static bool changed_parts(const struct nft_view *a, const struct nft_view *b,
 	}
 	if (buf[0])
 		return true;
-	snprintf(buf, len, "repaired (its nft elements or rules differed)");
+	snprintf(buf, len, "nft elements or rules differ from the config, rewritten");
 	return false;
 }
 
@@ -414,7 +414,7 @@ int nft_diff(const void *from_, const void *to_, struct plan *p)
 			l.err = -ENOMEM;
 	/* a difference no line explained still is one: never hide it */
 	if (!l.err && !l.lines)
-		line(&l, p, '~', "nft table inet %s: repaired", to->table);
+		line(&l, p, '~', "nft table inet %s: differs from the config, rebuilt", to->table);
 out:
 	nft_views_free(l.vf);
 	nft_views_free(l.vt);

@@ -26,6 +26,7 @@
 #include <linux/netlink.h>
 
 #include "nft.h"
+#include "nl.h"
 
 #define READ_TRIES	8
 
@@ -318,21 +319,21 @@ static int dump(struct mnl_socket *nl, struct rd *r, uint16_t type, bool is_dump
 		const char *what, struct wgb_err *e)
 {
 	char buf[512] = { 0 };	/* attribute padding included */
+	char extack[256];
 	struct nlmsghdr *nlh;
-	struct nft_talk t;
 	int ret;
 
 	nlh = nftnl_nlmsg_build_hdr(buf, type, NFPROTO_INET,
 				    is_dump ? NLM_F_DUMP : NLM_F_ACK, nft_next_seq());
 	payload(nlh, r);
 	r->err = 0;
-	ret = nft_talk(nl, nlh, cb, r, &t);
+	ret = nl_request(nl, nlh, cb, r, extack, sizeof(extack));
 	if (r->err)
 		ret = r->err;
 	if (ret == -ENOENT && type == NFT_MSG_GETTABLE)
 		return 0;	/* no table: the empty state */
 	if (ret < 0)
-		return err_kernel(e, ret, t.extack, "nft: cannot read %s of table inet %s",
+		return err_kernel(e, ret, extack, "nft: cannot read %s of table inet %s",
 				  what, r->table);
 	return 0;
 }

@@ -19,9 +19,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "nl.h"
 #include "show_live.h"
-
-#define NL_DUMP_BUF 32768
 
 struct ct_tuple {
 	uint8_t family;
@@ -150,34 +149,20 @@ static int ct_cb(const struct nlmsghdr *nlh, void *data)
 
 static int ct_dump(struct mnl_socket *nl, uint32_t bit, struct ct_ctx *c)
 {
-	char buf[NL_DUMP_BUF];
-	unsigned portid = mnl_socket_get_portid(nl), seq = time(NULL) + bit;
+	char buf[256];
 	struct nlmsghdr *nlh;
 	struct nfgenmsg *g;
-	ssize_t n;
-	int ret;
 
 	nlh = mnl_nlmsg_put_header(buf);
 	nlh->nlmsg_type = (NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_GET;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	nlh->nlmsg_seq = seq;
+	nlh->nlmsg_seq = time(NULL) + bit;
 	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
 	g->nfgen_family = AF_UNSPEC;	/* both families */
 	g->version = NFNETLINK_V0;
 	mnl_attr_put_u32(nlh, CTA_MARK, htonl(bit));
 	mnl_attr_put_u32(nlh, CTA_MARK_MASK, htonl(bit));
-	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
-		return -errno;
-	for (;;) {
-		n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
-		if (n < 0)
-			return -errno;
-		ret = mnl_cb_run(buf, n, seq, portid, ct_cb, c);
-		if (ret < 0)
-			return -errno;
-		if (ret == MNL_CB_STOP)
-			return 0;
-	}
+	return nl_request(nl, nlh, ct_cb, c, NULL, 0);
 }
 
 void show_connections(struct show_view *v, const struct wgb_config *cfg)
@@ -188,11 +173,9 @@ void show_connections(struct show_view *v, const struct wgb_config *cfg)
 
 	if (!cfg || (!v->n_forwards && !v->n_egresses))
 		return;
-	nl = mnl_socket_open(NETLINK_NETFILTER);
+	nl = nl_open(NETLINK_NETFILTER);
 	if (!nl)
 		return;
-	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0)
-		goto out;
 	for (i = 0; i < v->n_forwards; ++i)
 		v->forwards[i].connections = 0;
 	if (v->n_forwards && ct_dump(nl, cfg->bastion.ct_ingress, &c) < 0)
@@ -204,6 +187,5 @@ void show_connections(struct show_view *v, const struct wgb_config *cfg)
 	if (v->n_egresses && ct_dump(nl, cfg->bastion.ct_egress, &c) < 0)
 		for (i = 0; i < v->n_egresses; ++i)
 			v->egresses[i].connections = -1;
-out:
 	mnl_socket_close(nl);
 }

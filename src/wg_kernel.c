@@ -15,38 +15,24 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "link.h"
+#include "nl.h"
 #include "wg_ipc.h"
-
-#define RECV_SIZE 32768	/* the largest dump message the kernel sends */
 
 /* --- talking to the kernel --------------------------------------------- */
 
 struct genl {
 	struct mnl_socket *nl;
-	uint32_t seq, portid;
+	uint32_t seq;
 	uint16_t family;
 	char extack[256];
 };
 
 static int genl_open(struct genl *g)
 {
-	int one = 1;
-
 	memset(g, 0, sizeof(*g));
-	g->nl = mnl_socket_open2(NETLINK_GENERIC, SOCK_CLOEXEC);
+	g->nl = nl_open(NETLINK_GENERIC);
 	if (!g->nl)
 		return -errno;
-	if (mnl_socket_bind(g->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		int ret = -errno;
-
-		mnl_socket_close(g->nl);
-		g->nl = NULL;
-		return ret;
-	}
-	mnl_socket_setsockopt(g->nl, NETLINK_EXT_ACK, &one, sizeof(one));
-	mnl_socket_setsockopt(g->nl, NETLINK_CAP_ACK, &one, sizeof(one));
-	g->portid = mnl_socket_get_portid(g->nl);
 	g->seq = time(NULL);
 	return 0;
 }
@@ -58,55 +44,6 @@ static void genl_close(struct genl *g)
 	g->nl = NULL;
 }
 
-/* Receives the answer to request 'seq' up to its ack (or the end of a
- * dump), handing data messages to cb. *intr: the dump was inconsistent. */
-static int genl_recv(struct genl *g, uint32_t seq,
-		     int (*cb)(const struct nlmsghdr *nlh, void *arg), void *arg,
-		     bool *intr)
-{
-	char *buf = malloc(RECV_SIZE);
-	int ret = 0;
-
-	if (!buf)
-		return -ENOMEM;
-	g->extack[0] = '\0';
-	for (;;) {
-		const struct nlmsghdr *nlh = (const void *)buf;
-		ssize_t n = mnl_socket_recvfrom(g->nl, buf, RECV_SIZE);
-		int left = n;
-
-		if (n < 0) {
-			ret = -errno;
-			goto out;
-		}
-		for (; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left)) {
-			if (!mnl_nlmsg_seq_ok(nlh, seq) || !mnl_nlmsg_portid_ok(nlh, g->portid))
-				continue;
-			if ((nlh->nlmsg_flags & NLM_F_DUMP_INTR) && intr)
-				*intr = true;
-			switch (nlh->nlmsg_type) {
-			case NLMSG_ERROR:
-				ret = nl_error_parse(nlh, g->extack, sizeof(g->extack));
-				goto out;
-			case NLMSG_DONE:
-				if (nlh->nlmsg_len >= NLMSG_HDRLEN + sizeof(int))
-					ret = *(const int *)mnl_nlmsg_get_payload(nlh);
-				ret = ret > 0 ? 0 : ret;
-				goto out;
-			case NLMSG_NOOP:
-			case NLMSG_OVERRUN:
-				continue;
-			}
-			if (cb && (ret = cb(nlh, arg)) < 0)
-				goto out;
-		}
-	}
-out:
-	sodium_memzero(buf, RECV_SIZE);	/* a dump carries the keys */
-	free(buf);
-	return ret;
-}
-
 static int family_cb(const struct nlmsghdr *nlh, void *arg)
 {
 	const struct nlattr *a;
@@ -115,7 +52,7 @@ static int family_cb(const struct nlmsghdr *nlh, void *arg)
 		if (mnl_attr_get_type(a) == CTRL_ATTR_FAMILY_ID &&
 		    mnl_attr_validate(a, MNL_TYPE_U16) == 0)
 			*(uint16_t *)arg = mnl_attr_get_u16(a);
-	return 0;
+	return MNL_CB_OK;
 }
 
 /* -ENOENT: the kernel has no wireguard family (module not loaded). */
@@ -129,10 +66,8 @@ static int genl_resolve(struct genl *g)
 	nlh = wg_genl_msg_start(buf, GENL_ID_CTRL, NLM_F_REQUEST | NLM_F_ACK, seq,
 			CTRL_CMD_GETFAMILY, 1);
 	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, WG_GENL_NAME);
-	if (mnl_socket_sendto(g->nl, nlh, nlh->nlmsg_len) < 0)
-		return -errno;
 	g->family = 0;
-	ret = genl_recv(g, seq, family_cb, &g->family, NULL);
+	ret = nl_request(g->nl, nlh, family_cb, &g->family, g->extack, sizeof(g->extack));
 	if (!ret && !g->family)
 		ret = -ENOENT;
 	return ret;
@@ -140,7 +75,9 @@ static int genl_resolve(struct genl *g)
 
 static int get_cb(const struct nlmsghdr *nlh, void *arg)
 {
-	return wg_kernel_get_parse(nlh, arg);
+	int ret = wg_kernel_get_parse(nlh, arg);
+
+	return ret < 0 ? ret : MNL_CB_OK;
 }
 
 /* Clears what a GET fills, so that a retried dump starts afresh. */
@@ -177,21 +114,13 @@ static int kernel_get(const char *name, struct wg_state *st, struct wgb_err *e)
 	}
 	/* the kernel flags a dump the device changed under: read again */
 	for (tries = 0; tries < 5; ++tries) {
-		bool intr = false;
-		uint32_t seq = g.seq++;
-
 		wg_part_clear(st);
 		nlh = wg_genl_msg_start(buf, g.family, NLM_F_REQUEST | NLM_F_ACK | NLM_F_DUMP,
-				seq, WG_CMD_GET_DEVICE, WG_GENL_VERSION);
+				g.seq++, WG_CMD_GET_DEVICE, WG_GENL_VERSION);
 		mnl_attr_put_strz(nlh, WGDEVICE_A_IFNAME, name);
-		if (mnl_socket_sendto(g.nl, nlh, nlh->nlmsg_len) < 0) {
-			ret = -errno;
+		ret = nl_request(g.nl, nlh, get_cb, st, g.extack, sizeof(g.extack));
+		if (ret != -EINTR)
 			break;
-		}
-		ret = genl_recv(&g, seq, get_cb, st, &intr);
-		if (ret < 0 || !intr)
-			break;
-		ret = -EINTR;
 	}
 	if (ret < 0)
 		err_kernel(e, ret, g.extack, "%s: read WireGuard device", name);
@@ -204,9 +133,7 @@ static int set_emit(const struct nlmsghdr *nlh, void *arg)
 {
 	struct genl *g = arg;
 
-	if (mnl_socket_sendto(g->nl, nlh, nlh->nlmsg_len) < 0)
-		return -errno;
-	return genl_recv(g, nlh->nlmsg_seq, NULL, NULL, NULL);
+	return nl_request(g->nl, nlh, NULL, NULL, g->extack, sizeof(g->extack));
 }
 
 static int kernel_set(const char *name, const struct wg_set *s, struct wgb_err *e)

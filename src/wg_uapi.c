@@ -11,7 +11,6 @@
  * device of the same name).
  */
 #include <arpa/inet.h>
-#include <dirent.h>
 #include <errno.h>
 #include <net/if.h>
 #include <sodium.h>
@@ -24,6 +23,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "proc.h"
 #include "wg_ipc.h"
 
 #define WG_UAPI_DIR "/var/run/wireguard"
@@ -70,40 +70,6 @@ static long listener_inode(const char *name)
 	return found;
 }
 
-/* The process holding socket inode ino (as `ss -xp` finds it). */
-static pid_t socket_owner(long ino)
-{
-	char want[32], path[300], link[64];
-	struct dirent *p, *fd;
-	pid_t pid = 0;
-	DIR *proc, *fds;
-	ssize_t n;
-
-	snprintf(want, sizeof(want), "socket:[%ld]", ino);
-	proc = opendir("/proc");
-	if (!proc)
-		return 0;
-	while (!pid && (p = readdir(proc))) {
-		if (p->d_name[0] < '1' || p->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%s/fd", p->d_name);
-		fds = opendir(path);
-		if (!fds)
-			continue;
-		while ((fd = readdir(fds))) {
-			snprintf(path, sizeof(path), "/proc/%s/fd/%.16s", p->d_name, fd->d_name);
-			n = readlink(path, link, sizeof(link) - 1);
-			if (n > 0 && (link[n] = '\0', !strcmp(link, want))) {
-				pid = atoi(p->d_name);
-				break;
-			}
-		}
-		closedir(fds);
-	}
-	closedir(proc);
-	return pid;
-}
-
 int wg_uapi_connect(const char *name, pid_t *pid, char *comm, size_t commlen)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
@@ -130,19 +96,9 @@ int wg_uapi_connect(const char *name, pid_t *pid, char *comm, size_t commlen)
 		return ret;
 	}
 	if (pid && ino > 0) {
-		*pid = socket_owner(ino);
-		if (*pid && comm && commlen) {
-			char path[64];
-			FILE *f;
-
-			snprintf(path, sizeof(path), "/proc/%d/comm", (int)*pid);
-			f = fopen(path, "re");
-			if (f) {
-				if (fgets(comm, commlen, f))
-					comm[strcspn(comm, "\n")] = '\0';
-				fclose(f);
-			}
-		}
+		*pid = proc_socket_owner((unsigned long)ino);
+		if (*pid && comm && commlen)
+			proc_comm(*pid, comm, commlen);
 	}
 	return fd;
 }

@@ -11,12 +11,15 @@ BUILD="gcc make pkg-config libmnl-dev libnftnl-dev libnl-3-dev libnl-route-3-dev
 # tests: tools that observe the kernel, a userspace WireGuard, traffic tools,
 # sanitizer and fuzzer runtimes, valgrind, man page lint, shells for the
 # completions, systemd-analyze for the units, iptables (the legacy-firewall
-# warning's test)
+# warning's test, and a baseline of the benchmarks)
 TEST="iproute2 nftables iptables wireguard-tools wireguard-go procps util-linux kmod clang libclang-rt-14-dev valgrind mandoc socat ncat python3 bash-completion zsh fish systemd"
 PKGS="$BUILD ${WGB_DEPS_EXTRA:-} $TEST"
 
 # end to end: a packet capture for the MSS check
 PKGS="$PKGS tcpdump"
+# benchmarks: GNU time (peak RSS), strace (cross-checks the message counts),
+# perf (the profiles of missed targets)
+PKGS="$PKGS time strace linux-perf"
 
 missing=
 for p in $PKGS; do

@@ -14,7 +14,8 @@
 # nftables and rtnetlink, a key file created in /etc/wgbastion, a
 # wireguard-go started from ExecStart that must survive until ExecStop).
 # Phase 2, the real thing: the unit as installed, with examples/homelab.conf:
-# start (apply), show, reload, stop (flush).
+# start (apply), show, reload, stop (flush); then the lockout guard refusing
+# a forwarded port that PID 1 listens on.
 # Exit status: 0 when every step of both phases worked.
 set -u
 cd "$(dirname "$0")/../.."
@@ -106,6 +107,22 @@ t systemctl stop wgbastion.service
 t sh -c '! ip link show wg0'
 t sh -c '! nft list table inet wgbastion-wg0'
 t sh -c '! ip rule | grep -q "lookup 51821"'
+
+echo "== the lockout guard, under the sandbox: PID 1 listens on 443" >>$out
+cat >/etc/systemd/system/probe-listen.socket <<'X'
+[Socket]
+ListenStream=443
+X
+printf '[Service]\nExecStart=/bin/true\n' >/etc/systemd/system/probe-listen.service
+systemctl daemon-reload
+t systemctl start probe-listen.socket
+t sh -c '! systemctl start wgbastion.service'
+journalctl -b -u wgbastion.service --no-pager -o cat | grep -i -m3 -E 'listen|443|shadow' >>$out
+t sh -c '! ip link show wg0'
+systemctl stop probe-listen.socket
+systemctl reset-failed wgbastion.service
+rm -f /etc/systemd/system/probe-listen.*
+
 systemctl --no-pager status wgbastion.service >>$out 2>&1
 systemd-analyze security wgbastion.service 2>&1 | tail -1 >>$out
 systemctl poweroff

@@ -50,7 +50,7 @@ say "a rule deleted by hand"
 h=$(ns b nft -a list chain $T forward | sed -n 's/.*comment "egress lan" # handle \([0-9]*\)$/\1/p' | head -1)
 assert_match "found the rule" '^[0-9]+$' "$h"
 ns b nft delete rule $T forward handle "$h"
-repair "deleted rule" "~ egress lan: repaired (its nft elements or rules differed)"
+repair "deleted rule" "~ egress lan: nft elements or rules differ from the config, rewritten"
 # the chain was flushed and refilled in one batch: the monitor saw
 # the rules of that chain only
 assert_nomatch "no other chain was touched" 'chain (pre_nat|pre_mark|post_nat)|element' "$(cat "$TMP/seen")"
@@ -64,7 +64,7 @@ assert_eq "only that element was sent" "add element inet wgbastion-wg0 dnat4_tcp
 
 say "a rule added by hand"
 ns b nft add rule $T pre_mark meta mark set 0x1
-repair "foreign rule" "~ nft chain pre_mark: rules differ (repaired)"
+repair "foreign rule" "~ nft chain pre_mark: rules differ from the config, refilled"
 assert_nomatch "no element was touched" 'element' "$(cat "$TMP/seen")"
 
 say "a set, a counter and a chain added by hand"

@@ -1,0 +1,72 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# One measured sequence of applies, run by bench/run.sh *inside* a network
+# namespace (ip netns exec), so that namespace entry is not in the figures.
+#
+#   step.sh MODE APPROACH FILE...
+#
+# applies each FILE in turn (typically: A = cold, A again = no-op, B = one
+# change) with APPROACH and prints one line per FILE:
+#   time   "RC MICROSECONDS"          wall time, bash's $EPOCHREALTIME
+#   rss    "RC KIB"                   peak RSS, GNU time's %M
+#   timerss "RC MICROSECONDS KIB"     both, the time including GNU time's
+#   count  "RC calls bytes msgs writes sysctl_w uapi uapi_set"
+#                                     bench/nlcount.so, summed over every
+#                                     process the approach ran
+# APPROACH: wgbastion (apply), shell (bench/reference/bastion.sh up),
+# nft (nft -f), ipt (iptables-nft-restore), true (/bin/true: what starting
+# any process costs here).
+# Environment: WGB (binary), BENCH_REF (bastion.sh), SHIM (nlcount.so),
+# STEP_LOG (stderr of the applies goes there).
+set -u
+export LC_ALL=C
+mode=$1 approach=$2
+shift 2
+log=${STEP_LOG:-/dev/null}
+tmp=$(mktemp /tmp/wgbstep.XXXXXX)
+trap 'rm -f "$tmp"' EXIT
+
+for file in "$@"; do
+	case $approach in
+	wgbastion) cmd=("$WGB" -c "$file" apply) ;;
+	shell) cmd=(bash "$BENCH_REF" -c "$file" up) ;;
+	nft) cmd=(nft -f "$file") ;;
+	ipt) cmd=(iptables-nft-restore "$file") ;;
+	true) cmd=(/bin/true) ;;	# process start alone, for scale
+	timetrue) cmd=(/usr/bin/time -f %M -o /dev/null /bin/true) ;;	# and through GNU time
+	*) echo "step.sh: unknown approach $approach" >&2; exit 2 ;;
+	esac
+	case $mode in
+	time)
+		t0=$EPOCHREALTIME
+		"${cmd[@]}" >/dev/null 2>>"$log"
+		rc=$?
+		t1=$EPOCHREALTIME
+		echo "$rc $(( 10#${t1/./} - 10#${t0/./} ))"
+		;;
+	rss)
+		/usr/bin/time -f %M -o "$tmp" "${cmd[@]}" >/dev/null 2>>"$log"
+		rc=$?
+		echo "$rc $(tail -n 1 "$tmp")"
+		;;
+	timerss)	# both at once, for slow applies: GNU time's start is in the time
+		t0=$EPOCHREALTIME
+		/usr/bin/time -f %M -o "$tmp" "${cmd[@]}" >/dev/null 2>>"$log"
+		rc=$?
+		t1=$EPOCHREALTIME
+		echo "$rc $(( 10#${t1/./} - 10#${t0/./} )) $(tail -n 1 "$tmp")"
+		;;
+	count)
+		: >"$tmp"
+		NLCOUNT_OUT=$tmp LD_PRELOAD=$SHIM "${cmd[@]}" >/dev/null 2>>"$log"
+		rc=$?
+		# one line per process that sent anything: sum the fields
+		awk -v rc="$rc" '
+			{ for (i = 1; i <= NF; i++) { split($i, kv, "="); s[kv[1]] += kv[2] } }
+			END { printf "%s %d %d %d %d %d %d %d\n", rc, s["calls"], s["bytes"], s["msgs"],
+			      s["writes"], s["sysctl_w"], s["uapi"], s["uapi_set"] }' "$tmp"
+		;;
+	*) echo "step.sh: unknown mode $mode" >&2; exit 2 ;;
+	esac
+done
