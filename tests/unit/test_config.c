@@ -29,7 +29,6 @@
 
 #define HEAD "[Interface]\nPrivateKey = " PRIV "\n[Peer]\nPublicKey = " PUB1 "\n"
 
-static char dir[64];
 
 static struct wgb_config *parse_ok(const char *text)
 {
@@ -49,36 +48,6 @@ static const char *pfx(const struct prefix_list *l, size_t i)
 
 	ck_assert_uint_lt(i, l->n);
 	return prefix_fmt(&l->v[i], buf[n++ % 4]);
-}
-
-static void setup(void)
-{
-	snprintf(dir, sizeof(dir), "/tmp/wgb-test-config.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-}
-
-static void teardown(void)
-{
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	ck_assert_int_eq(system(cmd), 0);
-}
-
-static const char *write_file(const char *name, const char *text, mode_t mode)
-{
-	static char path[4][128];
-	static int n;
-	char *p = path[n++ % 4];
-	FILE *f;
-
-	snprintf(p, 128, "%s/%s", dir, name);
-	f = fopen(p, "w");
-	ck_assert_ptr_nonnull(f);
-	fputs(text, f);
-	fclose(f);
-	ck_assert_int_eq(chmod(p, mode), 0);
-	return p;
 }
 
 START_TEST(defaults)
@@ -460,11 +429,11 @@ START_TEST(load_key_file)
 	struct wgb_err e;
 	uint8_t want[WG_KEY_LEN];
 	char text[512], msg[600];
-	const char *key = write_file("private.key", PRIV "\n", 0600);
+	const char *key = unit_write_file("private.key", PRIV "\n", 0600);
 	const char *conf;
 
 	snprintf(text, sizeof(text), "[Interface]\nPrivateKeyFile = %s\n[Peer]\nPublicKey = " PUB1 "\n", key);
-	conf = write_file("a.conf", text, 0644);	/* no secret inside: fine */
+	conf = unit_write_file("a.conf", text, 0644);	/* no secret inside: fine */
 	ck_assert_int_eq(load(conf, &cfg, &e), 0);
 	ck_assert(cfg->iface.has_private_key);
 	ck_assert_str_eq(cfg->iface.private_key_file, key);
@@ -488,7 +457,7 @@ START_TEST(load_key_file_unreadable_by_user)
 	struct wgb_config *cfg;
 	struct wgb_err e;
 	char text[512];
-	const char *key = write_file("private.key", PRIV "\n", 0600);
+	const char *key = unit_write_file("private.key", PRIV "\n", 0600);
 	const char *conf;
 	int status, null;
 	pid_t pid;
@@ -496,8 +465,8 @@ START_TEST(load_key_file_unreadable_by_user)
 	if (geteuid() != 0)
 		return;	/* the case needs a user other than the key's owner */
 	snprintf(text, sizeof(text), "[Interface]\nPrivateKeyFile = %s\n[Peer]\nPublicKey = " PUB1 "\n", key);
-	conf = write_file("a.conf", text, 0644);
-	ck_assert_int_eq(chmod(dir, 0755), 0);
+	conf = unit_write_file("a.conf", text, 0644);
+	ck_assert_int_eq(chmod(unit_dir, 0755), 0);
 	pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
@@ -523,21 +492,21 @@ START_TEST(load_key_file_missing_and_relative)
 	struct wgb_config *cfg;
 	struct wgb_err e;
 	char want[128], msg[600];
-	const char *conf = write_file("a.conf",
+	const char *conf = unit_write_file("a.conf",
 		"[Interface]\nPrivateKeyFile = keys/private.key\n[Peer]\nPublicKey = " PUB1 "\n"
 		"PresharedKeyFile = psk\n", 0600);
 
-	write_file("psk", PSK "\n", 0600);
+	unit_write_file("psk", PSK "\n", 0600);
 	/* missing: not an error, apply creates it; relative to the config */
 	ck_assert_int_eq(load(conf, &cfg, &e), 0);
 	ck_assert(!cfg->iface.has_private_key);
-	snprintf(want, sizeof(want), "%s/keys/private.key", dir);
+	snprintf(want, sizeof(want), "%s/keys/private.key", unit_dir);
 	ck_assert_str_eq(cfg->iface.private_key_file, want);
 	ck_assert(cfg->peers[0].has_preshared_key);
 	config_free(cfg);
 
 	/* a missing preshared key is nobody's to create */
-	snprintf(want, sizeof(want), "%s/psk", dir);
+	snprintf(want, sizeof(want), "%s/psk", unit_dir);
 	ck_assert_int_eq(unlink(want), 0);
 	ck_assert_int_eq(load(conf, &cfg, &e), -ENOENT);
 	snprintf(msg, sizeof(msg),
@@ -552,7 +521,7 @@ START_TEST(load_world_readable_secret)
 	struct wgb_config *cfg;
 	struct wgb_err e;
 	char msg[600];
-	const char *conf = write_file("a.conf", HEAD, 0604);
+	const char *conf = unit_write_file("a.conf", HEAD, 0604);
 	const char *psk;
 
 	ck_assert_int_eq(load(conf, &cfg, &e), -EINVAL);
@@ -565,7 +534,7 @@ START_TEST(load_world_readable_secret)
 	ck_assert_int_eq(load(conf, &cfg, &e), 0);
 	config_free(cfg);
 
-	psk = write_file("b.conf",
+	psk = unit_write_file("b.conf",
 		"[Interface]\nPrivateKeyFile = /nonexistent/k\n[Peer]\nPublicKey = " PUB1 "\n"
 		"PresharedKey = " PSK "\n", 0644);
 	ck_assert_int_eq(load(psk, &cfg, &e), -EINVAL);
@@ -579,13 +548,13 @@ START_TEST(load_errors)
 	struct wgb_err e;
 	char path[128], msg[300];
 
-	snprintf(path, sizeof(path), "%s/none.conf", dir);
+	snprintf(path, sizeof(path), "%s/none.conf", unit_dir);
 	ck_assert_int_eq(load(path, &cfg, &e), -ENOENT);
 	snprintf(msg, sizeof(msg), "%s: cannot open the config: No such file or directory", path);
 	ck_assert_str_eq(e.msg, msg);
-	ck_assert_int_eq(load(dir, &cfg, &e), -EISDIR);
+	ck_assert_int_eq(load(unit_dir, &cfg, &e), -EISDIR);
 	ck_assert_ptr_null(cfg);
-	ck_assert_int_eq(load(write_file("empty.conf", "", 0600), &cfg, &e), -EINVAL);
+	ck_assert_int_eq(load(unit_write_file("empty.conf", "", 0600), &cfg, &e), -EINVAL);
 	ck_assert_ptr_nonnull(strstr(e.msg, "empty.conf: no [Interface] section"));
 }
 END_TEST
@@ -621,19 +590,19 @@ START_TEST(check_exit_status)
 	const char *path;
 
 	/* success: silent */
-	ck_assert_int_eq(run_check(write_file("good.conf", HEAD, 0600), out, sizeof(out)), EXIT_OK);
+	ck_assert_int_eq(run_check(unit_write_file("good.conf", HEAD, 0600), out, sizeof(out)), EXIT_OK);
 	ck_assert_str_eq(out, "");
 	/* a bad value: the message alone, exit 2 */
-	path = write_file("bad.conf", HEAD "[Forward x]\nPort = 0\n", 0600);
+	path = unit_write_file("bad.conf", HEAD "[Forward x]\nPort = 0\n", 0600);
 	ck_assert_int_eq(run_check(path, out, sizeof(out)), EXIT_USAGE);
 	snprintf(want, sizeof(want), "%s:6: Port: \"0\" is not a port (1-65535)\n", path);
 	ck_assert_str_eq(out, want);
 	ck_assert_int_eq(run_check("/nonexistent/wgbastion.conf", out, sizeof(out)), EXIT_USAGE);
 	ck_assert_str_eq(out, "/nonexistent/wgbastion.conf: cannot open the config: No such file or directory\n");
 	/* a PrivateKeyFile still to be created: fine, and said */
-	snprintf(conf, sizeof(conf), "%s/new.key", dir);
+	snprintf(conf, sizeof(conf), "%s/new.key", unit_dir);
 	snprintf(want, sizeof(want), "[Interface]\nPrivateKeyFile = %s\n[Peer]\nPublicKey = " PUB1 "\n", conf);
-	ck_assert_int_eq(run_check(write_file("new.conf", want, 0600), out, sizeof(out)), EXIT_OK);
+	ck_assert_int_eq(run_check(unit_write_file("new.conf", want, 0600), out, sizeof(out)), EXIT_OK);
 	snprintf(want, sizeof(want),
 		 "wgbastion: PrivateKeyFile \"%s\" does not exist yet: it will be created by apply\n", conf);
 	ck_assert_str_eq(out, want);
@@ -661,7 +630,7 @@ static Suite *config_suite(void)
 	tcase_add_test(t, mtu_below_1280_without_ipv6);
 	suite_add_tcase(s, t);
 
-	tcase_add_checked_fixture(l, setup, teardown);
+	tcase_add_checked_fixture(l, unit_tmpdir_setup, unit_tmpdir_teardown);
 	tcase_add_test(l, load_key_file);
 	tcase_add_test(l, load_key_file_unreadable_by_user);
 	tcase_add_test(l, load_key_file_missing_and_relative);

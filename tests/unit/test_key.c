@@ -16,37 +16,7 @@
 #define PRIV "+L64UIpGdAT7RcGpp9kKAFTdi90v0HmXWGxe8i4XBFE="
 #define PUB "1JhagMVPSqIGfbuVPo9+ypU3ZGpJhz+ybt9VUO6T1Aw="
 
-static char dir[64];
 static char why[PARSE_WHY];
-
-static void setup(void)
-{
-	snprintf(dir, sizeof(dir), "/tmp/wgb-test-key.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-}
-
-static void teardown(void)
-{
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	ck_assert_int_eq(system(cmd), 0);
-}
-
-/* Writes text to dir/name with mode; returns the path (static buffer). */
-static const char *write_file(const char *name, const char *text, mode_t mode)
-{
-	static char path[128];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "w");
-	ck_assert_ptr_nonnull(f);
-	fputs(text, f);
-	fclose(f);
-	ck_assert_int_eq(chmod(path, mode), 0);
-	return path;
-}
 
 START_TEST(base64_round_trip)
 {
@@ -100,12 +70,12 @@ START_TEST(file_ok)
 	uint8_t k[WG_KEY_LEN], want[WG_KEY_LEN];
 
 	key_from_base64(want, PRIV);
-	ck_assert_int_eq(key_file_read(write_file("a", PRIV "\n", 0600), k, why), 0);
+	ck_assert_int_eq(key_file_read(unit_write_file("a", PRIV "\n", 0600), k, why), 0);
 	ck_assert(key_equal(k, want));
-	ck_assert_int_eq(key_file_read(write_file("b", PRIV, 0400), k, why), 0);
-	ck_assert_int_eq(key_file_read(write_file("c", PRIV "\r\n", 0600), k, why), 0);
+	ck_assert_int_eq(key_file_read(unit_write_file("b", PRIV, 0400), k, why), 0);
+	ck_assert_int_eq(key_file_read(unit_write_file("c", PRIV "\r\n", 0600), k, why), 0);
 	/* write bits for group do not leak the key */
-	ck_assert_int_eq(key_file_read(write_file("d", PRIV "\n", 0620), k, why), 0);
+	ck_assert_int_eq(key_file_read(unit_write_file("d", PRIV "\n", 0620), k, why), 0);
 }
 END_TEST
 
@@ -113,11 +83,11 @@ START_TEST(file_modes_refused)
 {
 	uint8_t k[WG_KEY_LEN];
 
-	ck_assert_int_eq(key_file_read(write_file("a", PRIV "\n", 0640), k, why), -EPERM);
+	ck_assert_int_eq(key_file_read(unit_write_file("a", PRIV "\n", 0640), k, why), -EPERM);
 	ck_assert_str_eq(why, "is readable by group or others (mode 0640): chmod 600 it");
-	ck_assert_int_eq(key_file_read(write_file("b", PRIV "\n", 0604), k, why), -EPERM);
+	ck_assert_int_eq(key_file_read(unit_write_file("b", PRIV "\n", 0604), k, why), -EPERM);
 	ck_assert_str_eq(why, "is readable by group or others (mode 0604): chmod 600 it");
-	ck_assert_int_eq(key_file_read(write_file("c", PRIV "\n", 0644), k, why), -EPERM);
+	ck_assert_int_eq(key_file_read(unit_write_file("c", PRIV "\n", 0644), k, why), -EPERM);
 }
 END_TEST
 
@@ -126,14 +96,14 @@ START_TEST(file_content_refused)
 	uint8_t k[WG_KEY_LEN];
 	char path[128];
 
-	ck_assert_int_eq(key_file_read(write_file("a", "", 0600), k, why), -EINVAL);
+	ck_assert_int_eq(key_file_read(unit_write_file("a", "", 0600), k, why), -EINVAL);
 	ck_assert_str_eq(why, "does not hold one base64 WireGuard key (as wg genkey writes)");
-	ck_assert_int_eq(key_file_read(write_file("b", PRIV "\n\n", 0600), k, why), -EINVAL);
-	ck_assert_int_eq(key_file_read(write_file("c", PRIV "\n" PUB "\n", 0600), k, why), -EINVAL);
-	ck_assert_int_eq(key_file_read(write_file("d", " " PRIV "\n", 0600), k, why), -EINVAL);
-	snprintf(path, sizeof(path), "%s/missing", dir);
+	ck_assert_int_eq(key_file_read(unit_write_file("b", PRIV "\n\n", 0600), k, why), -EINVAL);
+	ck_assert_int_eq(key_file_read(unit_write_file("c", PRIV "\n" PUB "\n", 0600), k, why), -EINVAL);
+	ck_assert_int_eq(key_file_read(unit_write_file("d", " " PRIV "\n", 0600), k, why), -EINVAL);
+	snprintf(path, sizeof(path), "%s/missing", unit_dir);
 	ck_assert_int_eq(key_file_read(path, k, why), -ENOENT);
-	ck_assert_int_eq(key_file_read(dir, k, why), -EINVAL);
+	ck_assert_int_eq(key_file_read(unit_dir, k, why), -EINVAL);
 	ck_assert_str_eq(why, "is not a regular file");
 	ck_assert_int_eq(key_file_read("/dev/null", k, why), -EINVAL);
 }
@@ -146,7 +116,7 @@ START_TEST(generate)
 	char path[128];
 	struct stat st;
 
-	snprintf(path, sizeof(path), "%s/private.key", dir);
+	snprintf(path, sizeof(path), "%s/private.key", unit_dir);
 	umask(0);	/* the file must still come out 0600 */
 	ck_assert_int_eq(key_generate_file(path, k, &e), 0);
 	ck_assert_int_eq(stat(path, &st), 0);
@@ -169,7 +139,7 @@ static Suite *key_suite(void)
 	Suite *s = suite_create("key");
 	TCase *t = tcase_create("keys");
 
-	tcase_add_checked_fixture(t, setup, teardown);
+	tcase_add_checked_fixture(t, unit_tmpdir_setup, unit_tmpdir_teardown);
 	tcase_add_test(t, base64_round_trip);
 	tcase_add_test(t, base64_refused);
 	tcase_add_test(t, public_from_private);
