@@ -14,8 +14,9 @@ set -euo pipefail
 modroot=$1 ver=$2 busybox=$3 out=$4
 here=$(cd "$(dirname "$0")" && pwd)
 # virtio_pci: the transport; 9pnet_virtio: 9p over it; 9p: the file system;
-# virtio_rng: early entropy, so nothing waits for the crng.
-MODULES="virtio_pci 9pnet_virtio 9p virtio_rng"
+# virtio_rng: early entropy, so nothing waits for the crng; overlay: the
+# writable layer under which init puts the module tree on /lib/modules.
+MODULES="virtio_pci 9pnet_virtio 9p virtio_rng overlay"
 
 stage=$(mktemp -d "${out%/*}/initramfs.XXXXXX")
 trap 'rm -rf "$stage"' EXIT
@@ -45,7 +46,7 @@ while read -r kind path _; do
 	esac >"$stage/lib/modules/$name"
 	echo "$name" >>"$stage/lib/modules/load.list"
 done
-for m in 9p.ko 9pnet_virtio.ko; do
+for m in 9p.ko 9pnet_virtio.ko overlay.ko; do
 	grep -qxF "$m" "$stage/lib/modules/load.list" || {
 		echo "mkinitramfs: kernel $ver has no module $m" >&2
 		exit 1
