@@ -6,20 +6,33 @@
 # first). Otherwise: print the exact command to run. Silent when complete.
 set -eu
 
+# Every program a suite runs that a minimal Debian (debootstrap minbase:
+# the Essential and required packages) lacks; what minbase has (coreutils,
+# util-linux's flock/unshare/setsid, bsdutils' script, diffutils, findutils,
+# mawk, grep, sed, dpkg, ncurses' tput) is not listed. Audited by tracing
+# every exec of `make check` (strace -f -e trace=execve) and reading the
+# scripts for the paths a trace does not take (the kernel lane's guest).
+
 # build: compiler, pkg-config and the libraries
 BUILD="gcc make pkg-config libmnl-dev libnftnl-dev libnl-3-dev libnl-route-3-dev libnl-genl-3-dev libsodium-dev check"
-# tests: tools that observe the kernel, a userspace WireGuard, traffic tools,
-# sanitizer and fuzzer runtimes, valgrind, man page lint, shells for the
-# completions, systemd-analyze for the units, iptables (the legacy-firewall
-# warning's test, and a baseline of the benchmarks)
-TEST="iproute2 nftables iptables wireguard-tools wireguard-go procps util-linux kmod clang libclang-rt-14-dev valgrind mandoc socat ncat python3 bash-completion zsh fish systemd"
+# integration and e2e: tools that set up and observe the kernel (ip, ss,
+# nft, iptables-legacy for the legacy-firewall warning, sysctl, modprobe), a
+# userspace WireGuard and wg/wg-quick, traffic (ping, socat, python3), a
+# packet capture for the MSS check
+TEST="iproute2 nftables iptables wireguard-tools wireguard-go procps kmod iputils-ping socat python3 tcpdump"
+# docs: man page lint and rendering (mandoc; groff; col from
+# bsdextrautils), shells for the completions, systemd-analyze for the units
+# (it runs man for their Documentation=, hence man-db)
+TEST="$TEST mandoc groff-base bsdextrautils man-db bash-completion zsh fish systemd"
+# the kernel lane: qemu (it boots Debian's kernel; the package itself is
+# fetched with apt-get download, never installed)
+TEST="$TEST qemu-system-x86"
+# fuzzing (make fuzz): clang with its sanitizer and libFuzzer runtimes
+TEST="$TEST clang libclang-rt-14-dev"
+# benchmarks (make bench): GNU time (peak RSS), strace (cross-checks the
+# message counts), perf and valgrind (the profiles of missed targets)
+TEST="$TEST time strace linux-perf valgrind"
 PKGS="$BUILD ${WGB_DEPS_EXTRA:-} $TEST"
-
-# end to end: a packet capture for the MSS check
-PKGS="$PKGS tcpdump"
-# benchmarks: GNU time (peak RSS), strace (cross-checks the message counts),
-# perf (the profiles of missed targets)
-PKGS="$PKGS time strace linux-perf"
 
 missing=
 for p in $PKGS; do

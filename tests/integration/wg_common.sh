@@ -30,8 +30,8 @@ if wg_userspace; then
 	export WG_QUICK_USERSPACE_IMPLEMENTATION=$TMP/wg-go-logged
 fi
 
-# ping from iputils, or busybox's (busybox-static is a test dependency)
-nsping() { local n=$1; shift; if command -v ping >/dev/null; then ns "$n" ping "$@"; else ns "$n" busybox ping "$@"; fi; }
+# ping (iputils-ping, a test dependency: tools/deps.sh)
+nsping() { local n=$1; shift; ns "$n" ping "$@"; }
 # a string as an extended regex (keys hold + and /)
 re() { printf '%s' "$1" | sed 's/[][\.*^$+?(){}|/]/\\&/g'; }
 
