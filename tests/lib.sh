@@ -2,6 +2,7 @@
 # shellcheck shell=bash
 #
 # Sourced by every test that touches the kernel. It:
+#  - sets the environment tests depend on (tests/env.sh);
 #  - re-executes the test in a private mount namespace with a fresh tmpfs on
 #    /run, so `ip netns` names, /run/wireguard/*.sock (wireguard-go's UAPI
 #    sockets) and /run/wgbastion (our lock and state) are the test's own;
@@ -14,6 +15,8 @@
 # Use:   . "$(dirname "$0")/../lib.sh"
 #        netns_add bastion; ns bastion ip link ...; assert_eq ...
 set -u
+# shellcheck source=tests/env.sh
+. "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 
 if [ -z "${WGB_PRIVATE_RUN:-}" ]; then
 	[ "$(id -u)" = 0 ] || { echo "SKIP: needs root (network namespaces)"; exit 77; }

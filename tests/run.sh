@@ -12,6 +12,8 @@
 # A test script exits 0 pass, 77 skip (and says why), anything else fail.
 set -u
 cd "$(dirname "$0")/.."
+# shellcheck source=tests/env.sh
+. tests/env.sh
 pass=0 fail=0 skip=0
 failed_names=()
 B=${WGB_BUILD:-build}

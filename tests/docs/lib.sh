@@ -7,6 +7,8 @@
 # same assertion vocabulary.
 set -u
 WGB_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# shellcheck source=tests/env.sh
+. "$WGB_TOP/tests/env.sh"
 cd "$WGB_TOP" || exit 1
 TMP=$(mktemp -d /tmp/wgbdocs.XXXXXX)
 WGB_FAILS=0

@@ -155,11 +155,13 @@ wgb bastion -q -c "$TMP/wgb.conf" show >/dev/null 2>"$TMP/err"
 assert_eq "-q silences warnings" "" "$(cat "$TMP/err")"
 ns bastion nft delete table ip filter
 
-say "colour on a terminal only, and never with NO_COLOR"
-out=$(script -qec "ip netns exec bastion $WGB -c $TMP/wgb.conf show" /dev/null 2>&1)
+say "colour on a terminal only, and never with NO_COLOR or TERM=dumb"
+out=$(TERM=xterm-256color script -qec "ip netns exec bastion $WGB -c $TMP/wgb.conf show" /dev/null 2>&1)
 assert_match "colour on a pty" $'\033\\[' "$out"
-out=$(NO_COLOR=1 script -qec "ip netns exec bastion $WGB -c $TMP/wgb.conf show" /dev/null 2>&1)
+out=$(TERM=xterm-256color NO_COLOR=1 script -qec "ip netns exec bastion $WGB -c $TMP/wgb.conf show" /dev/null 2>&1)
 assert_nomatch "NO_COLOR" $'\033\\[' "$out"
+out=$(TERM=dumb script -qec "ip netns exec bastion $WGB -c $TMP/wgb.conf show" /dev/null 2>&1)
+assert_nomatch "TERM=dumb" $'\033\\[' "$out"
 
 say "broken config: the live state is still shown"
 cp "$TMP/wgb.conf" "$TMP/good.conf"
