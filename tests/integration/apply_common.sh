@@ -3,25 +3,13 @@
 #
 # Shared by the issue-3 suites (apply, flush, rollback, concurrency,
 # foreign): a bastion namespace with an uplink, configs for one or two
-# instances, full dumps of what apply could touch, and how to tell which
-# stages the binary under test has. Source after tests/lib.sh.
+# instances, and full dumps of what apply could touch. Source after
+# tests/lib.sh.
 #
 #     [bastion] eth0 ---- eth0 [outside]
-#        wg0 (wg1): made by apply (wg stage), or by hand as a TUN
-#                   stand-in while the wg stage is not built in
+#        wg0 (wg1): made by apply (the wg stage)
 
 EXPECTED=$(dirname "$0")/expected
-
-# has_stage wg|nft|route|sysctl: the binary has the real stage, not the
-# weak placeholder the skeleton links in until the module lands.
-has_stage() {
-	local kind
-	kind=$(nm -P "$WGB" 2>/dev/null | awk -v s="stage_$1" '$1 == s { print $2 }')
-	[ -n "$kind" ] && [ "$kind" != V ] && [ "$kind" != v ]
-}
-
-# Says loudly what part of a test does not run, and why.
-skip_part() { printf 'SKIP (part): %s\n' "$*"; }
 
 # bastion_ns NS: the namespace, an uplink whose IPv6 takes router
 # advertisements (accept_ra = 1, as on a cloud VM), and strict rp_filter
@@ -38,15 +26,6 @@ bastion_ns() {
 	ns "$n" ip addr add 198.51.100.1/24 dev eth0
 	ns "$n" sysctl -qw net.ipv4.conf.all.rp_filter=1
 	ns "$n" sysctl -qw net.ipv6.conf.eth0.accept_ra=1
-}
-
-# link_for NS NAME: when the wg stage is missing, the tunnel link is made
-# by hand (a TUN device: this kernel has no dummy), up, as the wg stage
-# would leave it. With the wg stage, apply makes it.
-link_for() {
-	has_stage wg && return 0
-	ns "$1" ip tuntap add dev "$2" mode tun
-	ns "$1" ip link set "$2" mtu 1420 up
 }
 
 # write_config FILE NAME [v6] [knobs...]: an instance with two forwards
@@ -91,7 +70,8 @@ write_config() {
 # Everything apply may touch, as text: rules, routes, links, addresses,
 # the nftables ruleset, the forwarding sysctls, and the records under
 # /run/wgbastion (which instances exist, the sysctls' original values).
-# "linkdown" is dropped: a TUN stand-in has no carrier, a real tunnel has.
+# A route's "linkdown" is dropped: it follows the tunnel link's carrier
+# (a TUN device's, with wireguard-go), which is not what these compare.
 snapshot() {
 	local n=$1
 	{

@@ -6,7 +6,6 @@
 # that has every shape of forward and egress, and views of our table.
 # Source after tests/lib.sh and apply_common.sh.
 
-has_stage nft || { echo "SKIP: the nft stage is not built in"; exit 77; }
 command -v nft >/dev/null || { echo "SKIP: nft (the tool) is needed to observe"; exit 77; }
 
 # nft_config FILE [extra lines...]: wg0 with a TCP forward, a port range

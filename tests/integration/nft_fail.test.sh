@@ -14,7 +14,6 @@
 . "$(dirname "$0")/nft_common.sh"
 
 bastion_ns b
-link_for b wg0
 ns b-out ip addr add 198.51.100.2/24 dev eth0
 ns b sysctl -qw net.ipv4.ip_forward=1
 ns b ip route add 192.168.50.0/24 dev wg0
@@ -58,17 +57,13 @@ out=$(WGBASTION_FAIL_AT=nft wgb b "${B[@]}" apply 2>&1); rc=$?
 assert_eq "apply exits 1" 1 "$rc"
 ruleset >"$TMP/after"
 assert_same "the ruleset is as before, counters included" "$TMP/before" "$TMP/after"
-if has_stage route; then
-	# a new mark changes both the nft table and the ip rules
-	cp "$TMP/b.conf" "$TMP/m.conf"
-	printf '[Bastion]\nMark = 0x4000000/0x4000000\n' >>"$TMP/m.conf"
-	out=$(WGBASTION_FAIL_AT=route wgb b -c "$TMP/m.conf" apply 2>&1); rc=$?
-	assert_eq "a later stage fails: apply exits 1" 1 "$rc"
-	ruleset >"$TMP/after"
-	assert_same "... and the table is rolled back" "$TMP/before" "$TMP/after"
-else
-	skip_part "route stage not built in: rollback after a later stage not checked"
-fi
+# a new mark changes both the nft table and the ip rules
+cp "$TMP/b.conf" "$TMP/m.conf"
+printf '[Bastion]\nMark = 0x4000000/0x4000000\n' >>"$TMP/m.conf"
+out=$(WGBASTION_FAIL_AT=route wgb b -c "$TMP/m.conf" apply 2>&1); rc=$?
+assert_eq "a later stage fails: apply exits 1" 1 "$rc"
+ruleset >"$TMP/after"
+assert_same "... and the table is rolled back" "$TMP/before" "$TMP/after"
 
 say "flush that fails after the batch: the table made again"
 out=$(WGBASTION_FAIL_AT=nft wgb b "${A[@]}" flush 2>&1); rc=$?

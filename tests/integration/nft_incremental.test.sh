@@ -15,7 +15,6 @@
 
 N=1000
 bastion_ns b
-link_for b wg0
 ns b-out ip addr add 198.51.100.2/24 dev eth0
 # routing and forwarding as the route and sysctl stages would make them,
 # whether or not they are built in

@@ -17,7 +17,6 @@
 . "$(dirname "$0")/nft_common.sh"
 
 bastion_ns b
-link_for b wg0
 nft_config "$TMP/wg0.conf"
 C=(-c "$TMP/wg0.conf")
 T="inet wgbastion-wg0"
