@@ -69,19 +69,51 @@ static void list_drop_contained(struct prefix_list *l)
 	l->n = n;
 }
 
-/* Exact duplicates only, order kept (Address: the first is the primary). */
-static void list_drop_duplicates(struct prefix_list *l)
-{
-	size_t i, j, n = 0;
+struct indexed_prefix {
+	struct prefix p;
+	size_t i;
+};
 
-	for (i = 0; i < l->n; ++i) {
-		for (j = 0; j < n; ++j)
-			if (!prefix_cmp(&l->v[j], &l->v[i]))
-				break;
-		if (j == n)
-			l->v[n++] = l->v[i];
+static int cmp_indexed_prefix(const void *a, const void *b)
+{
+	const struct indexed_prefix *x = a, *y = b;
+
+	return prefix_cmp(&x->p, &y->p) ?: (x->i < y->i ? -1 : x->i > y->i);
+}
+
+/*
+ * Exact duplicates only, order kept (Address: the first is the primary).
+ * Sorted by prefix, then by position, duplicates are neighbours and the
+ * first of each run is the one to keep: O(n log n), where comparing every
+ * pair took seconds for a list of ten thousand (tests/fuzz/regressions).
+ */
+static int list_drop_duplicates(struct cfg_ctx *c, struct prefix_list *l)
+{
+	struct indexed_prefix *s;
+	bool *drop;
+	size_t i, n = 0;
+
+	if (l->n < 2)
+		return 0;
+	s = calloc(l->n, sizeof(*s));
+	drop = calloc(l->n, sizeof(*drop));
+	if (!s || !drop) {
+		free(s);
+		free(drop);
+		return err_set(c->e, -ENOMEM, "out of memory");
 	}
+	for (i = 0; i < l->n; ++i)
+		s[i] = (struct indexed_prefix){ l->v[i], i };
+	qsort(s, l->n, sizeof(*s), cmp_indexed_prefix);
+	for (i = 1; i < l->n; ++i)
+		drop[s[i].i] = !prefix_cmp(&s[i - 1].p, &s[i].p);
+	for (i = 0; i < l->n; ++i)
+		if (!drop[i])
+			l->v[n++] = l->v[i];
 	l->n = n;
+	free(s);
+	free(drop);
+	return 0;
 }
 
 static bool iface_has_family(const struct wgb_config *cfg, uint8_t family)
@@ -102,11 +134,52 @@ static int validate_interface(struct cfg_ctx *c)
 		return cfg_bad(c, 0, "no [Interface] section: the bastion's WireGuard device must be described");
 	if (!c->iface.key[K_PRIVATE_KEY] && !c->iface.key[K_PRIVATE_KEY_FILE])
 		return cfg_bad(c, c->iface.section, "[Interface] needs PrivateKey or PrivateKeyFile");
-	list_drop_duplicates(&in->addresses);
-	return 0;
+	return list_drop_duplicates(c, &in->addresses);
 }
 
 static int peers_overlap(struct cfg_ctx *c);
+
+struct indexed_key {
+	const uint8_t *key;
+	size_t i;
+};
+
+static int cmp_indexed_key(const void *a, const void *b)
+{
+	const struct indexed_key *x = a, *y = b;
+
+	/* public keys: no need for a constant-time comparison */
+	return memcmp(x->key, y->key, WG_KEY_LEN) ?: (x->i < y->i ? -1 : x->i > y->i);
+}
+
+/*
+ * same[i]: the first peer before peer i with the same PublicKey, or i
+ * itself. Sorted by key, then by position, equal keys are neighbours: O(n
+ * log n), where comparing every pair took seconds for ten thousand peers.
+ */
+static size_t *peers_same_key(struct cfg_ctx *c)
+{
+	size_t n = c->cfg->n_peers, i, first = 0;
+	struct indexed_key *s = calloc(n, sizeof(*s));
+	size_t *same = calloc(n, sizeof(*same));
+
+	if (!s || !same) {
+		free(s);
+		free(same);
+		err_set(c->e, -ENOMEM, "out of memory");
+		return NULL;
+	}
+	for (i = 0; i < n; ++i)
+		s[i] = (struct indexed_key){ c->cfg->peers[i].public_key, i };
+	qsort(s, n, sizeof(*s), cmp_indexed_key);
+	for (i = 0; i < n; ++i) {
+		if (i && memcmp(s[i - 1].key, s[i].key, WG_KEY_LEN))
+			first = i;
+		same[s[i].i] = s[first].i;
+	}
+	free(s);
+	return same;
+}
 
 static int validate_peers(struct cfg_ctx *c)
 {
@@ -114,43 +187,53 @@ static int validate_peers(struct cfg_ctx *c)
 	uint8_t own[WG_KEY_LEN];
 	char b64[WG_KEY_B64_LEN + 1], why[PARSE_WHY];
 	bool have_own = false;
-	size_t i, j;
-	int ret;
+	size_t i, j, *same;
+	int ret = 0;
 
 	if (!cfg->n_peers)
 		return cfg_bad(c, 0, "no [Peer] section: the far side of the tunnel must be described");
+	same = peers_same_key(c);
+	if (!same)
+		return -ENOMEM;
 	if (cfg->iface.has_private_key &&
 	    key_public_from_private(own, cfg->iface.private_key) == 0)
 		have_own = true;
-	for (i = 0; i < cfg->n_peers; ++i) {
+	for (i = 0; i < cfg->n_peers && !ret; ++i) {
 		struct wgb_peer *p = &cfg->peers[i];
 		struct cfg_lines *l = &c->peer[i];
 
-		if (!l->key[K_PUBLIC_KEY])
-			return cfg_bad(c, l->section, "[Peer] needs a PublicKey");
+		if (!l->key[K_PUBLIC_KEY]) {
+			ret = cfg_bad(c, l->section, "[Peer] needs a PublicKey");
+			break;
+		}
 		key_to_base64(b64, p->public_key);
-		if (have_own && key_equal(own, p->public_key))
-			return cfg_bad_value(c, l->key[K_PUBLIC_KEY], "PublicKey", b64,
-					     "is the [Interface]'s own public key");
-		for (j = 0; j < i; ++j) {
-			if (!key_equal(cfg->peers[j].public_key, p->public_key))
-				continue;
+		if (have_own && key_equal(own, p->public_key)) {
+			ret = cfg_bad_value(c, l->key[K_PUBLIC_KEY], "PublicKey", b64,
+					    "is the [Interface]'s own public key");
+			break;
+		}
+		j = same[i];
+		if (j != i) {
 			snprintf(why, sizeof(why), "is also the key of the peer at line %u",
 				 c->peer[j].section);
-			return cfg_bad_value(c, l->key[K_PUBLIC_KEY], "PublicKey", b64, why);
+			ret = cfg_bad_value(c, l->key[K_PUBLIC_KEY], "PublicKey", b64, why);
+			break;
 		}
 		if (!l->key[K_ALLOWED_IPS]) {
-			if (cfg->n_peers > 1)
-				return cfg_bad(c, l->section,
-					       "[Peer] needs AllowedIPs when there is more than one peer");
+			if (cfg->n_peers > 1) {
+				ret = cfg_bad(c, l->section,
+					      "[Peer] needs AllowedIPs when there is more than one peer");
+				break;
+			}
 			ret = list_set(c, &p->allowed_ips, everything, 2);
 			if (ret < 0)
-				return ret;
+				break;
 		}
+		ret = list_drop_duplicates(c, &p->allowed_ips);
 		qsort(p->allowed_ips.v, p->allowed_ips.n, sizeof(*p->allowed_ips.v), cmp_prefix);
-		list_drop_duplicates(&p->allowed_ips);
 	}
-	return peers_overlap(c);
+	free(same);
+	return ret < 0 ? ret : peers_overlap(c);
 }
 
 struct owned_prefix {

@@ -134,12 +134,14 @@ struct wgb_config {
 	bool uses_ipv6;		/* any IPv6 forward, egress source or peer route */
 };
 
+/* An empty list is a NULL array: NULL + 0 is undefined in C (UBSan says
+ * so), hence the test before the end is computed. */
 #define for_each_peer(cfg, p) \
-	for ((p) = (cfg)->peers; (p) < (cfg)->peers + (cfg)->n_peers; ++(p))
+	for ((p) = (cfg)->peers; (p) && (p) < (cfg)->peers + (cfg)->n_peers; ++(p))
 #define for_each_forward(cfg, f) \
-	for ((f) = (cfg)->forwards; (f) < (cfg)->forwards + (cfg)->n_forwards; ++(f))
+	for ((f) = (cfg)->forwards; (f) && (f) < (cfg)->forwards + (cfg)->n_forwards; ++(f))
 #define for_each_egress(cfg, e) \
-	for ((e) = (cfg)->egresses; (e) < (cfg)->egresses + (cfg)->n_egresses; ++(e))
+	for ((e) = (cfg)->egresses; (e) && (e) < (cfg)->egresses + (cfg)->n_egresses; ++(e))
 
 void prefix_list_free(struct prefix_list *l);
 /* Frees everything and wipes key material. NULL-tolerant. */

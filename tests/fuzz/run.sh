@@ -17,6 +17,8 @@ work=$(mktemp -d /tmp/wgb-fuzz.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 mkdir "$work/corpus" "$work/crash"
 
+# undefined behaviour stops the run like a crash, and its input is kept
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 set +e
 "$bin" -max_total_time="$seconds" -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
 	-dict=config.dict -artifact_prefix="$work/crash/" -print_final_stats=1 \
