@@ -12,7 +12,8 @@
 #
 # Prints each test's PASS/FAIL/SKIP line and "N passed, N failed, N skipped";
 # exits 0 only if every VM ran to the end, something passed and nothing
-# failed; 77 (after "SKIP: reason") when qemu or the kernel cannot be had.
+# failed (nor was skipped, under WGB_NO_SKIP=1); 77 (after "SKIP: reason")
+# when qemu or the kernel cannot be had.
 #
 # The tests are handed out, one at a time, to WGB_KERNEL_JOBS VMs (default:
 # 2 on a machine with 2 or more CPUs) of one vCPU each: under TCG a second
@@ -152,5 +153,9 @@ for i in "${bad[@]}"; do
 	[ -s "$KDIR/qemu-$i.err" ] && { echo "---- qemu stderr"; tail -n 10 "$KDIR/qemu-$i.err"; }
 done
 [ ${#bad[@]} -gt 0 ] && echo "----"
+if [ -n "${WGB_NO_SKIP:-}" ] && [ "$skipped" -gt 0 ]; then
+	fail=$((fail + 1))
+	echo "FAIL  kernel lane: $skipped test(s) skipped, and WGB_NO_SKIP is set"
+fi
 echo "$pass passed, $fail failed, $skipped skipped"
 [ "$fail" -eq 0 ]
