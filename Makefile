@@ -8,6 +8,7 @@
 #   make V=1        show the full compiler command lines
 #   make fuzz       build and run the libFuzzer harness for the parser (clang)
 #   make bench      benchmarks, writes docs/performance.md (root)
+#   make deb        the Debian package (debian/), in $(B)/deb/, lintian-checked
 
 PREFIX ?= /usr
 SYSCONFDIR ?= /etc
@@ -120,6 +121,19 @@ fuzz: deps
 		-o $(B)/fuzz/fuzz_config tests/fuzz/fuzz_config.c $(LIB_SRCS) $(PKG_LIBS)
 	$(Q)./tests/fuzz/run.sh $(B)/fuzz/fuzz_config $(FUZZ_SECONDS)
 
+# Built from a copy of the tree in $(B)/deb/src, so the checkout stays clean
+# and dpkg-buildpackage puts the .deb in $(B)/deb. The package build is a
+# make of its own: none of this make's command-line variables (MAKEFLAGS)
+# reach it. DEB_BUILD_OPTIONS=nocheck skips its unit tests.
+deb:
+	$(Q)rm -rf $(B)/deb && mkdir -p $(B)/deb/src
+	$(Q)tar -cf - --exclude-vcs --exclude=./build --exclude='./$(B)' --exclude=./wgbastion . | \
+		tar -C $(B)/deb/src -xf -
+	$(Q)cd $(B)/deb/src && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEOVERRIDES \
+		dpkg-buildpackage -us -uc -b -jauto
+	$(Q)lintian --fail-on error,warning -I --pedantic $(B)/deb/wgbastion_*.changes
+	@ls $(B)/deb/*.deb
+
 install: wgbastion
 	install -D -m 0755 wgbastion $(DESTDIR)$(BINDIR)/wgbastion
 	install -D -m 0644 wgbastion.1 $(DESTDIR)$(MANDIR)/man1/wgbastion.1
@@ -148,7 +162,7 @@ uninstall:
 clean:
 	rm -rf $(B) wgbastion
 
-.PHONY: all deps check check-unit check-kernel demo bench fuzz install uninstall clean
+.PHONY: all deps check check-unit check-kernel demo bench fuzz deb install uninstall clean
 .DELETE_ON_ERROR:
 
 -include $(wildcard $(B)/*/*.d)
