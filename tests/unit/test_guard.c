@@ -3,9 +3,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "guard.h"
+#include "guard/guard.h"
 #include "unit.h"
-#include "wg.h"
+#include "wg/wg.h"
 
 START_TEST(stale_handshakes)
 {

@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "show.h"
-#include "show_live.h"
+#include "show/show.h"
+#include "show/show_live.h"
 #include "unit.h"
 
 static char *render(const struct show_view *v, bool json)

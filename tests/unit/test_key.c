@@ -8,8 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "key.h"
-#include "parse.h"
+#include "lib/key.h"
+#include "config/parse.h"
 #include "unit.h"
 
 /* A pair from wg genkey | wg pubkey. */

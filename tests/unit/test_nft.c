@@ -18,8 +18,8 @@
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netlink.h>
 
-#include "config.h"
-#include "nft.h"
+#include "config/config.h"
+#include "nft/nft.h"
 #include "unit.h"
 
 #define PRIV "+L64UIpGdAT7RcGpp9kKAFTdi90v0HmXWGxe8i4XBFE="

@@ -12,7 +12,7 @@
 #include <netlink/msg.h>
 #include <netlink/route/rule.h>
 
-#include "route.h"
+#include "route/route.h"
 #include "unit.h"
 
 static struct instance in = {

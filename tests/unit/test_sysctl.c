@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "sysctl.h"
+#include "sysctl/sysctl.h"
 #include "unit.h"
 
 static char root[64], *proc, *run;

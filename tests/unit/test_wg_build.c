@@ -14,9 +14,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "config.h"
+#include "config/config.h"
 #include "unit.h"
-#include "wg_ipc.h"
+#include "wg/wg_ipc.h"
 
 static char dir[] = "/tmp/wgb-unit-wg.XXXXXX";
 static const struct instance in = { .name = "wg0" };

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "unit.h"
-#include "wg_ipc.h"
+#include "wg/wg_ipc.h"
 
 static void pfx(struct prefix_list *l, const char *text)
 {
