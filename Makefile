@@ -54,6 +54,7 @@ LIB_SRCS := $(filter-out $(MAIN_SRC),$(SRCS))
 OBJS := $(SRCS:src/%.c=$(B)/obj/%.o)
 LIB_OBJS := $(LIB_SRCS:src/%.c=$(B)/obj/%.o)
 TEST_SRCS := $(wildcard tests/unit/test_*.c)
+TEST_HDRS := $(wildcard tests/unit/*.h)
 TEST_BINS := $(TEST_SRCS:tests/unit/%.c=$(B)/obj/%)
 ASAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 ASAN_LIB_OBJS := $(LIB_SRCS:src/%.c=$(B)/asan/%.o)
@@ -88,11 +89,11 @@ $(B)/test/%.o: src/%.c $(B)/paths
 	@echo "  CC      $@"
 	$(Q)$(CC) $(CFLAGS) -DWGB_TESTING $(PKG_CFLAGS) -c -o $@ $<
 
-$(B)/obj/test_%: tests/unit/test_%.c $(LIB_OBJS) tests/unit/unit.h
+$(B)/obj/test_%: tests/unit/test_%.c $(LIB_OBJS) $(TEST_HDRS)
 	@echo "  CC      $@"
 	$(Q)$(CC) $(CFLAGS) $(PKG_CFLAGS) $(CHECK_CFLAGS) -o $@ $< $(LIB_OBJS) $(PKG_LIBS) $(CHECK_LIBS)
 
-$(B)/asan/test_%: tests/unit/test_%.c $(ASAN_LIB_OBJS) tests/unit/unit.h
+$(B)/asan/test_%: tests/unit/test_%.c $(ASAN_LIB_OBJS) $(TEST_HDRS)
 	@echo "  CC      $@"
 	$(Q)$(CC) $(CFLAGS) $(ASAN) $(PKG_CFLAGS) $(CHECK_CFLAGS) -o $@ $< $(ASAN_LIB_OBJS) $(PKG_LIBS) $(CHECK_LIBS)
 

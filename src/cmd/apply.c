@@ -2,19 +2,17 @@
 /* wgbastion apply [--dry-run] [--confirm SECONDS] */
 #include <errno.h>
 #include <getopt.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cmd.h"
 #include "config/config.h"
 #include "confirm.h"
-#include "exec/exec.h"
+#include "core/rundir.h"
+#include "exec/stages.h"
 #include "guard/guard.h"
-#include "core/state.h"
-#include "sysctl/sysctl.h"
+#include "lib/warn.h"
 
 static int parse_seconds(const char *s, unsigned *out)
 {
@@ -29,17 +27,6 @@ static int parse_seconds(const char *s, unsigned *out)
 	return 0;
 }
 
-/* Nothing of this run is left in the kernel. */
-static bool rolled_back(const struct run *r)
-{
-	size_t i;
-
-	for (i = 0; i < r->n; ++i)
-		if (r->s[i].touched)
-			return false;
-	return true;
-}
-
 int apply_main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -50,10 +37,8 @@ int apply_main(int argc, char **argv)
 	struct wgb_config *cfg = NULL;
 	struct wgb_err e = { 0 };
 	struct plan plan = { 0 };
-	struct warnings warn = { 0 };
 	struct instance in;
 	struct run run;
-	char record[PATH_MAX];
 	bool dry_run = false, first = false;
 	unsigned confirm = 0;
 	int c, lock = -1, ret, status;
@@ -94,24 +79,23 @@ int apply_main(int argc, char **argv)
 			config_free(cfg);
 			return EXIT_USAGE;
 		}
-		warnx_("%s", e.msg);
+		warning("%s", e.msg);
 		err_clear(&e);
 	}
 
 	/* A dry run by an unprivileged user reads without the lock. */
-	lock = state_lock(in.name, dry_run ? NULL : &e);
+	lock = rundir_lock(in.name, dry_run ? NULL : &e);
 	if (lock < 0 && !dry_run) {
 		status = EXIT_RUNTIME;
 		goto out;
 	}
 
-	ret = run_plan(&run, &in, cfg, &plan, &e);
+	ret = run_plan(&run, &wgb_stages, &in, cfg, &plan, &e);
 	if (ret < 0) {
 		status = EXIT_RUNTIME;
 		goto out;
 	}
-	guard_warnings(cfg, &in, &run, &warn);
-	warnings_print(&warn);
+	guard_warnings(cfg, &in, &run);
 	plan_print(&plan, stdout);
 	fflush(stdout);
 	if (dry_run || !plan.n) {
@@ -122,9 +106,8 @@ int apply_main(int argc, char **argv)
 	/* Recorded first, so that flush finds the instance whatever happens;
 	 * if this was its first apply and it is undone whole, forgotten again
 	 * (other instances take a record for a live neighbour: sysctl.c). */
-	first = state_path(record, sizeof(record), in.name, ".instance") == 0 &&
-		access(record, F_OK) < 0;
-	ret = state_save_instance(&in, wgb_config_path, &e);
+	first = !rundir_has_instance(in.name);
+	ret = rundir_save_instance(&in, wgb_config_path, &e);
 	if (ret < 0 || (ret = run_apply(&run, &e)) < 0) {
 		status = EXIT_RUNTIME;
 		goto out;
@@ -149,14 +132,13 @@ int apply_main(int argc, char **argv)
 	status = EXIT_OK;
 
 out:
-	if (status == EXIT_RUNTIME && first && rolled_back(&run))
-		sysctl_forget_instance(in.name);
+	if (status == EXIT_RUNTIME && first && run_undone(&run))
+		run_forget(&wgb_stages, &in);
 	if (status == EXIT_RUNTIME && e.msg[0])
 		fprintf(stderr, "%s: %s\n", wgb_prog, e.msg);
-	state_unlock(lock);
+	rundir_unlock(lock);
 	run_free(&run);
 	plan_free(&plan);
-	warnings_free(&warn);
 	config_free(cfg);
 	return status;
 }

@@ -5,6 +5,11 @@
 
 #include <stdbool.h>
 
+#ifndef WGB_SYSCONFDIR
+#define WGB_SYSCONFDIR	"/etc"	/* the Makefile says where */
+#endif
+#define WGB_DEFAULT_CONFIG	WGB_SYSCONFDIR "/wgbastion/wgbastion.conf"
+
 /* Exit statuses, SPEC §2. */
 enum {
 	EXIT_OK = 0,

@@ -3,7 +3,7 @@
  * apply --confirm N and `wgbastion confirm`: a change stays only if someone
  * says so in time (netplan try, Junos "commit confirmed").
  *
- * The waiting apply owns a FIFO, /run/wgbastion/NAME.confirm, opened for
+ * The waiting apply owns a FIFO in the run directory (NAME.confirm), opened for
  * reading *and* writing so that it never sees end-of-file and never spins on
  * POLLHUP. `wgbastion confirm` opens it write-only and non-blocking: the
  * kernel answers ENXIO when nobody holds it for reading, so a file left
@@ -37,9 +37,8 @@
 #include "cmd.h"
 #include "config/config.h"
 #include "confirm.h"
-#include "core/state.h"
+#include "core/rundir.h"
 
-#define CONFIRM_SUFFIX	".confirm"
 #define ACK_MAGIC	0x77676221	/* "wgb!": the value of the SIGUSR1 ack */
 #define ACK_WAIT_MS	5000
 
@@ -227,7 +226,7 @@ static int fifo_create(const char *name, char *path, size_t len, struct stat *st
 {
 	int fd, ret;
 
-	ret = state_path(path, len, name, CONFIRM_SUFFIX);
+	ret = rundir_path(path, len, name, RUNDIR_CONFIRM, true);
 	if (ret < 0)
 		return ret;
 	if (unlink(path) < 0 && errno != ENOENT)
@@ -386,7 +385,7 @@ static int confirm_instance(char *name, size_t len)
 		config_free(cfg);
 		return 0;
 	}
-	if (state_find_instance(wgb_config_path, &in) == 0) {
+	if (rundir_find_instance(wgb_config_path, &in) == 0) {
 		snprintf(name, len, "%s", in.name);
 		return 0;
 	}
@@ -411,7 +410,7 @@ int confirm_main(int argc, char **argv)
 	}
 	if (confirm_instance(name, sizeof(name)) < 0)
 		return EXIT_USAGE;
-	if ((size_t)snprintf(path, sizeof(path), WGB_RUNDIR "/%s" CONFIRM_SUFFIX, name) >= sizeof(path))
+	if (rundir_path(path, sizeof(path), name, RUNDIR_CONFIRM, false) < 0)
 		return EXIT_USAGE;
 
 	sigaction(SIGPIPE, &ign, NULL);

@@ -3,7 +3,7 @@
 #ifndef WGB_CONFIRM_H
 #define WGB_CONFIRM_H
 
-#include "core/plan.h"
+#include "core/instance.h"
 
 /*
  * Called after apply has changed the kernel. Waits up to 'seconds' for

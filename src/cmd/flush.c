@@ -2,7 +2,7 @@
 /*
  * wgbastion flush: remove everything this instance created and restore the
  * sysctls it changed. Idempotent. When the config no longer parses, the
- * instance is found through the record apply left under /run/wgbastion.
+ * instance is found through the record apply left in the run directory.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -10,9 +10,9 @@
 
 #include "cmd.h"
 #include "config/config.h"
-#include "exec/exec.h"
-#include "core/state.h"
-#include "sysctl/sysctl.h"
+#include "core/rundir.h"
+#include "exec/stages.h"
+#include "lib/warn.h"
 
 int flush_main(int argc, char **argv)
 {
@@ -30,31 +30,32 @@ int flush_main(int argc, char **argv)
 	}
 	if (config_load(wgb_config_path, &cfg, &ce) == 0) {
 		instance_from_config(&in, cfg);
-	} else if (state_find_instance(wgb_config_path, &in) == 0) {
-		warnx_("%s", ce.msg);
-		warnx_("flushing instance %s as recorded by its last apply", in.name);
+	} else if (rundir_find_instance(wgb_config_path, &in) == 0) {
+		warning("%s", ce.msg);
+		warning("flushing instance %s as recorded by its last apply", in.name);
 	} else {
 		fprintf(stderr, "%s\n", ce.msg);
 		infox("no instance was applied from %s: nothing to flush", wgb_config_path);
 		return EXIT_OK;
 	}
 
-	lock = state_lock(in.name, &e);
+	lock = rundir_lock(in.name, &e);
 	if (lock < 0)
 		goto out;
-	if (run_plan(&run, &in, NULL, &plan, &e) < 0)
+	if (run_plan(&run, &wgb_stages, &in, NULL, &plan, &e) < 0)
 		goto out;
 	plan_print(&plan, stdout);
 	fflush(stdout);
 	if (plan.n && run_apply(&run, &e) < 0)
 		goto out;
-	/* the sysctl stage passes on originals handed to us meanwhile */
-	sysctl_forget_instance(in.name);
+	/* the record goes, and the stages forget the instance (the sysctl
+	 * stage passes on originals handed to it meanwhile) */
+	run_forget(&wgb_stages, &in);
 	status = EXIT_OK;
 out:
 	if (status != EXIT_OK)
 		fprintf(stderr, "%s: %s\n", wgb_prog, e.msg);
-	state_unlock(lock);
+	rundir_unlock(lock);
 	run_free(&run);
 	plan_free(&plan);
 	config_free(cfg);

@@ -10,7 +10,6 @@
 
 #include "cmd.h"
 #include "lib/err.h"
-#include "config/model.h"
 
 
 static const struct {

@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
-#include "show/show.h"
+#include "show/show_view.h"
 
 static bool want_colour(FILE *f)
 {
@@ -63,9 +63,9 @@ int show_main(int argc, char **argv)
 		show_view_free(&v);
 		return EXIT_RUNTIME;
 	}
-	/* warnings and the config problem on stderr too, before the screen,
-	 * so they are not lost when stdout goes to a file or jq */
-	warnings_print(&v.warnings);
+	/* the config problem on stderr too (the warnings are there already),
+	 * before the screen, so they are not lost when stdout goes to a file
+	 * or jq */
 	if (v.config_error)
 		fprintf(stderr, "%s\n", v.config_error);
 	if (v.read_error)

@@ -14,7 +14,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sodium.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,60 +23,24 @@
 
 #include "config.h"
 #include "config_int.h"
+#include "lib/array.h"
 #include "parse.h"
 
-int cfg_bad_value(struct cfg_ctx *c, unsigned line, const char *key,
-		  const char *value, const char *why)
+/* Grows a model array (at arrayp) and its parallel line array (at
+ * linesp) by one zeroed element. They grow alike: one capacity serves. */
+static int grow(void *arrayp, void *linesp, size_t *n, size_t *cap, size_t size)
 {
-	return err_set(c->e, -EINVAL, "%s:%u: %s: \"%s\" %s", c->name, line, key,
-		       value, why);
-}
+	size_t lines_cap = *cap;
+	char *a;
+	struct cfg_lines *l;
 
-int cfg_bad(struct cfg_ctx *c, unsigned line, const char *fmt, ...)
-{
-	char msg[768];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (!line)
-		return err_set(c->e, -EINVAL, "%s: %s", c->name, msg);
-	return err_set(c->e, -EINVAL, "%s:%u: %s", c->name, line, msg);
-}
-
-char *cfg_trim(char *s)
-{
-	char *end;
-
-	while (isspace((unsigned char)*s))
-		++s;
-	end = s + strlen(s);
-	while (end > s && isspace((unsigned char)end[-1]))
-		*--end = '\0';
-	return s;
-}
-
-/* Grows a model array and its parallel line array by one zeroed element. */
-static int grow(void **arr, void **lines, size_t *n, size_t *cap, size_t size)
-{
-	void *a, *l;
-	size_t ncap;
-
-	if (*n == *cap) {
-		ncap = *cap ? *cap * 2 : 4;
-		a = reallocarray(*arr, ncap, size);
-		if (!a)
-			return -ENOMEM;
-		*arr = a;
-		l = reallocarray(*lines, ncap, sizeof(struct cfg_lines));
-		if (!l)
-			return -ENOMEM;
-		*lines = l;
-		*cap = ncap;
-	}
-	memset((char *)*arr + *n * size, 0, size);
-	memset((struct cfg_lines *)*lines + *n, 0, sizeof(struct cfg_lines));
+	if (array_reserve_(linesp, &lines_cap, *n + 1, sizeof(*l)) < 0 ||
+	    array_reserve_(arrayp, cap, *n + 1, size) < 0)
+		return -ENOMEM;
+	memcpy(&a, arrayp, sizeof(a));
+	memcpy(&l, linesp, sizeof(l));
+	memset(a + *n * size, 0, size);
+	memset(&l[*n], 0, sizeof(*l));
 	++*n;
 	return 0;
 }
@@ -129,7 +92,7 @@ static int section_begin(struct reader *r, char *text)
 		r->c.bastion.section = r->line;
 		break;
 	case S_PEER:
-		ret = grow((void **)&cfg->peers, (void **)&r->c.peer, &cfg->n_peers,
+		ret = grow(&cfg->peers, &r->c.peer, &cfg->n_peers,
 			   &r->cap_peer, sizeof(*cfg->peers));
 		if (ret < 0)
 			return err_set(r->c.e, ret, "out of memory");
@@ -138,7 +101,7 @@ static int section_begin(struct reader *r, char *text)
 		r->c.peer[r->idx].section = r->line;
 		break;
 	case S_FORWARD:
-		ret = grow((void **)&cfg->forwards, (void **)&r->c.fwd, &cfg->n_forwards,
+		ret = grow(&cfg->forwards, &r->c.fwd, &cfg->n_forwards,
 			   &r->cap_fwd, sizeof(*cfg->forwards));
 		if (ret < 0)
 			return err_set(r->c.e, ret, "out of memory");
@@ -149,7 +112,7 @@ static int section_begin(struct reader *r, char *text)
 		r->c.fwd[r->idx].section = r->line;
 		break;
 	case S_EGRESS:
-		ret = grow((void **)&cfg->egresses, (void **)&r->c.egr, &cfg->n_egresses,
+		ret = grow(&cfg->egresses, &r->c.egr, &cfg->n_egresses,
 			   &r->cap_egr, sizeof(*cfg->egresses));
 		if (ret < 0)
 			return err_set(r->c.e, ret, "out of memory");
@@ -295,20 +258,15 @@ int config_load(const char *path, struct wgb_config **out, struct wgb_err *e)
 	}
 	for (;;) {
 		if (len + 4096 > cap) {
-			char *t;
-
 			if (cap >= CONFIG_MAX) {
 				ret = err_set(e, -EFBIG, "%s: larger than %u MiB: not a config",
 					      path, CONFIG_MAX >> 20);
 				goto out;
 			}
-			cap = cap ? cap * 2 : 16384;
-			t = realloc(text, cap);
-			if (!t) {
+			if (array_reserve(text, &cap, len + 4096) < 0) {
 				ret = err_set(e, -ENOMEM, "out of memory");
 				goto out;
 			}
-			text = t;
 		}
 		n = read(fd, text + len, cap - len);
 		if (n < 0) {

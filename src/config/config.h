@@ -12,8 +12,9 @@
  * Parse and validate. On success *out is a new config (config_free it).
  * On failure returns -errno and e->msg is "FILE:LINE: Key: \"value\" reason"
  * as SPEC §2 shows it (or "FILE:LINE: reason" for a key or section as a whole,
- * "FILE: reason" where no line applies). Secrets are never quoted. Warnings (an egress source
- * outside every peer's AllowedIPs) go to stderr through warnx_().
+ * "FILE: reason" where no line applies). Secrets are never quoted.
+ * Warnings (an egress source outside every peer's AllowedIPs) are said
+ * through lib/warn.h.
  * Reads key files (PrivateKeyFile, PresharedKeyFile) with the permission
  * check; touches no kernel state and resolves no host names.
  */

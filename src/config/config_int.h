@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Shared by config.c (the INI reader) and config_validate.c (defaults and the
- * checks across sections): where each key was, so that a check made after
- * parsing can still point at the line that caused it.
+ * Shared by config.c (the INI reader), config_keys.c (each key),
+ * config_validate.c (defaults and the checks across sections) and
+ * config_err.c (their messages): where each key was, so that a check made
+ * after parsing can still point at the line that caused it.
  */
 #ifndef WGB_CONFIG_INT_H
 #define WGB_CONFIG_INT_H

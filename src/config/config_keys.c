@@ -12,6 +12,8 @@
 #include <strings.h>
 
 #include "config_int.h"
+#include "lib/array.h"
+#include "lib/warn.h"
 #include "lib/key.h"
 #include "parse.h"
 
@@ -89,16 +91,13 @@ static int prefix_list_parse(struct reader *r, const char *key, char *v,
 			     enum prefix_mode mode, struct prefix_list *l)
 {
 	char why[PARSE_WHY], *item, *next;
-	struct prefix *nv;
 	size_t count = 1;
 	const char *s;
 
 	for (s = v; *s; ++s)
 		count += *s == ',';
-	nv = reallocarray(l->v, l->n + count, sizeof(*l->v));
-	if (!nv)
+	if (array_reserve(l->v, &l->cap, l->n + count) < 0)
 		return err_set(r->c.e, -ENOMEM, "out of memory");
-	l->v = nv;
 	for (item = v; item; item = next) {
 		next = strchr(item, ',');
 		if (next)
@@ -168,8 +167,8 @@ static int key_file_load(struct reader *r, const char *key, const char *v,
 	} else if (ret == -EACCES) {
 		/* check needs no privileges (SPEC §2): a root-only key file is
 		 * not an error for an unprivileged check, only unchecked */
-		warnx_("%s:%u: %s: \"%s\" cannot be read by this user: not checked",
-		       r->c.name, r->line, key, path);
+		warning("%s:%u: %s: \"%s\" cannot be read by this user: not checked",
+			r->c.name, r->line, key, path);
 		ret = 0;
 	} else if (ret < 0) {	/* keep the cause: -EPERM, -ENOENT, ... */
 		err_set(r->c.e, ret, "%s:%u: %s: \"%s\" %s", r->c.name, r->line,

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "config_int.h"
+#include "lib/warn.h"
 #include "lib/key.h"
 #include "parse.h"
 
@@ -395,8 +396,8 @@ static int validate_egress(struct cfg_ctx *c, size_t idx)
 		if (g->source.v[i].family == AF_INET6)
 			cfg->uses_ipv6 = true;
 		if (!inside_allowed_ips(cfg, &g->source.v[i]))
-			warnx_("%s:%u: Source: \"%s\" is not inside any peer's AllowedIPs: no such packets come out of the tunnel",
-			       c->name, l->key[K_SOURCE], prefix_fmt(&g->source.v[i], a));
+			warning("%s:%u: Source: \"%s\" is not inside any peer's AllowedIPs: no such packets come out of the tunnel",
+				c->name, l->key[K_SOURCE], prefix_fmt(&g->source.v[i], a));
 	}
 	return 0;
 }

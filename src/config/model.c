@@ -5,15 +5,6 @@
 
 #include "model.h"
 
-void prefix_list_free(struct prefix_list *l)
-{
-	if (!l)
-		return;
-	free(l->v);
-	l->v = NULL;
-	l->n = 0;
-}
-
 void config_free(struct wgb_config *cfg)
 {
 	size_t i;

@@ -17,11 +17,11 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#define WG_KEY_LEN		32
-#define WG_KEY_B64_LEN		44	/* without the terminating NUL */
+#include "lib/key.h"
+#include "lib/prefix.h"
+
 #define WGB_NAME_MAX		32	/* Forward / Egress names */
 
-#define WGB_DEFAULT_CONFIG	"/etc/wgbastion/wgbastion.conf"
 #define WGB_DEFAULT_IFNAME	"wg0"
 #define WGB_DEFAULT_PORT	51820
 #define WGB_DEFAULT_MTU		1420
@@ -34,24 +34,6 @@
 #define WGB_DEFAULT_CT_EGRESS	0x20000000u
 /* our route protocol number (rtnetlink RTPROT_*), see /etc/iproute2/rt_protos */
 #define WGB_RTPROT		0x57	/* 87, unassigned upstream */
-
-/* An address with a prefix length. For CIDRs the host bits are zero after
- * parsing (we refuse "10.0.0.1/8" for AllowedIPs-like lists); for Interface
- * Address they are kept: "10.100.0.1/24" is an address on a /24. */
-struct prefix {
-	uint8_t family;		/* AF_INET or AF_INET6 */
-	uint8_t len;		/* 0..32 or 0..128 */
-	union {
-		struct in_addr ip4;
-		struct in6_addr ip6;
-		uint8_t bytes[16];
-	} addr;
-};
-
-struct prefix_list {
-	struct prefix *v;
-	size_t n;
-};
 
 enum {
 	PROTO_TCP = 1 << 0,
@@ -141,7 +123,6 @@ struct wgb_config {
 #define for_each_egress(cfg, e) \
 	for ((e) = (cfg)->egresses; (e) < (cfg)->egresses + (cfg)->n_egresses; ++(e))
 
-void prefix_list_free(struct prefix_list *l);
 /* Frees everything and wipes key material. NULL-tolerant. */
 void config_free(struct wgb_config *cfg);
 

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "lib/hostport.h"
 #include "parse.h"
 
 #define WHY(...) (snprintf(why, PARSE_WHY, __VA_ARGS__), -EINVAL)
@@ -132,31 +133,6 @@ int parse_addr(const char *s, uint8_t *family, void *addr)
 	return -EINVAL;
 }
 
-static unsigned family_bits(uint8_t family)
-{
-	return family == AF_INET ? 32 : 128;
-}
-
-static size_t family_bytes(uint8_t family)
-{
-	return family == AF_INET ? 4 : 16;
-}
-
-void prefix_mask(struct prefix *p)
-{
-	size_t nbytes = family_bytes(p->family);
-	unsigned i;
-
-	for (i = 0; i < nbytes; ++i) {
-		unsigned bit = i * 8;
-
-		if (bit >= p->len)
-			p->addr.bytes[i] = 0;
-		else if (p->len - bit < 8)
-			p->addr.bytes[i] &= (uint8_t)(0xff00 >> (p->len - bit));
-	}
-}
-
 int parse_prefix(const char *s, enum prefix_mode mode, struct prefix *p, char *why)
 {
 	char buf[64], a[PREFIX_STRLEN];
@@ -173,13 +149,13 @@ int parse_prefix(const char *s, enum prefix_mode mode, struct prefix *p, char *w
 	if (parse_addr(buf, &p->family, p->addr.bytes) < 0)
 		goto bad;
 	if (!slash) {
-		p->len = (uint8_t)family_bits(p->family);
+		p->len = (uint8_t)prefix_family_bits(p->family);
 		return 0;
 	}
 	/* a length is decimal: "/0x8" is a typo, not 8 */
 	if (strspn(slash + 1, "0123456789") != strlen(slash + 1) ||
-	    parse_u32(slash + 1, 0, family_bits(p->family), &len) < 0)
-		return WHY("has a bad prefix length (0-%u)", family_bits(p->family));
+	    parse_u32(slash + 1, 0, prefix_family_bits(p->family), &len) < 0)
+		return WHY("has a bad prefix length (0-%u)", prefix_family_bits(p->family));
 	p->len = (uint8_t)len;
 	if (mode == PREFIX_NETWORK) {
 		masked = *p;
@@ -213,56 +189,33 @@ static int unicast_check(uint8_t family, const void *addr, char *why)
 	return 0;
 }
 
-/* "[v6]" or "[v6]:port" */
-static int destination_bracketed(const char *s, void *addr, uint16_t *port, char *why)
-{
-	const char *close = strchr(s, ']');
-	char buf[64];
-	size_t n;
-
-	if (!close)
-		return WHY("has no closing ]");
-	n = (size_t)(close - s - 1);
-	if (n >= sizeof(buf))
-		return WHY("is not an IPv6 address in brackets");
-	memcpy(buf, s + 1, n);
-	buf[n] = '\0';
-	if (inet_pton(AF_INET6, buf, addr) != 1)
-		return WHY("is not an IPv6 address in brackets");
-	if (close[1] == '\0')
-		return 0;
-	if (close[1] != ':')
-		return WHY("is not an address (IPv4[:port] or [IPv6][:port])");
-	return port_suffix(close + 2, port, why);
-}
-
 int parse_destination(const char *s, uint8_t *family, void *addr,
 		      uint16_t *port, char *why)
 {
-	const char *colon = strchr(s, ':');
-	char buf[64];
-	size_t n;
-	int ret;
+	struct hostport hp;
+	int split = hostport_split(s, &hp), ret;
 
 	*port = 0;
-	if (s[0] == '[') {
+	if (hp.bracketed) {
 		*family = AF_INET6;
-		ret = destination_bracketed(s, addr, port, why);
-	} else if (colon && strchr(colon + 1, ':')) {
+		if (split == HOSTPORT_UNCLOSED)
+			return WHY("has no closing ]");
+		if (split == HOSTPORT_TOO_LONG || strlen(hp.host) >= 64 ||
+		    inet_pton(AF_INET6, hp.host, addr) != 1)
+			return WHY("is not an IPv6 address in brackets");
+		if (split == HOSTPORT_JUNK)
+			return WHY("is not an address (IPv4[:port] or [IPv6][:port])");
+		ret = hp.port ? port_suffix(hp.port, port, why) : 0;
+	} else if (strchr(hp.host, ':')) {
 		/* more than one colon: a bare IPv6 address, which has no port */
 		*family = AF_INET6;
 		ret = inet_pton(AF_INET6, s, addr) == 1 ? 0 :
 		      WHY("is not an IPv6 address (with a port: [address]:port)");
 	} else {
 		*family = AF_INET;
-		n = colon ? (size_t)(colon - s) : strlen(s);
-		if (n >= sizeof(buf))
+		if (split || strlen(hp.host) >= 64 || inet_pton(AF_INET, hp.host, addr) != 1)
 			return WHY("is not an address (IPv4[:port] or [IPv6][:port])");
-		memcpy(buf, s, n);
-		buf[n] = '\0';
-		if (inet_pton(AF_INET, buf, addr) != 1)
-			return WHY("is not an address (IPv4[:port] or [IPv6][:port])");
-		ret = colon ? port_suffix(colon + 1, port, why) : 0;
+		ret = hp.port ? port_suffix(hp.port, port, why) : 0;
 	}
 	return ret ?: unicast_check(*family, addr, why);
 }
@@ -293,32 +246,24 @@ static bool hostname_ok(const char *h, size_t n)
 int parse_endpoint(const char *s, char *why)
 {
 	struct in6_addr a6;
-	char buf[64];
-	const char *close, *colon;
+	struct hostport hp;
+	int split = hostport_split(s, &hp);
 	uint16_t port;
-	size_t n;
 
-	if (s[0] == '[') {
-		close = strchr(s, ']');
-		if (!close || close[1] != ':')
+	if (hp.bracketed) {
+		if (split || !hp.port || strlen(hp.host) >= 64)
 			goto bad;
-		n = (size_t)(close - s - 1);
-		if (n >= sizeof(buf))
-			goto bad;
-		memcpy(buf, s + 1, n);
-		buf[n] = '\0';
-		if (inet_pton(AF_INET6, buf, &a6) != 1)
+		if (inet_pton(AF_INET6, hp.host, &a6) != 1)
 			return WHY("is not an IPv6 address in brackets");
-		return port_suffix(close + 2, &port, why);
+		return port_suffix(hp.port, &port, why);
 	}
-	colon = strrchr(s, ':');
-	if (!colon)
+	if (!hp.port)
 		return WHY("has no port (host:port or [IPv6]:port)");
-	if (memchr(s, ':', (size_t)(colon - s)))
+	if (memchr(s, ':', (size_t)(hp.port - 1 - s)))
 		return WHY("looks like a bare IPv6 address: write [address]:port");
-	if (!hostname_ok(s, (size_t)(colon - s)))
+	if (split || !hostname_ok(hp.host, strlen(hp.host)))
 		goto bad;
-	return port_suffix(colon + 1, &port, why);
+	return port_suffix(hp.port, &port, why);
 bad:
 	return WHY("is not an endpoint (host:port or [IPv6]:port)");
 }
@@ -349,68 +294,4 @@ int parse_name(const char *s, char *why)
 	if (n < 1 || n > WGB_NAME_MAX || !name_chars_ok(s))
 		return WHY("is not a name (1-%d of A-Z a-z 0-9 _ . -)", WGB_NAME_MAX);
 	return 0;
-}
-
-bool prefix_has_addr(const struct prefix *p, uint8_t family, const void *addr)
-{
-	struct prefix host = { .family = family, .len = (uint8_t)family_bits(family) };
-
-	memcpy(host.addr.bytes, addr, family_bytes(family));
-	return prefix_contains(p, &host);
-}
-
-bool prefix_contains(const struct prefix *outer, const struct prefix *inner)
-{
-	const uint8_t *a = outer->addr.bytes, *b = inner->addr.bytes;
-	unsigned full, rest;
-
-	if (outer->family != inner->family || outer->len > inner->len)
-		return false;
-	full = outer->len / 8;
-	rest = outer->len % 8;
-	if (memcmp(a, b, full))
-		return false;
-	if (rest) {
-		uint8_t m = (uint8_t)(0xff00 >> rest);
-
-		if ((a[full] & m) != (b[full] & m))
-			return false;
-	}
-	return true;
-}
-
-bool prefix_overlaps(const struct prefix *a, const struct prefix *b)
-{
-	return prefix_contains(a, b) || prefix_contains(b, a);
-}
-
-/* Family, then address, then length: a container sorts before what it
- * contains, which the list dedupe relies on. */
-int prefix_cmp(const struct prefix *a, const struct prefix *b)
-{
-	int c;
-
-	if (a->family != b->family)
-		return a->family < b->family ? -1 : 1;
-	c = memcmp(a->addr.bytes, b->addr.bytes, family_bytes(a->family));
-	if (c)
-		return c;
-	return (int)a->len - (int)b->len;
-}
-
-char *addr_fmt(uint8_t family, const void *addr, char *buf)
-{
-	if (!inet_ntop(family, addr, buf, PREFIX_STRLEN))
-		snprintf(buf, PREFIX_STRLEN, "?");
-	return buf;
-}
-
-char *prefix_fmt(const struct prefix *p, char *buf)
-{
-	size_t n;
-
-	addr_fmt(p->family, p->addr.bytes, buf);
-	n = strlen(buf);
-	snprintf(buf + n, PREFIX_STRLEN - n, "/%u", p->len);
-	return buf;
 }

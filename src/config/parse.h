@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Value parsers for the config: one token in, one value out. Each returns 0,
- * or -EINVAL with the reason in 'why' (PARSE_WHY bytes), worded to follow the
+ * or -EINVAL with the reason in 'why' (PARSE_WHY bytes, lib/err.h), worded to follow the
  * quoted value: Port: "70000" <why>. They never guess: a value either means
  * exactly one thing or it is refused.
  */
@@ -12,11 +12,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/err.h"
 #include "model.h"
 
-#define PARSE_WHY	192
-/* Longest text of a prefix: IPv6 + "/128" + NUL. */
-#define PREFIX_STRLEN	(46 + 5)
 
 /* Decimal, or hexadecimal with 0x; no sign, no spaces, within [min, max]. */
 int parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out);
@@ -45,16 +43,5 @@ int parse_endpoint(const char *s, char *why);
 int parse_ifname(const char *s, char *why);
 /* Forward / Egress names: 1-32 of [A-Za-z0-9_.-]. */
 int parse_name(const char *s, char *why);
-
-/* Prefix helpers shared with validation. */
-bool prefix_contains(const struct prefix *outer, const struct prefix *inner);
-bool prefix_overlaps(const struct prefix *a, const struct prefix *b);
-bool prefix_has_addr(const struct prefix *p, uint8_t family, const void *addr);
-int prefix_cmp(const struct prefix *a, const struct prefix *b);
-void prefix_mask(struct prefix *p);	/* zero the host bits */
-/* "10.0.0.0/24"; buf of PREFIX_STRLEN. Returns buf. */
-char *prefix_fmt(const struct prefix *p, char *buf);
-/* Address without length; buf of PREFIX_STRLEN. */
-char *addr_fmt(uint8_t family, const void *addr, char *buf);
 
 #endif

@@ -27,8 +27,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/array.h"
+#include "lib/hostport.h"
 #include "lib/nl.h"
 #include "lib/proc.h"
+#include "lib/warn.h"
 
 /* One listening socket, as much as the guard needs. */
 struct listener {
@@ -70,20 +73,12 @@ static int diag_msg_cb(const struct nlmsghdr *nlh, void *data)
 	/* a connected UDP socket only hears its one peer: not a listener */
 	if (ls->proto == IPPROTO_UDP && m->id.idiag_dport)
 		return MNL_CB_OK;
-	if (ls->n == ls->cap) {
-		size_t cap = ls->cap ? ls->cap * 2 : 32;
-		struct listener *v = realloc(ls->v, cap * sizeof(*v));
-
-		if (!v) {
-			ls->err = -ENOMEM;
-			return MNL_CB_ERROR;
-		}
-		ls->v = v;
-		ls->cap = cap;
+	l = array_push(ls->v, ls->n, &ls->cap);
+	if (!l) {
+		ls->err = -ENOMEM;
+		return MNL_CB_ERROR;
 	}
 	mnl_attr_parse(nlh, sizeof(*m), diag_attr_cb, tb);
-	l = &ls->v[ls->n++];
-	memset(l, 0, sizeof(*l));
 	l->family = m->idiag_family;
 	l->proto = ls->proto;
 	l->port = ntohs(m->id.idiag_sport);
@@ -225,10 +220,7 @@ static pid_t socket_owner(uint32_t inode, char *comm, size_t len)
 
 static void listener_addr(const struct listener *l, char *buf, size_t len)
 {
-	char a[INET6_ADDRSTRLEN];
-
-	inet_ntop(l->family, l->addr, a, sizeof(a));
-	snprintf(buf, len, l->family == AF_INET6 ? "[%s]:%u" : "%s:%u", a, l->port);
+	hostport_fmt(buf, len, l->family, l->addr, l->port);
 }
 
 int guard_check(const struct wgb_config *cfg, struct wgb_err *e)
@@ -247,8 +239,8 @@ int guard_check(const struct wgb_config *cfg, struct wgb_err *e)
 
 	ret = listeners_read(&ls);
 	if (ret < 0) {
-		warnx_("cannot list local listeners (%s): the lockout guard is off for this run",
-		       strerror(-ret));
+		warning("cannot list local listeners (%s): the lockout guard is off for this run",
+			strerror(-ret));
 		ret = 0;
 		goto out;
 	}

@@ -12,9 +12,9 @@
 
 #include <stddef.h>
 
-#include "lib/err.h"
-#include "exec/exec.h"
 #include "config/model.h"
+#include "exec/exec.h"
+#include "lib/err.h"
 
 /*
  * 0 when no forward without Shadow = yes would take a port that a local
@@ -25,29 +25,19 @@
  */
 int guard_check(const struct wgb_config *cfg, struct wgb_err *e);
 
-/* Warnings collected for both the terminal (stderr) and show --json. */
-struct warnings {
-	char **v;
-	size_t n;
-};
-
-int warnings_add(struct warnings *w, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-void warnings_print(const struct warnings *w);	/* warnx_: -q silences */
-void warnings_free(struct warnings *w);
-
 /*
- * Everything worth a warning about this instance: foreign forward-hook
- * chains that drop, strict rp_filter where it bites, stale handshakes (from
- * the live WireGuard state in r when r is non-NULL and read it). cfg may be
- * NULL (show with a broken config): then only what needs no config.
+ * Says (lib/warn.h) everything worth a warning about this instance:
+ * foreign forward-hook chains that drop, strict rp_filter where it bites,
+ * stale handshakes (from the live WireGuard state in r when r is non-NULL
+ * and read it). cfg may be NULL (show with a broken config): then only
+ * what needs no config.
  */
 void guard_warnings(const struct wgb_config *cfg, const struct instance *in,
-		    const struct run *r, struct warnings *w);
+		    const struct run *r);
 
 /* Peers of a live WireGuard state without a handshake for over 3 minutes
  * (guard_peers.c); guard_warnings calls it with the run's live state. */
 struct wg_state;
-void guard_warn_peers(const struct wg_state *w, struct warnings *out);
+void guard_warn_peers(const struct wg_state *w);
 
 #endif

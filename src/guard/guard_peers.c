@@ -8,12 +8,13 @@
 #include <time.h>
 
 #include "guard.h"
-#include "show/show.h"
-#include "wg/wg.h"
+#include "lib/human.h"
+#include "lib/warn.h"
+#include "wg/wg_state.h"
 
 #define HANDSHAKE_STALE 180	/* seconds */
 
-void guard_warn_peers(const struct wg_state *w, struct warnings *out)
+void guard_warn_peers(const struct wg_state *w)
 {
 	char key[WG_KEY_B64_LEN + 1], age[96];
 	time_t now = time(NULL);
@@ -28,10 +29,10 @@ void guard_warn_peers(const struct wg_state *w, struct warnings *out)
 		 * age is unknown: show says it in red, no warning here */
 		if (!p->last_handshake.tv_sec || now - p->last_handshake.tv_sec <= HANDSHAKE_STALE)
 			continue;
-		wg_key_base64(key, p->public_key);
-		show_duration(age, sizeof(age), now - p->last_handshake.tv_sec);
-		warnings_add(out, "peer %s: latest handshake %s ago (more than 3 minutes): the "
-			     "far side is down or cannot reach UDP port %u here", key, age,
-			     w->listen_port);
+		key_to_base64(key, p->public_key);
+		human_duration(age, sizeof(age), now - p->last_handshake.tv_sec);
+		warning("peer %s: latest handshake %s ago (more than 3 minutes): the "
+			"far side is down or cannot reach UDP port %u here", key, age,
+			w->listen_port);
 	}
 }

@@ -37,50 +37,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/array.h"
 #include "lib/nl.h"
+#include "lib/warn.h"
 #include "sysctl/sysctl.h"
-
-int warnings_add(struct warnings *w, const char *fmt, ...)
-{
-	char **v, *s;
-	va_list ap;
-	int r;
-
-	va_start(ap, fmt);
-	r = vasprintf(&s, fmt, ap);
-	va_end(ap);
-	if (r < 0)
-		return -ENOMEM;
-	v = realloc(w->v, (w->n + 1) * sizeof(*v));
-	if (!v) {
-		free(s);
-		return -ENOMEM;
-	}
-	w->v = v;
-	w->v[w->n++] = s;
-	return 0;
-}
-
-void warnings_print(const struct warnings *w)
-{
-	size_t i;
-
-	for (i = 0; i < w->n; ++i)
-		warnx_("%s", w->v[i]);
-}
-
-void warnings_free(struct warnings *w)
-{
-	size_t i;
-
-	if (!w)
-		return;
-	for (i = 0; i < w->n; ++i)
-		free(w->v[i]);
-	free(w->v);
-	w->v = NULL;
-	w->n = 0;
-}
+#include "wg/wg.h"
 
 /* --- foreign forward chains (nftables) ------------------------------- */
 
@@ -109,7 +70,7 @@ static int chain_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct fwd_chains *c = data;
 	struct nftnl_chain *ch = nftnl_chain_alloc();
-	struct fwd_chain *v, *n;
+	struct fwd_chain *n;
 	const char *table;
 	uint32_t family;
 
@@ -124,12 +85,9 @@ static int chain_cb(const struct nlmsghdr *nlh, void *data)
 	if (nftnl_chain_get_u32(ch, NFTNL_CHAIN_HOOKNUM) != NF_INET_FORWARD ||
 	    !family_concerns(c, family) || !strncmp(table, "wgbastion-", 10))
 		goto out;
-	v = realloc(c->v, (c->n + 1) * sizeof(*v));
-	if (!v)
+	n = array_push(c->v, c->n, NULL);
+	if (!n)
 		goto out;
-	c->v = v;
-	n = &c->v[c->n++];
-	memset(n, 0, sizeof(*n));
 	n->family = family;
 	snprintf(n->table, sizeof(n->table), "%s", table);
 	snprintf(n->name, sizeof(n->name), "%s", nftnl_chain_get_str(ch, NFTNL_CHAIN_NAME));
@@ -207,7 +165,7 @@ static const char *family_name(uint32_t f)
 	       f == NFPROTO_IPV6 ? "ip6" : "?";
 }
 
-static void warn_nft_chains(const struct instance *in, bool v6, struct warnings *w)
+static void warn_nft_chains(const struct instance *in, bool v6)
 {
 	struct fwd_chains c = { .v6 = v6 };
 	struct mnl_socket *nl;
@@ -224,12 +182,12 @@ static void warn_nft_chains(const struct instance *in, bool v6, struct warnings 
 
 		if (!f->policy_drop && !f->last_rule_drops)
 			continue;
-		warnings_add(w, "nftables %s %s, chain %s (hook forward) %s: it also sees the "
-			     "packets of %s's forwards and egresses, and a drop there is final; "
-			     "accept them in that chain (iif or oif %s; Docker: the DOCKER-USER chain)",
-			     family_name(f->family), f->table, f->name,
-			     f->policy_drop ? "has policy drop" : "ends in a rule that drops everything",
-			     in->name, in->name);
+		warning("nftables %s %s, chain %s (hook forward) %s: it also sees the "
+			"packets of %s's forwards and egresses, and a drop there is final; "
+			"accept them in that chain (iif or oif %s; Docker: the DOCKER-USER chain)",
+			family_name(f->family), f->table, f->name,
+			f->policy_drop ? "has policy drop" : "ends in a rule that drops everything",
+			in->name, in->name);
 	}
 out:
 	free(c.v);
@@ -238,7 +196,7 @@ out:
 
 /* iptables-legacy keeps its rules outside nftables; only look when its
  * filter table already exists (asking would load the module). */
-static void warn_legacy_forward(const struct instance *in, struct warnings *w)
+static void warn_legacy_forward(const struct instance *in)
 {
 	struct ipt_getinfo info = { .name = "filter" };
 	struct ipt_get_entries *ent = NULL;
@@ -280,10 +238,10 @@ static void warn_legacy_forward(const struct instance *in, struct warnings *w)
 		goto out;
 	t = (const void *)((const char *)e + e->target_offset);
 	if (t->verdict == -NF_DROP - 1)
-		warnings_add(w, "iptables (legacy) filter FORWARD has policy DROP: it also sees the "
-			     "packets of %s's forwards and egresses; accept them there "
-			     "(iptables -I FORWARD -i %s -j ACCEPT and -o %s; Docker: DOCKER-USER)",
-			     in->name, in->name, in->name);
+		warning("iptables (legacy) filter FORWARD has policy DROP: it also sees the "
+			"packets of %s's forwards and egresses; accept them there "
+			"(iptables -I FORWARD -i %s -j ACCEPT and -o %s; Docker: DOCKER-USER)",
+			in->name, in->name, in->name);
 out:
 	free(ent);
 	close(fd);
@@ -342,7 +300,7 @@ static bool egress_to_internet(const struct wgb_egress *eg)
 	return false;
 }
 
-static void warn_rp_filter(const struct wgb_config *cfg, struct warnings *w)
+static void warn_rp_filter(const struct wgb_config *cfg)
 {
 	char up[8][IFNAMSIZ];
 	const struct wgb_egress *eg;
@@ -356,11 +314,11 @@ static void warn_rp_filter(const struct wgb_config *cfg, struct warnings *w)
 
 		if (rp < 0 || max_i(all_rp, rp) != 1 || max_i(all_vm, vm) < 1)
 			continue;
-		warnings_add(w, "strict reverse-path filtering on uplink %s (rp_filter %d, all %d: the higher counts) with "
-			     "src_valid_mark on checks client addresses against the tunnel's routing "
-			     "mark and drops ingress connections and egress replies; set "
-			     "net.ipv4.conf.%s.rp_filter=2",
-			     up[i], rp, all_rp, up[i]);
+		warning("strict reverse-path filtering on uplink %s (rp_filter %d, all %d: the higher counts) with "
+			"src_valid_mark on checks client addresses against the tunnel's routing "
+			"mark and drops ingress connections and egress replies; set "
+			"net.ipv4.conf.%s.rp_filter=2",
+			up[i], rp, all_rp, up[i]);
 	}
 	if (!cfg)
 		return;
@@ -376,26 +334,20 @@ static void warn_rp_filter(const struct wgb_config *cfg, struct warnings *w)
 		rp = conf_int(eg->interface, "rp_filter");
 		if (i < n || rp < 0 || max_i(all_rp, rp) != 1)
 			continue;
-		warnings_add(w, "Egress %s leaves by %s, but the default route goes out %s: strict "
-			     "reverse-path filtering on %s (rp_filter %d, all %d) drops the replies; "
-			     "set net.ipv4.conf.%s.rp_filter=2",
-			     eg->name, eg->interface, up[0], eg->interface, rp, all_rp, eg->interface);
+		warning("Egress %s leaves by %s, but the default route goes out %s: strict "
+			"reverse-path filtering on %s (rp_filter %d, all %d) drops the replies; "
+			"set net.ipv4.conf.%s.rp_filter=2",
+			eg->name, eg->interface, up[0], eg->interface, rp, all_rp, eg->interface);
 	}
 }
 
 void guard_warnings(const struct wgb_config *cfg, const struct instance *in,
-		    const struct run *r, struct warnings *w)
+		    const struct run *r)
 {
 	if (!cfg || cfg->n_forwards || cfg->n_egresses) {
-		warn_nft_chains(in, !cfg || cfg->uses_ipv6, w);
-		warn_legacy_forward(in, w);
+		warn_nft_chains(in, !cfg || cfg->uses_ipv6);
+		warn_legacy_forward(in);
 	}
-	warn_rp_filter(cfg, w);
-	if (r) {
-		size_t i;
-
-		for (i = 0; i < r->n; ++i)
-			if (r->s[i].st == &stage_wg)
-				guard_warn_peers(r->s[i].old, w);
-	}
+	warn_rp_filter(cfg);
+	guard_warn_peers(run_live(r, &stage_wg));
 }

@@ -58,17 +58,6 @@ static void vprint(const char *prefix, const char *fmt, va_list ap)
 	fputc('\n', stderr);
 }
 
-void warnx_(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (wgb_verbosity < 0)
-		return;
-	va_start(ap, fmt);
-	vprint("warning: ", fmt, ap);
-	va_end(ap);
-}
-
 void infox(const char *fmt, ...)
 {
 	va_list ap;

@@ -9,6 +9,10 @@
 
 #include <stdarg.h>
 
+/* Why a value was refused, worded to follow the quoted value:
+ * Port: "70000" <why> (config/parse.h, key files). */
+#define PARSE_WHY	192
+
 struct wgb_err {
 	int code;		/* -errno, 0 when unset */
 	char msg[1024];
@@ -24,9 +28,8 @@ int err_kernel(struct wgb_err *e, int code, const char *extack,
 	       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 void err_clear(struct wgb_err *e);
 
-/* Diagnostics to stderr with the program name; warn() respects -q. */
+/* Diagnostics to stderr with the program name (warnings: lib/warn.h). */
 extern int wgb_verbosity;	/* -1 quiet, 0 normal, 1 verbose */
-void warnx_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void infox(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void debugx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

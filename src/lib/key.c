@@ -1,14 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "key.h"
-#include "config/parse.h"
 
 int key_from_base64(uint8_t key[WG_KEY_LEN], const char *s)
 {
@@ -116,48 +117,72 @@ out:
 	return ret;
 }
 
-int key_generate_file(const char *path, uint8_t key[WG_KEY_LEN], struct wgb_err *e)
+int key_generate(uint8_t key[WG_KEY_LEN])
 {
-	char b64[WG_KEY_B64_LEN + 2];
-	size_t len;
-	int fd, ret;
-
 	if (sodium_init() < 0)
-		return err_set(e, -EIO, "libsodium failed to initialise");
+		return -EIO;
 	randombytes_buf(key, WG_KEY_LEN);
 	/* clamped as wg genkey does, so wg shows the same key back */
 	key[0] &= 248;
 	key[31] = (key[31] & 127) | 64;
-	key_to_base64(b64, key);
-	len = strlen(b64);
-	b64[len++] = '\n';
+	return 0;
+}
 
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		ret = err_set(e, -errno, "PrivateKeyFile: \"%s\" cannot be created: %s",
-			      path, strerror(errno));
-		goto out;
+/* mkdir -p; directories we create hold a secret: 0700 */
+static int mkdir_secret(char *dir)
+{
+	char *p = dir;
+	int ret = 0;
+
+	do {
+		p = strchr(p + 1, '/');
+		if (p)
+			*p = '\0';
+		if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+			ret = -errno;
+		if (p)
+			*p = '/';
+	} while (p && !ret);
+	return ret;
+}
+
+int key_file_create(const char *path, const uint8_t key[WG_KEY_LEN], struct wgb_err *e)
+{
+	char dir[PATH_MAX], tmp[PATH_MAX + 8], b64[WG_KEY_B64_LEN + 2];
+	char *slash;
+	int fd, ret = 0;
+
+	if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir) ||
+	    snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= (int)sizeof(tmp))
+		return err_set(e, -ENAMETOOLONG, "PrivateKeyFile: \"%s\" cannot be created: %s",
+			       path, strerror(ENAMETOOLONG));
+	slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = '\0';
+		ret = mkdir_secret(dir);
+		if (ret < 0)
+			return err_kernel(e, ret, NULL, "PrivateKeyFile: create directory %s", dir);
 	}
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return err_set(e, -errno, "PrivateKeyFile: \"%s\" cannot be created: %s",
+			       path, strerror(errno));
+	key_to_base64(b64, key);
+	strcat(b64, "\n");
 	/* the mode survives any umask: never wider than 0600 */
 	errno = 0;	/* a short write sets none */
-	if (fchmod(fd, 0600) < 0 || write(fd, b64, len) != (ssize_t)len || fsync(fd) < 0) {
-		ret = err_set(e, errno ? -errno : -EIO,
-			      "PrivateKeyFile: \"%s\" cannot be written: %s",
+	if (fchmod(fd, 0600) < 0 || write(fd, b64, strlen(b64)) != (ssize_t)strlen(b64) ||
+	    fsync(fd) < 0) {
+		ret = err_set(e, errno ? -errno : -EIO, "PrivateKeyFile: \"%s\" cannot be written: %s",
 			      path, strerror(errno ? errno : EIO));
-		close(fd);
-		unlink(path);
 		goto out;
 	}
-	if (close(fd) < 0) {
-		ret = err_set(e, -errno, "PrivateKeyFile: \"%s\" cannot be written: %s",
+	if (link(tmp, path) < 0)
+		ret = err_set(e, -errno, "PrivateKeyFile: \"%s\" cannot be created: %s",
 			      path, strerror(errno));
-		unlink(path);
-		goto out;
-	}
-	ret = 0;
 out:
 	sodium_memzero(b64, sizeof(b64));
-	if (ret)
-		sodium_memzero(key, WG_KEY_LEN);
+	close(fd);
+	unlink(tmp);
 	return ret;
 }

@@ -13,7 +13,9 @@
 #include <stdint.h>
 
 #include "err.h"
-#include "config/model.h"
+
+#define WG_KEY_LEN		32
+#define WG_KEY_B64_LEN		44	/* without the terminating NUL */
 
 /* 0, or -EINVAL unless s is exactly one canonical base64 key. */
 int key_from_base64(uint8_t key[WG_KEY_LEN], const char *s);
@@ -32,11 +34,15 @@ bool key_equal(const uint8_t a[WG_KEY_LEN], const uint8_t b[WG_KEY_LEN]);
  * worded to follow the quoted path.
  */
 int key_file_read(const char *path, uint8_t key[WG_KEY_LEN], char *why);
+/* A new private key, as `wg genkey` makes it: random, clamped for
+ * Curve25519. 0, or -EIO when libsodium cannot start. */
+int key_generate(uint8_t key[WG_KEY_LEN]);
 /*
- * Creates path with mode 0600 holding a new private key (never replaces an
- * existing file), and returns the key. For apply, when PrivateKeyFile does
- * not exist yet.
+ * Creates path (and its missing directories, 0700) holding key, mode 0600
+ * whatever the umask. Written aside and linked into place: never a
+ * half-written key, and never over a file that is there (-EEXIST). For
+ * apply, when PrivateKeyFile does not exist yet.
  */
-int key_generate_file(const char *path, uint8_t key[WG_KEY_LEN], struct wgb_err *e);
+int key_file_create(const char *path, const uint8_t key[WG_KEY_LEN], struct wgb_err *e);
 
 #endif

@@ -30,9 +30,9 @@
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netlink.h>
 
-#include "exec/exec.h"
-#include "nft.h"
+#include "lib/fault.h"
 #include "lib/nl.h"
+#include "nft_int.h"
 
 #define BATCH_PAGE	(256 * 1024)
 #define SYNC_TRIES	5
@@ -419,3 +419,12 @@ out:
 		mnl_socket_close(nl);
 	return ret;
 }
+
+const struct stage stage_nft = {
+	.name = "nft",
+	.read = nft_read,
+	.build = nft_build,
+	.diff = nft_diff,
+	.sync = nft_sync,
+	.free = nft_state_free,
+};

@@ -20,24 +20,13 @@
 #include <linux/netfilter/nf_nat.h>
 #include <linux/netfilter/nf_tables.h>
 
-#include "nft.h"
+#include "nft_int.h"
 
-/* nft's datatype numbers (src/datatype.h), so that `nft list` names the
- * key and data types; concatenations shift earlier fields left. */
-#define TYPE_IPADDR		7
-#define TYPE_IP6ADDR		8
+/* nft's datatype numbers (src/datatype.h; addresses: nft_names.c), so
+ * that `nft list` names the key and data types; concatenations shift
+ * earlier fields left. */
 #define TYPE_INET_SERVICE	13
 #define TYPE_BITS		6
-
-const struct nft_fam nft_fams[2] = {
-	{ AF_INET, "4", NFPROTO_IPV4, 4, TYPE_IPADDR, 12, 16, NFT_CT_SRC_IP },
-	{ AF_INET6, "6", NFPROTO_IPV6, 16, TYPE_IP6ADDR, 8, 24, NFT_CT_SRC_IP6 },
-};
-
-const struct nft_proto nft_protos[2] = {
-	{ PROTO_TCP, "tcp", IPPROTO_TCP },
-	{ PROTO_UDP, "udp", IPPROTO_UDP },
-};
 
 /* ---- ranges of big-endian numbers (ports, addresses) ---- */
 
@@ -267,18 +256,15 @@ static void forward_sets(struct nft_bld *b)
 			uint32_t pair = f->atype << TYPE_BITS | TYPE_INET_SERVICE;
 
 			for (j = 0; j < 2; ++j) {
-				const char *p = nft_protos[j].name;
 				struct nft_set *s = NULL;
 
+				nft_fwd_set_name(name, sizeof(name), (enum nft_fs_kind)k, i, j);
 				switch (k) {
 				case NFT_FS_OPEN:
 				case NFT_FS_MASQ:
-					snprintf(name, sizeof(name), "%s%s_%s",
-						 k == NFT_FS_OPEN ? "open" : "masq", f->sfx, p);
 					set_add(b, name, NFT_SET_INTERVAL, TYPE_INET_SERVICE, 2);
 					break;
 				case NFT_FS_ALLOW:
-					snprintf(name, sizeof(name), "allow%s_%s", f->sfx, p);
 					s = set_add(b, name, NFT_SET_INTERVAL | NFT_SET_CONCAT, pair,
 						    f->alen + 4);
 					if (s) {
@@ -289,8 +275,6 @@ static void forward_sets(struct nft_bld *b)
 					break;
 				case NFT_FS_DNAT:
 				case NFT_FS_KEEP:
-					snprintf(name, sizeof(name), "dnat%s_%s%s", f->sfx, p,
-						 k == NFT_FS_KEEP ? "_keep" : "");
 					s = set_add(b, name, NFT_SET_MAP | NFT_SET_INTERVAL,
 						    TYPE_INET_SERVICE, 2);
 					if (s) {
@@ -299,7 +283,6 @@ static void forward_sets(struct nft_bld *b)
 					}
 					break;
 				case NFT_FS_COUNT:
-					snprintf(name, sizeof(name), "count%s_%s", f->sfx, p);
 					s = set_add(b, name, NFT_SET_OBJECT | NFT_SET_INTERVAL,
 						    TYPE_INET_SERVICE, 2);
 					if (s)
@@ -382,11 +365,9 @@ static void forward_elems(struct nft_bld *b, const struct wgb_forward *fw)
 
 /* ---- egress sets ---- */
 
-static const char *const egress_kinds[3] = { "src", "dst", "deny" };
-
 static void egress_sets(struct nft_bld *b, const struct wgb_egress *eg)
 {
-	const struct prefix_list *lists[3] = { &eg->source, &eg->destination, &eg->deny };
+	const struct prefix_list *lists[NFT_ES_KINDS] = { &eg->source, &eg->destination, &eg->deny };
 	char name[128];
 	size_t i, k, r;
 
@@ -394,13 +375,12 @@ static void egress_sets(struct nft_bld *b, const struct wgb_egress *eg)
 	for (i = 0; i < 2 && !b->err; ++i) {
 		const struct nft_fam *f = &nft_fams[i];
 
-		for (k = 0; k < 3 && !b->err; ++k) {
+		for (k = 0; k < NFT_ES_KINDS && !b->err; ++k) {
 			struct range *v;
 			struct nft_set *s;
 			size_t n;
 
-			snprintf(name, sizeof(name), NFT_EGR_PREFIX "%s_%s%s", eg->name,
-				 egress_kinds[k], f->sfx);
+			nft_egr_set_name(name, sizeof(name), eg->name, (enum nft_es_kind)k, i);
 			s = set_add(b, name, NFT_SET_INTERVAL, f->atype, f->alen);
 			if (!s)
 				return;
@@ -413,16 +393,6 @@ static void egress_sets(struct nft_bld *b, const struct wgb_egress *eg)
 			free(v);
 		}
 	}
-}
-
-bool nft_egress_has_family(const struct wgb_egress *eg, int af)
-{
-	size_t i;
-
-	for (i = 0; i < eg->source.n; ++i)
-		if (eg->source.v[i].family == af)
-			return true;
-	return false;
 }
 
 static int table_comment(struct nft_state *st)

@@ -14,22 +14,16 @@
 
 #include <linux/netfilter/nf_tables.h>
 
-#include "nft.h"
+#include "lib/array.h"
+#include "nft_int.h"
 
 int nft_idx_push(struct nft_idx *x, size_t v)
 {
-	size_t *nv;
+	size_t *slot = array_push(x->v, x->n, &x->cap);
 
-	if (x->n == x->cap) {
-		size_t cap = x->cap ? x->cap * 2 : 16;
-
-		nv = realloc(x->v, cap * sizeof(*nv));
-		if (!nv)
-			return -ENOMEM;
-		x->v = nv;
-		x->cap = cap;
-	}
-	x->v[x->n++] = v;
+	if (!slot)
+		return -ENOMEM;
+	*slot = v;
 	return 0;
 }
 
@@ -122,12 +116,11 @@ static int elems_delta(const struct nft_set *sa, size_t ia, const struct nft_set
 		}
 	}
 	if (!ret && (sd.del.n || sd.add.n)) {
-		v = realloc(d->sets, (d->n_sets + 1) * sizeof(*v));
+		v = array_push(d->sets, d->n_sets, NULL);
 		if (!v) {
 			ret = -ENOMEM;
 		} else {
-			d->sets = v;
-			d->sets[d->n_sets++] = sd;
+			*v = sd;
 			return 0;
 		}
 	}

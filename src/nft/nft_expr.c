@@ -21,7 +21,8 @@
 #include <linux/netfilter/nf_nat.h>
 #include <linux/netfilter/nf_tables.h>
 
-#include "nft.h"
+#include "lib/array.h"
+#include "nft_int.h"
 
 uint32_t nft_reg(uint32_t off)
 {
@@ -321,22 +322,11 @@ struct sig_buf {
 
 static void sig_put(struct sig_buf *sb, const char *p, size_t n)
 {
-	char *v;
-
 	if (sb->oom)
 		return;
-	if (sb->len + n + 1 > sb->cap) {
-		size_t cap = sb->cap ? sb->cap : 512;
-
-		while (cap < sb->len + n + 1)
-			cap *= 2;
-		v = realloc(sb->s, cap);
-		if (!v) {
-			sb->oom = true;
-			return;
-		}
-		sb->s = v;
-		sb->cap = cap;
+	if (array_reserve(sb->s, &sb->cap, sb->len + n + 1) < 0) {
+		sb->oom = true;
+		return;
 	}
 	memcpy(sb->s + sb->len, p, n);
 	sb->len += n;

@@ -24,27 +24,20 @@
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 
-#include "nft.h"
+#include "lib/array.h"
+#include "nft_int.h"
 
 /* A message header in the batch, its description kept for error reports. */
 struct nlmsghdr *bat_msg_start(struct nft_bat *t, uint16_t type, uint16_t flags,
 				  const char *fmt, ...)
 {
-	struct nft_msg_note *v;
 	va_list ap;
 
 	if (t->err)
 		return NULL;
-	if (t->n == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 64;
-
-		v = realloc(t->notes, cap * sizeof(*v));
-		if (!v) {
-			t->err = -ENOMEM;
-			return NULL;
-		}
-		t->notes = v;
-		t->cap = cap;
+	if (array_reserve(t->notes, &t->cap, t->n + 1) < 0) {
+		t->err = -ENOMEM;
+		return NULL;
 	}
 	t->notes[t->n].seq = t->seq;
 	/* libmnl 1.0.4 leaves attribute padding as it finds it, and

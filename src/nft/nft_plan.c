@@ -20,7 +20,8 @@
 
 #include <linux/netfilter/nf_tables.h>
 
-#include "nft.h"
+#include "lib/array.h"
+#include "nft_int.h"
 
 struct names {
 	const char **v;
@@ -30,18 +31,11 @@ struct names {
 
 static int names_add(struct names *s, const char *name)
 {
-	const char **v;
+	const char **slot = array_push(s->v, s->n, &s->cap);
 
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 16;
-
-		v = realloc(s->v, cap * sizeof(*v));
-		if (!v)
-			return -ENOMEM;
-		s->v = v;
-		s->cap = cap;
-	}
-	s->v[s->n++] = name;
+	if (!slot)
+		return -ENOMEM;
+	*slot = name;
 	s->sorted = false;
 	return 0;
 }
@@ -122,12 +116,12 @@ static void set_delta_lines(struct pl *l, const struct nft_set_delta *sd)
 {
 	const struct nft_set *sf = &l->from->sets[sd->from], *st = &l->to->sets[sd->to];
 	size_t i, stray = 0;
-	const char *kind;
-	char kbuf[8], ebuf[64];
+	enum nft_fs_kind fkind;
+	enum nft_es_kind ekind;
+	char ebuf[64];
 	int fam, proto;
-	bool keep;
 
-	if (nft_fwd_set_parse(st->name, kbuf, sizeof(kbuf), &fam, &proto, &keep)) {
+	if (nft_fwd_set_parse(st->name, &fkind, &fam, &proto)) {
 		for (i = 0; i < sd->del.n + sd->add.n; ++i) {
 			bool del = i < sd->del.n;
 			const struct nft_set *s = del ? sf : st;
@@ -140,7 +134,7 @@ static void set_delta_lines(struct pl *l, const struct nft_set_delta *sd)
 			else
 				stray++;
 		}
-	} else if (nft_egr_set_parse(st->name, ebuf, sizeof(ebuf), &kind, &fam) &&
+	} else if (nft_egr_set_parse(st->name, ebuf, sizeof(ebuf), &ekind, &fam) &&
 		   (nft_views_has_egress(l->vt, ebuf) || nft_views_has_egress(l->vf, ebuf))) {
 		/* names point into the views, which outlive the touch list */
 		const char *const *v;
@@ -164,7 +158,7 @@ static void set_delta_lines(struct pl *l, const struct nft_set_delta *sd)
 /* A set of an egress that is itself added or removed is said by that. */
 static bool egress_set_of(struct nft_views *v, struct nft_views *other, const char *set)
 {
-	const char *kind;
+	enum nft_es_kind kind;
 	char ebuf[64];
 	int fam;
 
@@ -257,42 +251,87 @@ out:
 
 /* ---- forwards and egresses ---- */
 
-/* false when no part differs */
-static bool changed_parts(const struct nft_view *a, const struct nft_view *b,
-			  const char *const *part_names, char *buf, size_t len)
+/* "; name a -> b" when they differ */
+static void part(char *buf, size_t len, const char *name, const char *a, const char *b)
 {
-	size_t i, n;
+	size_t n = strlen(buf);
 
+	if (!strcmp(a, b))
+		return;
+	snprintf(buf + n, len - n, "%s%s %s -> %s", n ? "; " : "", name, a, b);
+}
+
+static const char *yes_no(bool v)
+{
+	return v ? "yes" : "no";
+}
+
+static const char *allow_of(const struct nft_forward_view *w)
+{
+	return w->everyone ? "everyone" : w->allow;
+}
+
+static const char *or_none(const char *s)
+{
+	return s[0] ? s : "none";
+}
+
+static const char *or_any(const char *s)
+{
+	return s[0] ? s : "any";
+}
+
+/* What differs, part by part, as "allow A -> B; masquerade no -> yes";
+ * false (and a general sentence) when no part does. */
+static bool changed_forward(const struct nft_forward_view *a, const struct nft_forward_view *b,
+			    char *buf, size_t len)
+{
 	buf[0] = '\0';
-	for (i = 0; i < NFT_VIEW_PARTS && part_names[i]; ++i) {
-		if (!strcmp(a->part[i], b->part[i]))
-			continue;
-		n = strlen(buf);
-		snprintf(buf + n, len - n, "%s%s %s -> %s", n ? "; " : "", part_names[i],
-			 a->part[i], b->part[i]);
-	}
+	part(buf, len, "ports", a->ports, b->ports);
+	part(buf, len, "destination", a->destination, b->destination);
+	part(buf, len, "allow", allow_of(a), allow_of(b));
+	part(buf, len, "masquerade", yes_no(a->masquerade), yes_no(b->masquerade));
 	if (buf[0])
 		return true;
 	snprintf(buf, len, "nft elements or rules differ from the config, rewritten");
 	return false;
 }
 
+static bool changed_egress(const struct nft_egress_view *a, const struct nft_egress_view *b,
+			   char *buf, size_t len)
+{
+	buf[0] = '\0';
+	part(buf, len, "source", a->source, b->source);
+	part(buf, len, "destination", a->destination, b->destination);
+	part(buf, len, "deny", or_none(a->deny), or_none(b->deny));
+	part(buf, len, "interface", or_any(a->interface), or_any(b->interface));
+	part(buf, len, "masquerade", yes_no(a->masquerade), yes_no(b->masquerade));
+	if (buf[0])
+		return true;
+	snprintf(buf, len, "nft elements or rules differ from the config, rewritten");
+	return false;
+}
+
+/* Both sides' view of one forward or egress, and its line. */
+struct views_of {
+	union {
+		struct nft_forward_view fwd;
+		struct nft_egress_view egr;
+	} a, b;
+};
+
 static void object_lines(struct pl *l, bool egress, struct names *touched)
 {
 	const char *const *fn, *const *tn;
 	size_t nf, nt, i = 0, j = 0;
 	const char *what = egress ? "egress" : "forward";
-	const char *const *parts = egress ? nft_egress_part_names : nft_forward_part_names;
-	bool (*view)(const struct nft_views *, const char *, struct nft_view *) =
-		egress ? nft_view_egress : nft_view_forward;
-	void (*text)(const struct nft_view *, char *, size_t) =
-		egress ? nft_view_egress_line : nft_view_forward_line;
-	struct nft_view *a = malloc(sizeof(*a)), *b = malloc(sizeof(*b));
+	struct views_of *w = malloc(sizeof(*w));
 	char buf[900];
+	bool changed;
 
-	if (!a || !b) {
+	if (!w) {
 		l->err = -ENOMEM;
-		goto out;
+		return;
 	}
 	nf = egress ? nft_views_egresses(l->vf, &fn) : nft_views_forwards(l->vf, &fn);
 	nt = egress ? nft_views_egresses(l->vt, &tn) : nft_views_forwards(l->vt, &tn);
@@ -302,24 +341,34 @@ static void object_lines(struct pl *l, bool egress, struct names *touched)
 		if (c < 0) {
 			line(l, l->p, '-', "%s %s", what, fn[i++]);
 		} else if (c > 0) {
-			view(l->vt, tn[j], b);
-			text(b, buf, sizeof(buf));
+			if (egress) {
+				nft_view_egress(l->vt, tn[j], &w->b.egr);
+				nft_view_egress_line(&w->b.egr, buf, sizeof(buf));
+			} else {
+				nft_view_forward(l->vt, tn[j], &w->b.fwd);
+				nft_view_forward_line(&w->b.fwd, buf, sizeof(buf));
+			}
 			line(l, l->p, '+', "%s %s: %s", what, tn[j], buf);
 			j++;
 		} else {
 			if (names_has(touched, tn[j])) {
-				view(l->vf, fn[i], a);
-				view(l->vt, tn[j], b);
-				if (changed_parts(a, b, parts, buf, sizeof(buf)) || !l->rebuild)
+				if (egress) {
+					nft_view_egress(l->vf, fn[i], &w->a.egr);
+					nft_view_egress(l->vt, tn[j], &w->b.egr);
+					changed = changed_egress(&w->a.egr, &w->b.egr, buf, sizeof(buf));
+				} else {
+					nft_view_forward(l->vf, fn[i], &w->a.fwd);
+					nft_view_forward(l->vt, tn[j], &w->b.fwd);
+					changed = changed_forward(&w->a.fwd, &w->b.fwd, buf, sizeof(buf));
+				}
+				if (changed || !l->rebuild)
 					line(l, l->p, '~', "%s %s: %s", what, tn[j], buf);
 			}
 			i++;
 			j++;
 		}
 	}
-out:
-	free(a);
-	free(b);
+	free(w);
 }
 
 static void incremental(struct pl *l, const struct nft_delta *d)

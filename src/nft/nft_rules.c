@@ -20,7 +20,7 @@
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter_ipv4.h>
 
-#include "nft.h"
+#include "nft_int.h"
 
 static struct nft_chain *chain_add(struct nft_bld *b, const char *name, const char *type,
 				   uint32_t hook, int32_t prio)
@@ -113,7 +113,7 @@ static void chain_pre_nat(struct nft_bld *b)
 			match_meta_u8(&rb, NFT_META_NFPROTO, f->nfproto);
 			match_meta_u8(&rb, NFT_META_L4PROTO, nft_protos[j].num);
 			rb_payload(&rb, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, NFT_REG_1);
-			snprintf(set, sizeof(set), "open%s_%s", f->sfx, nft_protos[j].name);
+			nft_fwd_set_name(set, sizeof(set), NFT_FS_OPEN, i, j);
 			rb_lookup(&rb, set, NFT_REG_1, -1, false);
 			ct_mark_or(&rb, b->ing);
 			rule_end(b, c, &rb, "ingress: forwarded port, every client");
@@ -123,7 +123,7 @@ static void chain_pre_nat(struct nft_bld *b)
 			match_meta_u8(&rb, NFT_META_L4PROTO, nft_protos[j].num);
 			rb_payload(&rb, NFT_PAYLOAD_NETWORK_HEADER, f->saddr, f->alen, NFT_REG_1);
 			rb_payload(&rb, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, nft_reg(f->alen));
-			snprintf(set, sizeof(set), "allow%s_%s", f->sfx, nft_protos[j].name);
+			nft_fwd_set_name(set, sizeof(set), NFT_FS_ALLOW, i, j);
 			rb_lookup(&rb, set, NFT_REG_1, -1, false);
 			ct_mark_or(&rb, b->ing);
 			rule_end(b, c, &rb, "ingress: forwarded port, allowed client");
@@ -140,8 +140,7 @@ static void chain_pre_nat(struct nft_bld *b)
 			ct_mark_has(&rb, b->ing);
 			match_meta_u8(&rb, NFT_META_L4PROTO, nft_protos[j / 2].num);
 			rb_payload(&rb, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, NFT_REG_1);
-			snprintf(set, sizeof(set), "dnat%s_%s%s", f->sfx, nft_protos[j / 2].name,
-				 keep ? "_keep" : "");
+			nft_fwd_set_name(set, sizeof(set), keep ? NFT_FS_KEEP : NFT_FS_DNAT, i, j / 2);
 			rb_lookup(&rb, set, NFT_REG_1, NFT_REG_1, false);
 			rb_nat(&rb, NFT_NAT_DNAT, f->nfproto, NFT_REG_1,
 			       keep ? -1 : (int)nft_reg(f->alen));
@@ -214,13 +213,13 @@ static void egress_rules(struct nft_bld *b, struct nft_chain *c, const struct wg
 		rb_cmp_u32(&rb, NFT_CMP_NEQ, 0);
 		match_meta_u8(&rb, NFT_META_NFPROTO, f->nfproto);
 		rb_payload(&rb, NFT_PAYLOAD_NETWORK_HEADER, f->saddr, f->alen, NFT_REG_1);
-		snprintf(set, sizeof(set), NFT_EGR_PREFIX "%s_src%s", eg->name, f->sfx);
+		nft_egr_set_name(set, sizeof(set), eg->name, NFT_ES_SRC, i);
 		rb_lookup(&rb, set, NFT_REG_1, -1, false);
 		rb_payload(&rb, NFT_PAYLOAD_NETWORK_HEADER, f->daddr, f->alen, NFT_REG_1);
-		snprintf(set, sizeof(set), NFT_EGR_PREFIX "%s_dst%s", eg->name, f->sfx);
+		nft_egr_set_name(set, sizeof(set), eg->name, NFT_ES_DST, i);
 		rb_lookup(&rb, set, NFT_REG_1, -1, false);
 		rb_payload(&rb, NFT_PAYLOAD_NETWORK_HEADER, f->daddr, f->alen, NFT_REG_1);
-		snprintf(set, sizeof(set), NFT_EGR_PREFIX "%s_deny%s", eg->name, f->sfx);
+		nft_egr_set_name(set, sizeof(set), eg->name, NFT_ES_DENY, i);
 		rb_lookup(&rb, set, NFT_REG_1, -1, true);
 		ct_mark_or(&rb, b->egr);
 		snprintf(comment, sizeof(comment), "egress %s: new connection", eg->name);
@@ -230,7 +229,7 @@ static void egress_rules(struct nft_bld *b, struct nft_chain *c, const struct wg
 		ct_mark_has(&rb, b->egr);
 		match_meta_u8(&rb, NFT_META_NFPROTO, f->nfproto);
 		rb_ct_load(&rb, f->ct_src, IP_CT_DIR_ORIGINAL, NFT_REG_1);
-		snprintf(set, sizeof(set), NFT_EGR_PREFIX "%s_src%s", eg->name, f->sfx);
+		nft_egr_set_name(set, sizeof(set), eg->name, NFT_ES_SRC, i);
 		rb_lookup(&rb, set, NFT_REG_1, -1, false);
 		rb_objref_name(&rb, NFT_OBJECT_COUNTER, counter);
 		rb_verdict(&rb, NF_ACCEPT);
@@ -256,7 +255,7 @@ static void chain_forward(struct nft_bld *b)
 			match_meta_u8(&rb, NFT_META_NFPROTO, nft_fams[i].nfproto);
 			match_meta_u8(&rb, NFT_META_L4PROTO, nft_protos[j].num);
 			rb_ct_load(&rb, NFT_CT_PROTO_DST, IP_CT_DIR_ORIGINAL, NFT_REG_1);
-			snprintf(set, sizeof(set), "count%s_%s", nft_fams[i].sfx, nft_protos[j].name);
+			nft_fwd_set_name(set, sizeof(set), NFT_FS_COUNT, i, j);
 			rb_objref_map(&rb, set, NFT_REG_1);
 			rule_end(b, c, &rb, "ingress: count per forward");
 		}
@@ -298,7 +297,7 @@ static void chain_post_nat(struct nft_bld *b)
 			match_meta_u8(&rb, NFT_META_NFPROTO, nft_fams[i].nfproto);
 			match_meta_u8(&rb, NFT_META_L4PROTO, nft_protos[j].num);
 			rb_ct_load(&rb, NFT_CT_PROTO_DST, IP_CT_DIR_ORIGINAL, NFT_REG_1);
-			snprintf(set, sizeof(set), "masq%s_%s", nft_fams[i].sfx, nft_protos[j].name);
+			nft_fwd_set_name(set, sizeof(set), NFT_FS_MASQ, i, j);
 			rb_lookup(&rb, set, NFT_REG_1, -1, false);
 			rb_masq(&rb);
 			rule_end(b, c, &rb, "forwards with Masquerade = yes");
@@ -320,7 +319,7 @@ static void chain_post_nat(struct nft_bld *b)
 			ct_mark_has(&rb, b->egr);
 			match_meta_u8(&rb, NFT_META_NFPROTO, f->nfproto);
 			rb_ct_load(&rb, f->ct_src, IP_CT_DIR_ORIGINAL, NFT_REG_1);
-			snprintf(set, sizeof(set), NFT_EGR_PREFIX "%s_src%s", eg->name, f->sfx);
+			nft_egr_set_name(set, sizeof(set), eg->name, NFT_ES_SRC, i);
 			rb_lookup(&rb, set, NFT_REG_1, -1, false);
 			rb_masq(&rb);
 			snprintf(comment, sizeof(comment), "egress %s", eg->name);

@@ -15,7 +15,8 @@
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 
-#include "nft.h"
+#include "lib/array.h"
+#include "nft_int.h"
 
 struct nft_state *nft_state_new(const char *table)
 {
@@ -31,32 +32,20 @@ struct nft_state *nft_state_new(const char *table)
 	return st;
 }
 
-/* Room for one more (n used of *cap), by doubling. */
-static void *grow(void *v, size_t n, size_t *cap, size_t size)
+bool nft_state_has_table(const struct nft_state *st)
 {
-	size_t c;
-	void *nv;
-
-	if (n < *cap)
-		return v;
-	c = *cap ? *cap * 2 : 8;
-	nv = realloc(v, c * size);
-	if (!nv)
-		return NULL;
-	memset((char *)nv + *cap * size, 0, (c - *cap) * size);
-	*cap = c;
-	return nv;
+	return st && st->table_exists;
 }
 
+/* The names are copied before an entry counts, so that a failure leaves
+ * no entry without one. */
 struct nft_obj *nft_state_add_obj(struct nft_state *st, const char *name, uint32_t type)
 {
-	struct nft_obj *v, *o;
+	struct nft_obj *o;
 
-	v = grow(st->objs, st->n_objs, &st->cap_objs, sizeof(*v));
-	if (!v)
+	if (array_reserve(st->objs, &st->cap_objs, st->n_objs + 1) < 0)
 		return NULL;
-	st->objs = v;
-	o = &v[st->n_objs];
+	o = &st->objs[st->n_objs];
 	memset(o, 0, sizeof(*o));
 	o->name = strdup(name);
 	if (!o->name)
@@ -69,13 +58,11 @@ struct nft_obj *nft_state_add_obj(struct nft_state *st, const char *name, uint32
 
 struct nft_set *nft_state_add_set(struct nft_state *st, const char *name)
 {
-	struct nft_set *v, *s;
+	struct nft_set *s;
 
-	v = grow(st->sets, st->n_sets, &st->cap_sets, sizeof(*v));
-	if (!v)
+	if (array_reserve(st->sets, &st->cap_sets, st->n_sets + 1) < 0)
 		return NULL;
-	st->sets = v;
-	s = &v[st->n_sets];
+	s = &st->sets[st->n_sets];
 	memset(s, 0, sizeof(*s));
 	s->name = strdup(name);
 	if (!s->name)
@@ -87,13 +74,11 @@ struct nft_set *nft_state_add_set(struct nft_state *st, const char *name)
 
 struct nft_chain *nft_state_add_chain(struct nft_state *st, const char *name)
 {
-	struct nft_chain *v, *c;
+	struct nft_chain *c;
 
-	v = grow(st->chains, st->n_chains, &st->cap_chains, sizeof(*v));
-	if (!v)
+	if (array_reserve(st->chains, &st->cap_chains, st->n_chains + 1) < 0)
 		return NULL;
-	st->chains = v;
-	c = &v[st->n_chains];
+	c = &st->chains[st->n_chains];
 	memset(c, 0, sizeof(*c));
 	c->name = strdup(name);
 	if (!c->name)
@@ -126,13 +111,12 @@ int nft_chain_add_rule(struct nft_state *st, struct nft_chain *c,
 		return -ENOMEM;
 	}
 	sig = nft_rule_sig(r);
-	v = sig ? grow(c->rules, c->n_rules, &c->cap_rules, sizeof(*v)) : NULL;
-	if (!v) {
+	if (!sig || array_reserve(c->rules, &c->cap_rules, c->n_rules + 1) < 0) {
 		free(sig);
 		nftnl_rule_free(r);
 		return -ENOMEM;
 	}
-	c->rules = v;
+	v = c->rules;
 	v[c->n_rules].r = r;
 	v[c->n_rules].sig = sig;
 	v[c->n_rules].handle = handle;
@@ -168,19 +152,12 @@ void nft_set_layout(struct nft_set *s)
 struct nft_elem *nft_set_push(struct nft_set *s)
 {
 	struct nft_elem *el;
-	uint8_t *v;
 
 	if (!s->stride)
 		nft_set_layout(s);
-	if (s->n_elems == s->cap_elems) {
-		size_t cap = s->cap_elems ? s->cap_elems * 2 : 16;
-
-		v = realloc(s->elems, cap * s->stride);
-		if (!v)
-			return NULL;
-		s->elems = v;
-		s->cap_elems = cap;
-	}
+	/* elements are stride bytes each, not a C type */
+	if (array_reserve_(&s->elems, &s->cap_elems, s->n_elems + 1, s->stride) < 0)
+		return NULL;
 	el = nft_set_elem(s, s->n_elems++);
 	memset(el, 0, s->stride);
 	s->sorted = false;
@@ -190,21 +167,11 @@ struct nft_elem *nft_set_push(struct nft_set *s)
 int64_t nft_set_pool_put(struct nft_set *s, const void *p, size_t len)
 {
 	size_t off = s->pool_len;
-	char *v;
 
 	if (off + len + 1 > UINT32_MAX)
 		return -E2BIG;
-	if (off + len + 1 > s->pool_cap) {
-		size_t cap = s->pool_cap ? s->pool_cap : 256;
-
-		while (cap < off + len + 1)
-			cap *= 2;
-		v = realloc(s->pool, cap);
-		if (!v)
-			return -ENOMEM;
-		s->pool = v;
-		s->pool_cap = cap;
-	}
+	if (array_reserve(s->pool, &s->pool_cap, off + len + 1) < 0)
+		return -ENOMEM;
 	memcpy(s->pool + off, p, len);
 	s->pool[off + len] = '\0';
 	s->pool_len += len + 1;

@@ -18,7 +18,8 @@
 
 #include <linux/netfilter/nf_tables.h>
 
-#include "nft.h"
+#include "lib/array.h"
+#include "nft_int.h"
 
 struct fwd_key {
 	const char *name;	/* into the count set's pool */
@@ -44,8 +45,6 @@ struct nft_views {
 	size_t n_allow[2][2];
 };
 
-static const char *const proto_name[2] = { "tcp", "udp" };
-
 static int pi(uint8_t proto)
 {
 	return proto == IPPROTO_UDP;
@@ -56,86 +55,17 @@ static int fi(uint8_t fam)
 	return fam == 6;
 }
 
-static uint8_t proto_num(const char *s)
-{
-	return !strcmp(s, "udp") ? IPPROTO_UDP : IPPROTO_TCP;
-}
-
 void nft_fwd_sets(const struct nft_state *st, const struct nft_set *out[NFT_FS_KINDS][2][2])
 {
-	static const char *const kinds[NFT_FS_KINDS][2] = {
-		[NFT_FS_OPEN] = { "open", "" }, [NFT_FS_ALLOW] = { "allow", "" },
-		[NFT_FS_DNAT] = { "dnat", "" }, [NFT_FS_KEEP] = { "dnat", "_keep" },
-		[NFT_FS_COUNT] = { "count", "" }, [NFT_FS_MASQ] = { "masq", "" },
-	};
 	char name[32];
-	int k, f, p;
+	size_t k, f, p;
 
 	for (k = 0; k < NFT_FS_KINDS; ++k)
 		for (f = 0; f < 2; ++f)
 			for (p = 0; p < 2; ++p) {
-				snprintf(name, sizeof(name), "%s%c_%s%s", kinds[k][0], f ? '6' : '4',
-					 proto_name[p], kinds[k][1]);
+				nft_fwd_set_name(name, sizeof(name), (enum nft_fs_kind)k, f, p);
 				out[k][f][p] = nft_state_set(st, name);
 			}
-}
-
-/* "dnat4_tcp_keep" -> kind "dnat", 4, tcp, keep */
-bool nft_fwd_set_parse(const char *name, char *kind, size_t kind_len, int *fam,
-		       int *proto, bool *keep)
-{
-	static const char *const kinds[] = { "open", "allow", "dnat", "count", "masq" };
-	size_t i, n;
-	const char *p;
-
-	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); ++i) {
-		n = strlen(kinds[i]);
-		if (strncmp(name, kinds[i], n))
-			continue;
-		p = name + n;
-		if ((p[0] != '4' && p[0] != '6') || p[1] != '_')
-			return false;
-		if (strncmp(p + 2, "tcp", 3) && strncmp(p + 2, "udp", 3))
-			return false;
-		if (p[5] && strcmp(p + 5, "_keep"))
-			return false;
-		if (p[5] && strcmp(kinds[i], "dnat"))
-			return false;
-		snprintf(kind, kind_len, "%s", kinds[i]);
-		*fam = p[0] - '0';
-		*proto = proto_num(p + 2);
-		*keep = p[5] != '\0';
-		return true;
-	}
-	return false;
-}
-
-/* "egress_lan_src4" -> "lan", "src", 4 (name written to buf) */
-bool nft_egr_set_parse(const char *name, char *buf, size_t len, const char **kind, int *fam)
-{
-	static const char *const kinds[] = { "_src", "_dst", "_deny" };
-	size_t n = strlen(name), i, k;
-
-	if (strncmp(name, NFT_EGR_PREFIX, strlen(NFT_EGR_PREFIX)) || n < 2)
-		return false;
-	if (name[n - 1] != '4' && name[n - 1] != '6')
-		return false;
-	for (i = 0; i < 3; ++i) {
-		k = strlen(kinds[i]);
-		if (n - 1 > strlen(NFT_EGR_PREFIX) + k &&
-		    !strncmp(name + n - 1 - k, kinds[i], k)) {
-			size_t nl = n - 1 - k - strlen(NFT_EGR_PREFIX);
-
-			if (nl + 1 > len)
-				return false;
-			memcpy(buf, name + strlen(NFT_EGR_PREFIX), nl);
-			buf[nl] = '\0';
-			*kind = kinds[i] + 1;
-			*fam = name[n - 1] - '0';
-			return true;
-		}
-	}
-	return false;
 }
 
 static uint16_t be16_at(const uint8_t *p)
@@ -206,17 +136,14 @@ static uint16_t port_range_hi(const struct nft_set *s, size_t i)
 static int add_keys(struct nft_views *v, const struct nft_set *s, int fam, int proto)
 {
 	size_t i, n = 0;
-	struct fwd_key *nv;
 
 	for (i = 0; i < s->n_elems; ++i)
 		if (nft_set_elem(s, i)->has & NFT_ELEM_OBJREF)
 			n++;
 	if (!n)
 		return 0;
-	nv = realloc(v->by_name, (v->n_keys + n) * sizeof(*nv));
-	if (!nv)
+	if (array_reserve(v->by_name, NULL, v->n_keys + n) < 0)
 		return -ENOMEM;
-	v->by_name = nv;
 	for (i = 0; i < s->n_elems; ++i) {
 		const struct nft_elem *el = nft_set_elem(s, i);
 		const char *obj;
@@ -269,15 +196,14 @@ struct nft_views *nft_views_new(const struct nft_state *st)
 	nft_fwd_sets(st, v->fs);
 	for (i = 0; !ret && i < st->n_sets; ++i) {
 		const struct nft_set *s = &st->sets[i];
-		char kind[8];
+		enum nft_fs_kind kind;
 		int fam, proto;
-		bool keep;
 
-		if (!nft_fwd_set_parse(s->name, kind, sizeof(kind), &fam, &proto, &keep))
+		if (!nft_fwd_set_parse(s->name, &kind, &fam, &proto))
 			continue;
-		if (!strcmp(kind, "count"))
+		if (kind == NFT_FS_COUNT)
 			ret = add_keys(v, s, fam, proto);
-		else if (!strcmp(kind, "allow"))
+		else if (kind == NFT_FS_ALLOW)
 			ret = index_allow(v, s, fam, proto);
 	}
 	if (ret)
@@ -376,9 +302,10 @@ const char *nft_views_port_owner(const struct nft_views *v, int fam, int proto, 
 
 /* ---- text ---- */
 
-static void addr_text(char *buf, size_t len, int fam, const uint8_t *a)
+/* buf of PREFIX_STRLEN */
+static char *addr_text(char *buf, int fam, const uint8_t *a)
 {
-	inet_ntop(fam == 6 ? AF_INET6 : AF_INET, a, buf, (socklen_t)len);
+	return addr_fmt(fam == 6 ? AF_INET6 : AF_INET, a, buf);
 }
 
 static int bit_at(const uint8_t *a, size_t i)
@@ -391,16 +318,16 @@ static int bit_at(const uint8_t *a, size_t i)
 static void range_text(char *buf, size_t len, int fam, const uint8_t *lo, const uint8_t *hi)
 {
 	size_t bits = fam == 6 ? 128 : 32, plen = 0, i;
-	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
+	char a[PREFIX_STRLEN], b[PREFIX_STRLEN];
 	bool prefix = true;
 
 	while (plen < bits && bit_at(lo, plen) == bit_at(hi, plen))
 		plen++;
 	for (i = plen; i < bits && prefix; ++i)
 		prefix = !bit_at(lo, i) && bit_at(hi, i);
-	addr_text(a, sizeof(a), fam, lo);
+	addr_text(a, fam, lo);
 	if (!prefix) {
-		addr_text(b, sizeof(b), fam, hi);
+		addr_text(b, fam, hi);
 		snprintf(buf, len, "%s-%s", a, b);
 	} else if (plen == bits) {
 		snprintf(buf, len, "%s", a);
@@ -437,7 +364,7 @@ static ssize_t start_at(const struct nft_set *s, uint16_t port)
 static void dest_text(const struct nft_views *v, const struct fwd_key *k, char *buf, size_t len)
 {
 	size_t alen = k->fam == 6 ? 16 : 4;
-	char a[INET6_ADDRSTRLEN];
+	char a[PREFIX_STRLEN];
 	const struct nft_set *s;
 	const uint8_t *d;
 	ssize_t i;
@@ -446,14 +373,15 @@ static void dest_text(const struct nft_views *v, const struct fwd_key *k, char *
 	i = start_at(s, k->lo);
 	if (i >= 0 && (nft_set_elem(s, (size_t)i)->has & NFT_ELEM_DATA) && s->data_len == alen + 4) {
 		d = nft_elem_data(s, nft_set_elem(s, (size_t)i));
-		addr_text(a, sizeof(a), k->fam, d);
-		snprintf(buf, len, k->fam == 6 ? "[%s]:%u" : "%s:%u", a, be16_at(d + alen));
+		/* the port as the map holds it, even 0 */
+		snprintf(buf, len, k->fam == 6 ? "[%s]:%u" : "%s:%u", addr_text(a, k->fam, d),
+			 be16_at(d + alen));
 		return;
 	}
 	s = fset(v, NFT_FS_KEEP, k->fam, k->proto);
 	i = start_at(s, k->lo);
 	if (i >= 0 && (nft_set_elem(s, (size_t)i)->has & NFT_ELEM_DATA) && s->data_len == alen) {
-		addr_text(a, sizeof(a), k->fam, nft_elem_data(s, nft_set_elem(s, (size_t)i)));
+		addr_text(a, k->fam, nft_elem_data(s, nft_set_elem(s, (size_t)i)));
 		snprintf(buf, len, k->lo == k->hi ? "%s" : "%s (ports kept)", a);
 		return;
 	}
@@ -465,13 +393,9 @@ static void allow_text(const struct nft_views *v, const struct fwd_key *k, char 
 	const struct allow_ix *ix = v->allow[fi(k->fam)][pi(k->proto)];
 	size_t n = v->n_allow[fi(k->fam)][pi(k->proto)], lo = 0, hi = n, alen = k->fam == 6 ? 16 : 4;
 	const struct nft_set *s = fset(v, NFT_FS_ALLOW, k->fam, k->proto);
-	char r[2 * INET6_ADDRSTRLEN + 2];
+	char r[2 * PREFIX_STRLEN];
 
 	buf[0] = '\0';
-	if (start_at(fset(v, NFT_FS_OPEN, k->fam, k->proto), k->lo) >= 0) {
-		snprintf(buf, len, "everyone");
-		return;
-	}
 	while (lo < hi) {	/* first index entry at port k->lo */
 		size_t mid = lo + (hi - lo) / 2;
 
@@ -493,7 +417,7 @@ static void allow_text(const struct nft_views *v, const struct fwd_key *k, char 
 		snprintf(buf, len, "no one");
 }
 
-bool nft_view_forward(const struct nft_views *v, const char *name, struct nft_view *out)
+bool nft_view_forward(const struct nft_views *v, const char *name, struct nft_forward_view *out)
 {
 	const struct fwd_key *k, *first;
 	unsigned protos = 0;
@@ -516,7 +440,7 @@ bool nft_view_forward(const struct nft_views *v, const char *name, struct nft_vi
 	}
 	first = lo < v->n_keys && !strcmp(v->by_name[lo].name, name) ? &v->by_name[lo] : NULL;
 	if (!first) {
-		snprintf(out->part[0], sizeof(out->part[0]), "no ports");
+		snprintf(out->ports, sizeof(out->ports), "no ports");
 		return true;
 	}
 	for (k = first; k < v->by_name + v->n_keys && !strcmp(k->name, name); ++k)
@@ -526,12 +450,13 @@ bool nft_view_forward(const struct nft_views *v, const char *name, struct nft_vi
 		snprintf(ports, sizeof(ports), "%u", first->lo);
 	else
 		snprintf(ports, sizeof(ports), "%u-%u", first->lo, first->hi);
-	snprintf(out->part[0], sizeof(out->part[0]), "%s %s",
+	snprintf(out->ports, sizeof(out->ports), "%s %s",
 		 protos == 3 ? "tcp,udp" : protos == 2 ? "udp" : "tcp", ports);
-	dest_text(v, first, out->part[1], sizeof(out->part[1]));
-	allow_text(v, first, out->part[2], sizeof(out->part[2]));
-	snprintf(out->part[3], sizeof(out->part[3]), "%s",
-		 start_at(fset(v, NFT_FS_MASQ, first->fam, first->proto), first->lo) >= 0 ? "yes" : "no");
+	dest_text(v, first, out->destination, sizeof(out->destination));
+	out->everyone = start_at(fset(v, NFT_FS_OPEN, first->fam, first->proto), first->lo) >= 0;
+	if (!out->everyone)
+		allow_text(v, first, out->allow, sizeof(out->allow));
+	out->masquerade = start_at(fset(v, NFT_FS_MASQ, first->fam, first->proto), first->lo) >= 0;
 	return true;
 }
 
@@ -541,7 +466,7 @@ static void rbtree_text(const struct nft_set *s, int fam, char *buf, size_t len)
 {
 	size_t alen = fam == 6 ? 16 : 4, i;
 	uint8_t hi[16];
-	char r[2 * INET6_ADDRSTRLEN + 2];
+	char r[2 * PREFIX_STRLEN];
 
 	if (!s || s->key_len != alen)
 		return;
@@ -563,30 +488,29 @@ static void rbtree_text(const struct nft_set *s, int fam, char *buf, size_t len)
 	}
 }
 
-static void egress_list(const struct nft_views *v, const char *name, const char *kind,
+/* The ranges of one of an egress's sets, both families; "" when none. */
+static void egress_list(const struct nft_views *v, const char *name, enum nft_es_kind kind,
 			char *buf, size_t len)
 {
 	char sn[128];
-	int fam;
+	size_t f;
 
 	buf[0] = '\0';
-	for (fam = 4; fam <= 6; fam += 2) {
-		snprintf(sn, sizeof(sn), NFT_EGR_PREFIX "%s_%s%d", name, kind, fam);
-		rbtree_text(nft_state_set(v->st, sn), fam, buf, len);
+	for (f = 0; f < 2; ++f) {
+		nft_egr_set_name(sn, sizeof(sn), name, kind, f);
+		rbtree_text(nft_state_set(v->st, sn), f ? 6 : 4, buf, len);
 	}
-	if (!buf[0])
-		snprintf(buf, len, "none");
 }
 
 /* The uplink an egress is limited to: the oifname its new-connection rule
- * compares with, if any. */
+ * compares with, if any ("" otherwise). */
 static void egress_iface(const struct nft_views *v, const char *name, char *buf, size_t len)
 {
 	const struct nft_chain *c = nft_state_chain(v->st, "forward");
 	char want[128], got[NFT_USERDATA_MAXLEN];
 	size_t i;
 
-	snprintf(buf, len, "any");
+	buf[0] = '\0';
 	snprintf(want, sizeof(want), "egress %s: new connection", name);
 	for (i = 0; c && i < c->n_rules; ++i) {
 		if (strcmp(nft_rule_comment(c->rules[i].r, got, sizeof(got)), want))
@@ -609,48 +533,45 @@ static bool egress_masq(const struct nft_views *v, const char *name)
 	return false;
 }
 
-bool nft_view_egress(const struct nft_views *v, const char *name, struct nft_view *out)
+bool nft_view_egress(const struct nft_views *v, const char *name, struct nft_egress_view *out)
 {
 	memset(out, 0, sizeof(*out));
 	if (!nft_views_has_egress(v, name))
 		return false;
-	egress_list(v, name, "src", out->part[0], sizeof(out->part[0]));
-	egress_list(v, name, "dst", out->part[1], sizeof(out->part[1]));
-	egress_list(v, name, "deny", out->part[2], sizeof(out->part[2]));
-	egress_iface(v, name, out->part[3], sizeof(out->part[3]));
-	snprintf(out->part[4], sizeof(out->part[4]), "%s", egress_masq(v, name) ? "yes" : "no");
+	egress_list(v, name, NFT_ES_SRC, out->source, sizeof(out->source));
+	if (!out->source[0])
+		snprintf(out->source, sizeof(out->source), "none");
+	egress_list(v, name, NFT_ES_DST, out->destination, sizeof(out->destination));
+	if (!out->destination[0])
+		snprintf(out->destination, sizeof(out->destination), "none");
+	egress_list(v, name, NFT_ES_DENY, out->deny, sizeof(out->deny));
+	egress_iface(v, name, out->interface, sizeof(out->interface));
+	out->masquerade = egress_masq(v, name);
 	return true;
 }
 
-void nft_view_forward_line(const struct nft_view *w, char *buf, size_t len)
+void nft_view_forward_line(const struct nft_forward_view *w, char *buf, size_t len)
 {
-	snprintf(buf, len, "%s -> %s", w->part[0], w->part[1]);
-	if (strcmp(w->part[2], "everyone")) {
+	snprintf(buf, len, "%s -> %s", w->ports, w->destination);
+	if (!w->everyone) {
 		cat(buf, len, ", ", "allow ");
-		cat(buf, len, "", w->part[2]);
+		cat(buf, len, "", w->allow);
 	}
-	if (!strcmp(w->part[3], "yes"))
+	if (w->masquerade)
 		cat(buf, len, ", ", "masquerade");
 }
 
-void nft_view_egress_line(const struct nft_view *w, char *buf, size_t len)
+void nft_view_egress_line(const struct nft_egress_view *w, char *buf, size_t len)
 {
-	snprintf(buf, len, "%s -> %s", w->part[0], w->part[1]);
-	if (strcmp(w->part[2], "none")) {
+	snprintf(buf, len, "%s -> %s", w->source, w->destination);
+	if (w->deny[0]) {
 		cat(buf, len, " ", "except ");
-		cat(buf, len, "", w->part[2]);
+		cat(buf, len, "", w->deny);
 	}
-	if (strcmp(w->part[3], "any")) {
+	if (w->interface[0]) {
 		cat(buf, len, ", ", "via ");
-		cat(buf, len, "", w->part[3]);
+		cat(buf, len, "", w->interface);
 	}
-	if (!strcmp(w->part[4], "yes"))
+	if (w->masquerade)
 		cat(buf, len, ", ", "masquerade");
 }
-
-const char *const nft_forward_part_names[NFT_VIEW_PARTS] = {
-	"ports", "destination", "allow", "masquerade", NULL, NULL,
-};
-const char *const nft_egress_part_names[NFT_VIEW_PARTS] = {
-	"source", "destination", "deny", "interface", "masquerade", NULL,
-};

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The route stage (plan.h): read, build, diff and sync the fwmark rules and
- * the tunnel's default routes. The netlink work is in route_nl.c.
+ * The route stage (core/stage.h): read, build, diff and sync the fwmark
+ * rules and the tunnel's default routes. The netlink work is in route_nl.c,
+ * the state type in route_state.c.
  *
  * Sync order: removals first, the rule before its route (a rule pointing
  * at an emptied table would send marked packets on through the main
@@ -14,176 +15,27 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/err.h"
-#include "exec/exec.h"
+#include "lib/fault.h"
+#include "lib/warn.h"
 #include "route.h"
-
-#define IP6_RT_PRIO_USER 1024	/* the kernel's metric for an IPv6 route given none */
-
-static const char *fam(uint8_t family)
-{
-	return family == AF_INET6 ? "ipv6" : "ipv4";
-}
-
-void route_rule_format(const struct route_rule *r, char *buf, size_t len)
-{
-	snprintf(buf, len, "fwmark 0x%x/0x%x lookup %u priority %u (%s)",
-		 r->mark, r->mask, r->table, r->priority, fam(r->family));
-}
-
-static void prefix_format(const struct prefix *p, char *buf, size_t len, bool host)
-{
-	char a[INET6_ADDRSTRLEN];
-
-	if (!p->len && !host) {
-		snprintf(buf, len, "default");
-		return;
-	}
-	inet_ntop(p->family, p->addr.bytes, a, sizeof(a));
-	if (host || p->len == (p->family == AF_INET ? 32 : 128))
-		snprintf(buf, len, "%s", a);
-	else
-		snprintf(buf, len, "%s/%u", a, p->len);
-}
-
-void route_route_format(const struct route_route *r, char *buf, size_t len)
-{
-	char dst[64], via[64] = "", dev[IFNAMSIZ + 8] = "", more[64] = "";
-
-	prefix_format(&r->dst, dst, sizeof(dst), false);
-	if (r->gateway.family) {
-		char gw[INET6_ADDRSTRLEN];
-
-		prefix_format(&r->gateway, gw, sizeof(gw), true);
-		snprintf(via, sizeof(via), " via %s", gw);
-	}
-	if (r->dev[0])
-		snprintf(dev, sizeof(dev), " dev %s", r->dev);
-	else if (r->ifindex)
-		snprintf(dev, sizeof(dev), " dev #%d", r->ifindex);
-	/* ours read as built; a foreign route shows what tells it apart */
-	if (!route_is_ours(r))
-		snprintf(more, sizeof(more), " proto %u metric %u", r->protocol, r->metric);
-	else if (r->type != RTN_UNICAST)
-		snprintf(more, sizeof(more), " type %u", r->type);
-	snprintf(buf, len, "%s%s%s table %u%s (%s)", dst, via, dev, r->table, more,
-		 fam(r->family));
-}
-
-/* --- states ---------------------------------------------------------------- */
-
-static bool rule_eq(const struct route_rule *a, const struct route_rule *b)
-{
-	return a->family == b->family && a->protocol == b->protocol &&
-	       a->priority == b->priority && a->mark == b->mark &&
-	       a->mask == b->mask && a->table == b->table;
-}
-
-static bool prefix_eq(const struct prefix *a, const struct prefix *b)
-{
-	return a->family == b->family && a->len == b->len &&
-	       !memcmp(a->addr.bytes, b->addr.bytes, sizeof(a->addr.bytes));
-}
-
-/* Routes compare by what makes them; a read ifindex and a built device
- * name stand for the same thing, so the name is what counts. */
-static bool route_eq(const struct route_route *a, const struct route_route *b)
-{
-	return a->family == b->family && a->protocol == b->protocol &&
-	       a->type == b->type && a->scope == b->scope && a->tos == b->tos &&
-	       a->table == b->table && a->metric == b->metric &&
-	       prefix_eq(&a->dst, &b->dst) && prefix_eq(&a->gateway, &b->gateway) &&
-	       !strcmp(a->dev, b->dev);
-}
-
-const struct route_rule *route_state_find_rule(const struct route_state *s,
-					       const struct route_rule *r)
-{
-	size_t i;
-
-	for (i = 0; s && i < s->n_rules; ++i)
-		if (rule_eq(&s->rules[i], r))
-			return &s->rules[i];
-	return NULL;
-}
-
-const struct route_route *route_state_find_route(const struct route_state *s,
-						 const struct route_route *r)
-{
-	size_t i;
-
-	for (i = 0; s && i < s->n_routes; ++i)
-		if (route_eq(&s->routes[i], r))
-			return &s->routes[i];
-	return NULL;
-}
-
-void route_state_free(struct route_state *s)
-{
-	if (!s)
-		return;
-	free(s->rules);
-	free(s->routes);
-	free(s);
-}
-
-int route_state_build(const struct instance *in, const struct wgb_config *cfg,
-		      struct route_state **out)
-{
-	static const uint8_t families[] = { AF_INET, AF_INET6 };
-	struct route_state *s;
-	size_t i, n;
-
-	s = calloc(1, sizeof(*s));
-	if (!s)
-		return -ENOMEM;
-	n = cfg ? (cfg->uses_ipv6 ? 2 : 1) : 0;
-	if (n && (!(s->rules = calloc(n, sizeof(*s->rules))) ||
-		  !(s->routes = calloc(n, sizeof(*s->routes))))) {
-		route_state_free(s);
-		return -ENOMEM;
-	}
-	for (i = 0; i < n; ++i) {
-		struct route_rule *ru = &s->rules[i];
-		struct route_route *ro = &s->routes[i];
-
-		ru->family = families[i];
-		ru->protocol = WGB_RTPROT;
-		ru->priority = in->priority;
-		ru->mark = in->mark;
-		ru->mask = in->mark_mask;
-		ru->table = in->table;
-
-		ro->family = families[i];
-		ro->protocol = WGB_RTPROT;
-		ro->type = RTN_UNICAST;
-		/* what ip(8) gives a device route: link scope in IPv4 */
-		ro->scope = families[i] == AF_INET ? RT_SCOPE_LINK : RT_SCOPE_UNIVERSE;
-		ro->table = in->table;
-		ro->metric = families[i] == AF_INET ? 0 : IP6_RT_PRIO_USER;
-		ro->dst.family = families[i];
-		snprintf(ro->dev, sizeof(ro->dev), "%s", in->name);
-	}
-	s->n_rules = s->n_routes = n;
-	*out = s;
-	return 0;
-}
+#include "route_nl.h"
 
 /* --- the stage --------------------------------------------------------------- */
 
 static int route_read(const struct instance *in, void **state, struct wgb_err *e)
 {
-	struct route_nl *c = NULL;
+	struct nlroute c;
 	struct route_state *s;
 	int ret;
 
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return err_set(e, -ENOMEM, "route: out of memory");
-	ret = route_nl_open(&c, e);
-	if (!ret)
-		ret = route_nl_read(c, in, s, e);
-	route_nl_close(c);
+	ret = nlroute_open(&c, true, e);
+	if (!ret) {
+		ret = route_nl_read(&c, in, s, e);
+		nlroute_close(&c);
+	}
 	if (ret < 0) {
 		route_state_free(s);
 		return ret;
@@ -298,7 +150,7 @@ static int route_diff(const void *from, const void *to, struct plan *p)
 		if (route_is_ours(&f->routes[i]))
 			continue;
 		route_route_format(&f->routes[i], a, sizeof(a));
-		warnx_("route %s was not added by wgbastion: left alone", a);
+		warning("route %s was not added by wgbastion: left alone", a);
 	}
 	/* by family, in the order sync works: rules go, routes go, routes come, rules come */
 	for (i = 0; i < 2; ++i) {
@@ -316,26 +168,26 @@ static int route_sync(const struct instance *in, const void *from, const void *t
 		      struct wgb_err *e)
 {
 	const struct route_state *f = from, *t = to;
-	struct route_nl *c = NULL;
+	struct nlroute c;
 	size_t i;
 	int ret;
 
-	ret = route_nl_open(&c, e);
+	ret = nlroute_open(&c, true, e);
 	if (ret < 0)
 		return ret;
 	for (i = 0; !ret && i < f->n_rules; ++i)
 		if (!route_state_find_rule(t, &f->rules[i]))
-			ret = route_nl_rule(c, false, &f->rules[i], e);
+			ret = route_nl_rule(&c, false, &f->rules[i], e);
 	for (i = 0; !ret && i < f->n_routes; ++i)
 		if (ours_gone(f, t, i))
-			ret = route_nl_route(c, false, &f->routes[i], e);
+			ret = route_nl_route(&c, false, &f->routes[i], e);
 	for (i = 0; !ret && i < t->n_routes; ++i) {
 		if (route_state_find_route(f, &t->routes[i]))
 			continue;
 		if ((ret = fault_inject("route:route")) < 0)
 			err_set(e, ret, "route: injected failure before a route (WGBASTION_FAIL_AT)");
 		else
-			ret = route_nl_route(c, true, &t->routes[i], e);
+			ret = route_nl_route(&c, true, &t->routes[i], e);
 	}
 	for (i = 0; !ret && i < t->n_rules; ++i) {
 		if (route_state_find_rule(f, &t->rules[i]))
@@ -343,11 +195,11 @@ static int route_sync(const struct instance *in, const void *from, const void *t
 		if ((ret = fault_inject("route:rule")) < 0)
 			err_set(e, ret, "route: injected failure before a rule (WGBASTION_FAIL_AT)");
 		else
-			ret = route_nl_rule(c, true, &t->rules[i], e);
+			ret = route_nl_rule(&c, true, &t->rules[i], e);
 	}
 	/* On failure what was done stays: the executor re-reads this stage
 	 * and syncs it back to the state it read before the run. */
-	route_nl_close(c);
+	nlroute_close(&c);
 	return ret;
 }
 

@@ -10,36 +10,14 @@
 #include <net/if.h>
 #include <string.h>
 
-#include <netlink/errno.h>
 #include <netlink/msg.h>
 #include <netlink/netlink.h>
 #include <netlink/route/nexthop.h>
 #include <netlink/route/route.h>
 #include <netlink/route/rule.h>
 
-#include "route.h"
-
-/* libnl error codes are not errnos. */
-int route_nlerr(int nlerr)
-{
-	switch (-nlerr) {
-	case NLE_NOMEM:
-		return -ENOMEM;
-	case NLE_EXIST:
-		return -EEXIST;
-	case NLE_OBJ_NOTFOUND:
-		return -ENOENT;
-	case NLE_PERM:
-	case NLE_NOACCESS:
-		return -EPERM;
-	case NLE_DUMP_INTR:
-		return -EINTR;
-	case NLE_AF_NOSUPPORT:
-		return -EAFNOSUPPORT;
-	default:
-		return -EIO;
-	}
-}
+#include "lib/nlroute.h"
+#include "route_msg.h"
 
 static struct nl_addr *addr_from_prefix(const struct prefix *p, bool whole)
 {
@@ -86,7 +64,7 @@ int route_rule_msg(const struct route_rule *r, bool add, struct nl_msg **out)
 	ret = add ? rtnl_rule_build_add_request(o, NLM_F_EXCL, out)
 		  : rtnl_rule_build_delete_request(o, 0, out);
 	rtnl_rule_put(o);
-	return ret < 0 ? route_nlerr(ret) : 0;
+	return ret < 0 ? nlroute_errno(NULL, ret) : 0;
 }
 
 int route_route_msg(const struct route_route *r, bool add, struct nl_msg **out)
@@ -124,7 +102,7 @@ int route_route_msg(const struct route_route *r, bool add, struct nl_msg **out)
 	}
 	ret = add ? rtnl_route_build_add_request(o, NLM_F_EXCL, out)
 		  : rtnl_route_build_del_request(o, 0, out);
-	ret = ret < 0 ? route_nlerr(ret) : 0;
+	ret = ret < 0 ? nlroute_errno(NULL, ret) : 0;
 out:
 	if (nh)
 		rtnl_route_nh_free(nh);
@@ -232,6 +210,6 @@ int route_msg_parse(struct nl_msg *msg, struct route_rule *rule,
 	nlmsg_set_proto(msg, NETLINK_ROUTE);
 	ret = nl_msg_parse(msg, on_object, &p);
 	if (ret < 0)
-		return route_nlerr(ret);
+		return nlroute_errno(NULL, ret);
 	return p.kind;
 }

@@ -3,11 +3,8 @@
  * The route stage's netlink side, on libnl-route-3: filtered dumps of
  * rules and routes, and one request per change, each acknowledged.
  *
- * Extended acks: libnl 3.7 has no switch for NETLINK_EXT_ACK and drops the
- * text the kernel appends to an error. So we set the socket options
- * ourselves and install an error callback (nl_cb_err) that reads the
- * NLMSGERR_ATTR_MSG attribute following the struct nlmsgerr; libnl hands
- * that callback the message as received (it peeks the full length).
+ * The socket (lib/nlroute.h) keeps the kernel's own errors and extended
+ * acks, which libnl would fold into its NLE_* codes and drop.
  *
  * Dumps use strict checking (NETLINK_GET_STRICT_CHK, Linux 4.20), so the
  * kernel filters routes by table, or by protocol and device, instead of
@@ -31,111 +28,11 @@
 #include <netlink/route/rule.h>
 #include <netlink/socket.h>
 
-#include "route.h"
+#include "lib/array.h"
+#include "route_msg.h"
+#include "route_nl.h"
 
-#ifndef SOL_NETLINK
-#define SOL_NETLINK 270
-#endif
-
-struct route_nl {
-	struct nl_sock *sk;
-	struct nl_cb *cb;
-	int error;		/* the kernel's -errno for the last request */
-	char extack[256];	/* and its extended-ack text, "" if none */
-};
-
-/* The kernel's own -errno when it sent one, else libnl's code mapped. */
-static int nl_errno(const struct route_nl *c, int nlerr)
-{
-	return c && c->error ? c->error : route_nlerr(nlerr);
-}
-
-static int on_error(struct sockaddr_nl *who, struct nlmsgerr *err, void *arg)
-{
-	struct route_nl *c = arg;
-	struct nlmsghdr *nlh = (struct nlmsghdr *)((char *)err - NLMSG_HDRLEN);
-	struct nlattr *tlvs, *msg;
-	size_t off = sizeof(*err);
-	int len;
-
-	c->error = err->error;
-	c->extack[0] = '\0';
-	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
-		return NL_STOP;
-	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
-		off += err->msg.nlmsg_len - NLMSG_HDRLEN;
-	len = (int)nlh->nlmsg_len - NLMSG_HDRLEN - (int)off;
-	if (len <= 0)
-		return NL_STOP;
-	tlvs = (struct nlattr *)((char *)err + NLMSG_ALIGN(off));
-	msg = nla_find(tlvs, len, NLMSGERR_ATTR_MSG);
-	if (msg)
-		nla_strlcpy(c->extack, msg, sizeof(c->extack));
-	/* NL_STOP: libnl still turns err->error into its return value */
-	return NL_STOP;
-}
-
-int route_nl_open(struct route_nl **out, struct wgb_err *e)
-{
-	static const int opts[] = { NETLINK_EXT_ACK, NETLINK_CAP_ACK, NETLINK_GET_STRICT_CHK };
-	struct route_nl *c;
-	int one = 1, ret;
-	size_t i;
-
-	c = calloc(1, sizeof(*c));
-	if (!c)
-		return err_set(e, -ENOMEM, "route: out of memory");
-	c->cb = nl_cb_alloc(NL_CB_DEFAULT);
-	if (!c->cb || nl_cb_err(c->cb, NL_CB_CUSTOM, on_error, c) < 0 ||
-	    !(c->sk = nl_socket_alloc_cb(c->cb))) {
-		ret = err_set(e, -ENOMEM, "route: out of memory");
-		goto fail;
-	}
-	ret = nl_connect(c->sk, NETLINK_ROUTE);
-	if (ret < 0) {
-		ret = err_kernel(e, route_nlerr(ret), nl_geterror(ret), "route: rtnetlink socket");
-		goto fail;
-	}
-	/* Best effort: without them we only lose messages and filtering. */
-	for (i = 0; i < sizeof(opts) / sizeof(opts[0]); ++i)
-		setsockopt(nl_socket_get_fd(c->sk), SOL_NETLINK, opts[i], &one, sizeof(one));
-	*out = c;
-	return 0;
-fail:
-	route_nl_close(c);
-	return ret;
-}
-
-void route_nl_close(struct route_nl *c)
-{
-	if (!c)
-		return;
-	nl_socket_free(c->sk);
-	nl_cb_put(c->cb);
-	free(c);
-}
-
-/* --- requests ------------------------------------------------------------ */
-
-static void reset(struct route_nl *c)
-{
-	c->error = 0;
-	c->extack[0] = '\0';
-}
-
-/* Sends one request and waits for its ack: 0 or -errno (c says why). */
-static int talk(struct route_nl *c, struct nl_msg *msg)
-{
-	int ret;
-
-	reset(c);
-	ret = nl_send_auto(c->sk, msg);
-	if (ret >= 0)
-		ret = nl_wait_for_ack(c->sk);
-	return ret < 0 ? nl_errno(c, ret) : 0;
-}
-
-int route_nl_rule(struct route_nl *c, bool add, const struct route_rule *r,
+int route_nl_rule(struct nlroute *c, bool add, const struct route_rule *r,
 		  struct wgb_err *e)
 {
 	struct nl_msg *msg = NULL;
@@ -145,7 +42,7 @@ int route_nl_rule(struct route_nl *c, bool add, const struct route_rule *r,
 	route_rule_format(r, what, sizeof(what));
 	ret = route_rule_msg(r, add, &msg);
 	if (!ret)
-		ret = talk(c, msg);
+		ret = nlroute_talk(c, msg);
 	nlmsg_free(msg);
 	if (!add && ret == -ENOENT)	/* gone already: what we wanted */
 		ret = 0;
@@ -155,7 +52,7 @@ int route_nl_rule(struct route_nl *c, bool add, const struct route_rule *r,
 	return 0;
 }
 
-int route_nl_route(struct route_nl *c, bool add, const struct route_route *r,
+int route_nl_route(struct nlroute *c, bool add, const struct route_route *r,
 		   struct wgb_err *e)
 {
 	struct route_route rr = *r;
@@ -180,7 +77,7 @@ int route_nl_route(struct route_nl *c, bool add, const struct route_route *r,
 	}
 	ret = route_route_msg(&rr, add, &msg);
 	if (!ret)
-		ret = talk(c, msg);
+		ret = nlroute_talk(c, msg);
 	nlmsg_free(msg);
 	/* gone already, e.g. with its link: what we wanted */
 	if (!add && (ret == -ESRCH || ret == -ENOENT || ret == -ENODEV))
@@ -202,18 +99,6 @@ struct collect {
 	int ret;
 };
 
-static int grow(void **v, size_t n, size_t size)
-{
-	void *p;
-
-	/* grows by one; fine for the handful of entries an instance owns */
-	p = realloc(*v, (n + 1) * size);
-	if (!p)
-		return -ENOMEM;
-	*v = p;
-	return 0;
-}
-
 static int on_valid(struct nl_msg *msg, void *arg)
 {
 	struct collect *k = arg;
@@ -226,18 +111,22 @@ static int on_valid(struct nl_msg *msg, void *arg)
 	if (kind != k->kind)
 		return NL_OK;
 	if (kind == 1) {
-		if (grow((void **)&s->rules, s->n_rules, sizeof(rule)) < 0)
+		struct route_rule *slot = array_push(s->rules, s->n_rules, NULL);
+
+		if (!slot)
 			goto nomem;
-		s->rules[s->n_rules++] = rule;
+		*slot = rule;
 	} else {
+		struct route_route *slot;
+
 		if (route.family != k->family || route_state_find_route(s, &route))
 			return NL_OK;
 		if (k->table ? route.table != k->table
 			     : !(route_is_ours(&route) && route.ifindex == k->ifindex))
 			return NL_OK;
-		if (grow((void **)&s->routes, s->n_routes, sizeof(route)) < 0)
+		if (!(slot = array_push(s->routes, s->n_routes, NULL)))
 			goto nomem;
-		s->routes[s->n_routes++] = route;
+		*slot = route;
 	}
 	return NL_OK;
 nomem:
@@ -246,7 +135,7 @@ nomem:
 }
 
 /* One dump request; -ENOENT (no such table) reads as empty. */
-static int dump(struct route_nl *c, struct nl_msg *req, struct collect *k)
+static int dump(struct nlroute *c, struct nl_msg *req, struct collect *k)
 {
 	struct nl_cb *cb = nl_cb_clone(c->cb);
 	int ret;
@@ -254,7 +143,7 @@ static int dump(struct route_nl *c, struct nl_msg *req, struct collect *k)
 	if (!cb)
 		return -ENOMEM;
 	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_valid, k);
-	reset(c);
+	nlroute_reset(c);
 	k->ret = 0;
 	ret = nl_send_auto(c->sk, req);
 	if (ret >= 0)
@@ -263,13 +152,13 @@ static int dump(struct route_nl *c, struct nl_msg *req, struct collect *k)
 	if (k->ret < 0)
 		return k->ret;
 	if (ret < 0) {
-		ret = nl_errno(c, ret);
+		ret = nlroute_errno(c, ret);
 		return ret == -ENOENT || ret == -EAFNOSUPPORT ? 0 : ret;
 	}
 	return 0;
 }
 
-static int dump_routes(struct route_nl *c, struct collect *k)
+static int dump_routes(struct nlroute *c, struct collect *k)
 {
 	struct rtmsg rtm = {
 		.rtm_family = k->family,
@@ -291,7 +180,7 @@ out:
 	return ret;
 }
 
-static int dump_rules(struct route_nl *c, struct collect *k)
+static int dump_rules(struct nlroute *c, struct collect *k)
 {
 	/* strict checking wants a full, zeroed header and no attribute */
 	struct fib_rule_hdr frh = { .family = AF_UNSPEC };
@@ -314,7 +203,7 @@ static bool table_has_ours(const struct route_state *s, uint32_t table)
 	return false;
 }
 
-static int read_once(struct route_nl *c, const struct instance *in,
+static int read_once(struct nlroute *c, const struct instance *in,
 		     struct route_state *s)
 {
 	static const int families[] = { AF_INET, AF_INET6 };
@@ -357,7 +246,7 @@ static int read_once(struct route_nl *c, const struct instance *in,
 	return ret;
 }
 
-int route_nl_read(struct route_nl *c, const struct instance *in,
+int route_nl_read(struct nlroute *c, const struct instance *in,
 		  struct route_state *s, struct wgb_err *e)
 {
 	int ret, tries = 0;

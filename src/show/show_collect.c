@@ -3,9 +3,9 @@
  * show: gather the view. With a config that loads, the same run_plan as
  * `apply --dry-run` gives both the live state of every stage and the
  * differences (so show and apply never disagree about drift). Without one,
- * each stage is only read, for the instance named by the record apply left
- * in /run/wgbastion, or else the default identity; the operator still sees
- * what is live.
+ * each stage is only read (run_read), for the instance named by the record
+ * apply left in the run directory, or else the default identity; the
+ * operator still sees what is live.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -13,45 +13,28 @@
 #include <time.h>
 
 #include "config/config.h"
-#include "exec/exec.h"
-#include "show.h"
+#include "core/rundir.h"
+#include "exec/stages.h"
+#include "guard/guard.h"
+#include "nft/nft.h"
+#include "route/route.h"
+#include "show_view.h"
 #include "show_live.h"
-#include "core/state.h"
+#include "sysctl/sysctl.h"
+#include "wg/wg.h"
 
-static void instance_defaults(struct instance *in)
+/* The stages' live states into the view (each show_live_*.c knows one). */
+static int show_live(struct show_view *v, const struct wgb_config *cfg, const struct run *r)
 {
-	memset(in, 0, sizeof(*in));
-	snprintf(in->name, sizeof(in->name), "%s", WGB_DEFAULT_IFNAME);
-	in->table = WGB_DEFAULT_TABLE;
-	in->mark = WGB_DEFAULT_MARK;
-	in->mark_mask = WGB_DEFAULT_MARK_MASK;
-	in->priority = WGB_DEFAULT_PRIORITY;
-}
+	int ret;
 
-/* Live state only, into a run that run_free can release. */
-static int read_only(struct run *r, const struct instance *in, struct wgb_err *e)
-{
-	const struct stage *const order[N_STAGES] = {
-		&stage_wg, &stage_nft, &stage_route, &stage_sysctl,
-	};
-	size_t i;
-	int ret, first = 0;
-
-	memset(r, 0, sizeof(*r));
-	r->in = *in;
-	for (i = 0; i < N_STAGES; ++i) {
-		struct stage_run *s;
-
-		if (!order[i]->read)
-			continue;
-		s = &r->s[r->n++];
-		s->st = order[i];
-		/* one unreadable stage must not hide the others */
-		ret = s->st->read(&r->in, &s->old, e);
-		if (ret < 0 && !first)
-			first = ret;
-	}
-	return first;
+	ret = show_live_wg(v, run_live(r, &stage_wg));
+	if (!ret)
+		ret = show_live_nft(v, cfg, run_live(r, &stage_nft));
+	if (!ret)
+		ret = show_live_route(v, run_live(r, &stage_route), run_live(r, &stage_sysctl),
+				      run_want(r, &stage_sysctl));
+	return ret;
 }
 
 int show_collect(struct show_view *v, const char *config_path)
@@ -72,7 +55,7 @@ int show_collect(struct show_view *v, const char *config_path)
 		instance_from_config(&v->in, cfg);
 	} else {
 		v->config_error = strdup(ce.msg[0] ? ce.msg : "cannot load the config");
-		if (state_find_instance(config_path, &v->in) == 0) {
+		if (rundir_find_instance(config_path, &v->in) == 0) {
 			v->instance_from_record = true;
 		} else {
 			instance_defaults(&v->in);
@@ -81,7 +64,7 @@ int show_collect(struct show_view *v, const char *config_path)
 	}
 
 	if (cfg) {
-		ret = run_plan(&run, &v->in, cfg, &v->plan, &e);
+		ret = run_plan(&run, &wgb_stages, &v->in, cfg, &v->plan, &e);
 		v->verdict_known = ret == 0;
 		if (ret < 0) {
 			/* a build may have failed after every read worked:
@@ -89,7 +72,7 @@ int show_collect(struct show_view *v, const char *config_path)
 			plan_free(&v->plan);
 		}
 	} else {
-		ret = read_only(&run, &v->in, &e);
+		ret = run_read(&run, &wgb_stages, &v->in, &e);
 	}
 	if (ret < 0)
 		v->read_error = strdup(e.msg[0] ? e.msg : strerror(-ret));
@@ -97,8 +80,12 @@ int show_collect(struct show_view *v, const char *config_path)
 	ret = show_live(v, cfg, &run);
 	if (ret == 0) {
 		show_connections(v, cfg);
-		guard_warnings(cfg, &v->in, &run, &v->warnings);
+		guard_warnings(cfg, &v->in, &run);
 	}
+	/* every warning of the run, the config's and the stages' included,
+	 * for show --json (the terminal has them already) */
+	if (ret == 0)
+		ret = warnings_take(&v->warnings);
 	run_free(&run);
 	config_free(cfg);
 	return ret;

@@ -8,7 +8,7 @@
  * closing down (TIME_WAIT, CLOSE) are not counted. Without the privilege to
  * dump conntrack the counts stay unknown (-1), nothing fails.
  */
-#include "show.h"	/* libc headers before the uapi ones */
+#include "show_view.h"	/* libc headers before the uapi ones */
 
 #include <arpa/inet.h>
 #include <errno.h>

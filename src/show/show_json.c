@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "lib/json.h"
-#include "show.h"
+#include "show_view.h"
 
 #define SHOW_JSON_VERSION 1
 

@@ -65,7 +65,8 @@ static int items_from_table(struct show_item **out, size_t *n_out,
 			    bool forward)
 {
 	const char *const *names = NULL;
-	struct nft_view w;
+	struct nft_forward_view fw;
+	struct nft_egress_view ew;
 	char line[512];
 	size_t n, k;
 	uint64_t p = 0, b = 0;
@@ -77,13 +78,13 @@ static int items_from_table(struct show_item **out, size_t *n_out,
 		return -ENOMEM;
 	for (k = 0; k < n; ++k) {
 		struct show_item *it = &(*out)[*n_out];
-		bool ok = forward ? nft_view_forward(nv, names[k], &w)
-				  : nft_view_egress(nv, names[k], &w);
+		bool ok = forward ? nft_view_forward(nv, names[k], &fw)
+				  : nft_view_egress(nv, names[k], &ew);
 
 		if (ok && forward)
-			nft_view_forward_line(&w, line, sizeof(line));
+			nft_view_forward_line(&fw, line, sizeof(line));
 		else if (ok)
-			nft_view_egress_line(&w, line, sizeof(line));
+			nft_view_egress_line(&ew, line, sizeof(line));
 		snprintf(it->name, sizeof(it->name), "%s", names[k]);
 		it->rule = strdup(ok ? line : "(not readable from the live table)");
 		if (!it->rule)
@@ -104,14 +105,14 @@ int show_live_nft(struct show_view *v, const struct wgb_config *cfg, const void 
 	uint64_t p = 0, b = 0;
 	int ret;
 
-	v->nft_table = st && st->table_exists;
+	v->nft_table = nft_state_has_table(st);
 	if (st) {
 		ret = nft_state_counter(st, NFT_DROPPED, &p, &b);
 		counter_of(&v->dropped, ret, p, b);
 	}
 	if (cfg)
 		return items_from_config(v, cfg, st);
-	if (!st || !st->table_exists)
+	if (!nft_state_has_table(st))
 		return 0;
 	nv = nft_views_new(st);
 	if (!nv)

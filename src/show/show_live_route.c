@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* show: ip rules, routes (route.h) and sysctls (sysctl.h) into the view. */
+/* show: ip rules, routes (route_state.h) and sysctls (sysctl.h) into the
+ * view. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "route/route.h"
+#include "route/route_state.h"
 #include "show_live.h"
 #include "sysctl/sysctl.h"
 

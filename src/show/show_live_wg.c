@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* show: the WireGuard device and its peers (wg.h) into the view. Only
+/* show: the WireGuard device and its peers (wg_state.h) into the view. Only
  * public keys are copied; the state's secrets stay behind its opaque
  * pointers. */
 #include <errno.h>
@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "show_live.h"
-#include "wg/wg.h"
+#include "wg/wg_state.h"
 
 int show_live_wg(struct show_view *v, const void *state)
 {
@@ -26,12 +26,12 @@ int show_live_wg(struct show_view *v, const void *state)
 	i->userspace_pid = w->userspace_pid;
 	i->has_public_key = w->has_public_key;
 	if (w->has_public_key)
-		wg_key_base64(i->public_key, w->public_key);
+		key_to_base64(i->public_key, w->public_key);
 	i->listen_port = w->listen_port;
 	i->fwmark = w->fwmark;
 	i->mtu = w->mtu;
 	i->up = w->up;
-	i->addresses = show_prefix_list(&w->addresses);
+	i->addresses = prefix_list_fmt(&w->addresses);
 	if (!i->addresses)
 		return -ENOMEM;
 	i->peers = calloc(w->n_peers ? w->n_peers : 1, sizeof(*i->peers));
@@ -41,10 +41,10 @@ int show_live_wg(struct show_view *v, const void *state)
 		const struct wg_peer_state *p = &w->peers[k];
 		struct show_peer *sp = &i->peers[i->n_peers];
 
-		wg_key_base64(sp->public_key, p->public_key);
+		key_to_base64(sp->public_key, p->public_key);
 		if (p->endpoint.sa.sa_family != AF_UNSPEC)
 			wg_endpoint_str(sp->endpoint, sizeof(sp->endpoint), &p->endpoint);
-		sp->allowed_ips = show_prefix_list(&p->allowed_ips);
+		sp->allowed_ips = prefix_list_fmt(&p->allowed_ips);
 		if (!sp->allowed_ips)
 			return -ENOMEM;
 		i->n_peers++;

@@ -7,7 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "show.h"
+#include "lib/human.h"
+#include "show_view.h"
 
 /* Terminal colours as wg(8) uses them; off when not a tty or NO_COLOR. */
 struct pen {
@@ -19,45 +20,6 @@ static const struct pen colour = {
 	"\033[1m", "\033[1;32m", "\033[1;33m", "\033[1;31m", "\033[36m", "\033[2m", "\033[0m",
 };
 
-void show_duration(char *buf, size_t len, int64_t s)
-{
-	static const struct { const char *unit; int64_t secs; } units[] = {
-		{ "year", 365 * 86400LL }, { "day", 86400 }, { "hour", 3600 },
-		{ "minute", 60 }, { "second", 1 },
-	};
-	size_t i, off = 0;
-
-	buf[0] = '\0';
-	if (s <= 0) {
-		snprintf(buf, len, "0 seconds");
-		return;
-	}
-	for (i = 0; i < sizeof(units) / sizeof(units[0]) && off < len; ++i) {
-		int64_t n = s / units[i].secs;
-
-		if (!n)
-			continue;
-		s -= n * units[i].secs;
-		off += snprintf(buf + off, len - off, "%s%lld %s%s", off ? ", " : "",
-				(long long)n, units[i].unit, n == 1 ? "" : "s");
-	}
-}
-
-void show_bytes(char *buf, size_t len, uint64_t b)
-{
-	static const char *const units[] = { "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
-	double v = b;
-	int i = -1;
-
-	if (b < 1024) {
-		snprintf(buf, len, "%llu B", (unsigned long long)b);
-		return;
-	}
-	while (v >= 1024 && i < 5)
-		v /= 1024, ++i;
-	snprintf(buf, len, "%.2f %s", v, units[i]);
-}
-
 static void counter_text(char *buf, size_t len, const struct show_counter *c,
 			 int64_t conns)
 {
@@ -68,7 +30,7 @@ static void counter_text(char *buf, size_t len, const struct show_counter *c,
 		snprintf(buf, len, "no counter");
 		return;
 	}
-	show_bytes(b, sizeof(b), c->bytes);
+	human_bytes(b, sizeof(b), c->bytes);
 	if (conns >= 0)
 		n = snprintf(buf, len, "%lld conn%s / ", (long long)conns, conns == 1 ? "" : "s");
 	snprintf(buf + n, len - n, "%llu packets, %s", (unsigned long long)c->packets, b);
@@ -110,7 +72,7 @@ static void print_iface(const struct show_view *v, FILE *f, const struct pen *p)
 		fprintf(f, "  %sallowed ips%s: %s\n", p->bold, p->off,
 			pe->allowed_ips[0] ? pe->allowed_ips : "(none)");
 		if (pe->last_handshake) {
-			show_duration(b, sizeof(b), v->now - pe->last_handshake);
+			human_duration(b, sizeof(b), v->now - pe->last_handshake);
 			fprintf(f, "  %slatest handshake%s: %s ago\n", p->bold, p->off, b);
 		} else {
 			fprintf(f, "  %slatest handshake%s: %snever%s\n", p->bold, p->off,
@@ -119,8 +81,8 @@ static void print_iface(const struct show_view *v, FILE *f, const struct pen *p)
 		if (pe->rx_bytes || pe->tx_bytes) {
 			char rx[32], tx[32];
 
-			show_bytes(rx, sizeof(rx), pe->rx_bytes);
-			show_bytes(tx, sizeof(tx), pe->tx_bytes);
+			human_bytes(rx, sizeof(rx), pe->rx_bytes);
+			human_bytes(tx, sizeof(tx), pe->tx_bytes);
 			fprintf(f, "  %stransfer%s: %s received, %s sent\n", p->bold, p->off, rx, tx);
 		}
 		if (pe->keepalive)

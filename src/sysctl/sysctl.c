@@ -5,7 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "exec/exec.h"
+#include "core/rundir.h"
+#include "lib/fault.h"
+#include "lib/warn.h"
 #include "sysctl.h"
 
 #define IP_FORWARD	"net/ipv4/ip_forward"
@@ -113,7 +115,7 @@ static int build_flush(const struct instance *in, struct sysctl_state *s)
 	ret = sysctl_record_load(in->name, &rec);
 	if (ret < 0)
 		return ret;
-	sysctl_other_instance(in->name, other, sizeof(other));
+	rundir_other_instance(in->name, other, sizeof(other));
 	/* newest change undone first */
 	for (i = rec.n; i-- > 0;) {
 		struct sysctl_entry *v = sysctl_state_entry(s, rec.v[i].path);
@@ -326,7 +328,7 @@ static int plan_one(const struct instance *in, const struct sysctl_entry *v,
 	sysctl_name(v->path, name, sizeof(name));
 	w->value = v->value;
 	if (v->shared) {
-		sysctl_other_instance(in->name, other, sizeof(other));
+		rundir_other_instance(in->name, other, sizeof(other));
 		if (other[0]) {
 			ret = give_record(other, v->path, v->orig);
 			if (ret < 0)
@@ -379,7 +381,7 @@ static int sysctl_sync(const struct instance *in, const void *from, const void *
 		return err_set(e, -ENOMEM, "sysctl: out of memory");
 	/* The records of every instance are read and written under one lock;
 	 * ours is saved before the first write, so an original is never lost. */
-	lock = sysctl_records_lock();
+	lock = rundir_records_lock();
 	if (lock < 0) {
 		ret = err_kernel(e, lock, NULL, "sysctl: cannot lock the records of original values");
 		goto out;
@@ -391,7 +393,7 @@ static int sysctl_sync(const struct instance *in, const void *from, const void *
 		ret = plan_one(in, &t->v[i], &rec, &w[i], e);
 	if (!ret && (ret = sysctl_record_save(in->name, &rec)) < 0)
 		err_kernel(e, ret, NULL, "sysctl: cannot record the original values");
-	sysctl_records_unlock(lock);
+	rundir_unlock(lock);
 	if (!ret)
 		ret = do_writes(t, w, e);
 out:
@@ -402,19 +404,18 @@ out:
 	return ret;
 }
 
-int sysctl_forget_instance(const char *name)
+/* The instance is gone (its record too, so from now on no one hands it
+ * anything): originals handed to it while it was leaving are passed on, or
+ * restored. The executor holds the records lock. */
+static int sysctl_forget(const struct instance *in)
 {
 	struct sysctl_state rec = { 0 }, t = { 0 };
-	struct instance in = { 0 };
 	struct write *w = NULL;
 	struct wgb_err e = { 0 };
-	int ret, lock;
 	size_t i;
+	int ret;
 
-	snprintf(in.name, sizeof(in.name), "%s", name);
-	lock = sysctl_records_lock();
-	sysctl_drop_instance(name);	/* from now on no one hands us anything */
-	ret = sysctl_record_load(name, &rec);
+	ret = sysctl_record_load(in->name, &rec);
 	if (ret < 0 || !rec.n)
 		goto out;
 	/* Handed to us while we were leaving: pass on, or restore. */
@@ -429,18 +430,17 @@ int sysctl_forget_instance(const char *name)
 		v->present = true;
 		v->value = v->orig;
 		v->rec = SYSCTL_REC_NONE;
-		v->shared = !is_own(&in, v->path);
+		v->shared = !is_own(in, v->path);
 	}
 	for (i = 0; !ret && i < t.n; ++i)
-		ret = plan_one(&in, &t.v[i], &rec, &w[i], &e);
+		ret = plan_one(in, &t.v[i], &rec, &w[i], &e);
 	if (!ret)
-		ret = sysctl_record_save(name, &rec);
+		ret = sysctl_record_save(in->name, &rec);
 	if (!ret)
 		ret = do_writes(&t, w, &e);
 	if (ret < 0)
-		warnx_("%s", e.msg[0] ? e.msg : "sysctl: cannot pass on the recorded original values");
+		warning("%s", e.msg[0] ? e.msg : "sysctl: cannot pass on the recorded original values");
 out:
-	sysctl_records_unlock(lock);
 	free(rec.v);
 	free(t.v);
 	free(w);
@@ -459,4 +459,5 @@ const struct stage stage_sysctl = {
 	.diff = sysctl_diff,
 	.sync = sysctl_sync,
 	.free = sysctl_free,
+	.forget = sysctl_forget,
 };

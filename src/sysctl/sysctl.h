@@ -10,8 +10,8 @@
  *	net.ipv6.conf.all.forwarding = 1     (after the accept_ra writes)  / only
  *
  * Values are read and written through /proc/sys; nothing is executed.
- * The value a sysctl had before apply first changed it is recorded in
- * /run/wgbastion/NAME.sysctl (a later apply never overwrites it); flush
+ * The value a sysctl had before apply first changed it is recorded in the
+ * run directory (core/rundir.h; a later apply never overwrites it); flush
  * writes those values back and forgets them. The record is part of the
  * stage's state, so a rollback restores it along with the values.
  *
@@ -27,7 +27,7 @@
 
 #include "lib/err.h"
 #include "config/model.h"
-#include "core/plan.h"
+#include "core/stage.h"
 
 #define SYSCTL_PATH_MAX 64
 
@@ -73,10 +73,9 @@ int sysctl_state_build(const struct instance *in, const struct wgb_config *cfg,
 		       struct sysctl_state **out, struct wgb_err *e);
 void sysctl_state_free(struct sysctl_state *s);
 
-/* Where the tests point the stage instead of /proc/sys and /run/wgbastion
- * (NULL: the real ones). */
+/* Where the tests point the stage instead of /proc/sys (NULL: the real
+ * one; the run directory has core/rundir.h's rundir_override). */
 extern const char *sysctl_root;
-extern const char *sysctl_record_dir;
 
 /*
  * Files (sysctl_file.c), for sysctl.c and the tests.
@@ -88,26 +87,14 @@ int sysctl_proc_write(const char *path, int val);
 /* The entry for path, appended (zeroed) when there is none; NULL: ENOMEM. */
 struct sysctl_entry *sysctl_state_entry(struct sysctl_state *s, const char *path);
 void sysctl_state_drop(struct sysctl_state *s, const char *path);
-/* The record file of instance 'name': "path=value" lines, as entries
- * with rec SYSCTL_REC_SET. A missing file is an empty record. */
+/* The record of instance 'name': "path=value" lines, as entries with rec
+ * SYSCTL_REC_SET. No record is an empty one. */
 int sysctl_record_load(const char *name, struct sysctl_state *rec);
-/* Atomically replaces it; an empty record removes the file. */
+/* Atomically replaces it; an empty record removes it. */
 int sysctl_record_save(const char *name, const struct sysctl_state *rec);
 /* Interfaces that may take router advertisements, from net/ipv6/conf,
  * sorted: not "all", not lo, not a wgbastion tunnel (self, or another
  * instance recorded in the run directory). Free with sysctl_names_free. */
 int sysctl_v6_ifaces(const char *self, char ***out, size_t *n);
 void sysctl_names_free(char **v, size_t n);
-/* Drops the instance's record (state_forget_instance) and passes on, or
- * restores, any original handed to it while it was being flushed. For
- * the end of flush, and of a first apply undone whole. */
-int sysctl_forget_instance(const char *name);
-/* state_forget_instance, in the run directory the tests may have moved. */
-void sysctl_drop_instance(const char *name);
-/* Another instance recorded in the run directory, "" if none. */
-void sysctl_other_instance(const char *self, char *out, size_t len);
-/* An fd holding the lock over every instance's records, or -errno. */
-int sysctl_records_lock(void);
-void sysctl_records_unlock(int fd);
-
 #endif

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The sysctl stage's files: /proc/sys values, the record of original
- * values under /run/wgbastion, and what the run directory says about
- * instances. Plain file I/O; nothing is executed.
+ * The sysctl stage's files: /proc/sys values, and the record of original
+ * values, kept in the run directory (core/rundir.h). Plain file I/O;
+ * nothing is executed.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -14,13 +14,13 @@
 #include <sys/file.h>
 #include <unistd.h>
 
-#include "core/state.h"
+#include "core/rundir.h"
+#include "lib/array.h"
 #include "sysctl.h"
 
 #define V6_CONF		"net/ipv6/conf"
 
 const char *sysctl_root;
-const char *sysctl_record_dir;
 
 void sysctl_name(const char *path, char *buf, size_t len)
 {
@@ -100,13 +100,9 @@ struct sysctl_entry *sysctl_state_entry(struct sysctl_state *s, const char *path
 	v = (struct sysctl_entry *)sysctl_state_find(s, path);
 	if (v)
 		return v;
-	v = realloc(s->v, (s->n + 1) * sizeof(*v));
-	if (!v)
-		return NULL;
-	s->v = v;
-	v = &s->v[s->n++];
-	memset(v, 0, sizeof(*v));
-	snprintf(v->path, sizeof(v->path), "%s", path);
+	v = array_push(s->v, s->n, NULL);
+	if (v)
+		snprintf(v->path, sizeof(v->path), "%s", path);
 	return v;
 }
 
@@ -128,33 +124,19 @@ void sysctl_state_free(struct sysctl_state *s)
 	}
 }
 
-static int record_file(const char *name, char *buf, size_t len, bool create)
-{
-	if (sysctl_record_dir) {
-		snprintf(buf, len, "%s/%s.sysctl", sysctl_record_dir, name);
-		return 0;
-	}
-	if (create)
-		return state_path(buf, len, name, ".sysctl");
-	snprintf(buf, len, WGB_RUNDIR "/%s.sysctl", name);
-	return 0;
-}
-
 int sysctl_record_load(const char *name, struct sysctl_state *rec)
 {
-	char file[PATH_MAX], line[SYSCTL_PATH_MAX + 32], *eq, *end;
+	char *text, *line, *save = NULL, *eq, *end;
 	struct sysctl_entry *v;
-	FILE *f;
+	size_t len;
 	long val;
-	int ret = 0;
+	int ret;
 
 	memset(rec, 0, sizeof(*rec));
-	record_file(name, file, sizeof(file), false);
-	f = fopen(file, "re");
-	if (!f)
-		return errno == ENOENT ? 0 : -errno;
-	while (!ret && fgets(line, sizeof(line), f)) {
-		line[strcspn(line, "\n")] = '\0';
+	ret = rundir_read(name, RUNDIR_SYSCTL, &text, &len);
+	if (ret < 0)
+		return ret == -ENOENT ? 0 : ret;
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		eq = strchr(line, '=');
 		if (!eq || eq == line || (size_t)(eq - line) >= SYSCTL_PATH_MAX)
 			continue;	/* not ours to understand: skip, never guess */
@@ -170,7 +152,7 @@ int sysctl_record_load(const char *name, struct sysctl_state *rec)
 		v->rec = SYSCTL_REC_SET;
 		v->orig = val;
 	}
-	fclose(f);
+	free(text);
 	if (ret < 0) {
 		free(rec->v);
 		memset(rec, 0, sizeof(*rec));
@@ -180,44 +162,23 @@ int sysctl_record_load(const char *name, struct sysctl_state *rec)
 
 int sysctl_record_save(const char *name, const struct sysctl_state *rec)
 {
-	char file[PATH_MAX], tmp[PATH_MAX + 8];
-	size_t i;
+	char *text = NULL;
+	size_t len = 0, i;
 	FILE *f;
 	int ret;
 
-	ret = record_file(name, file, sizeof(file), true);
-	if (ret < 0)
-		return ret;
-	if (!rec->n)
-		return unlink(file) < 0 && errno != ENOENT ? -errno : 0;
-	snprintf(tmp, sizeof(tmp), "%s.tmp", file);
-	f = fopen(tmp, "we");
+	f = open_memstream(&text, &len);
 	if (!f)
-		return -errno;
+		return -ENOMEM;
 	for (i = 0; i < rec->n; ++i)
 		fprintf(f, "%s=%d\n", rec->v[i].path, rec->v[i].orig);
-	/* fsync is not needed: /run does not outlive a reboot */
-	if (fclose(f) != 0 || rename(tmp, file) < 0) {
-		ret = -errno;
-		unlink(tmp);
+	if (fclose(f) != 0) {
+		free(text);
+		return -ENOMEM;
 	}
+	ret = rundir_replace(name, RUNDIR_SYSCTL, text, len);
+	free(text);
 	return ret;
-}
-
-static const char *run_dir(void)
-{
-	return sysctl_record_dir ? sysctl_record_dir : WGB_RUNDIR;
-}
-
-/* The link of a wgbastion instance: ours, or another recorded one. */
-static bool is_tunnel(const char *self, const char *ifname)
-{
-	char file[PATH_MAX];
-
-	if (!strcmp(ifname, self))
-		return true;
-	snprintf(file, sizeof(file), "%s/%s.instance", run_dir(), ifname);
-	return access(file, F_OK) == 0;
 }
 
 /* Interfaces that may take router advertisements, from net/ipv6/conf,
@@ -229,7 +190,7 @@ static int name_cmp(const void *a, const void *b)
 
 int sysctl_v6_ifaces(const char *self, char ***out, size_t *n)
 {
-	char dir[PATH_MAX], **v = NULL, **nv;
+	char dir[PATH_MAX], **v = NULL, **name;
 	struct dirent *d;
 	DIR *dh;
 	int ret = 0;
@@ -240,20 +201,14 @@ int sysctl_v6_ifaces(const char *self, char ***out, size_t *n)
 	if (!dh)
 		return -errno;
 	while ((d = readdir(dh))) {
+		/* ours, or another wgbastion instance's tunnel */
 		if (d->d_name[0] == '.' || !strcmp(d->d_name, "all") || !strcmp(d->d_name, "lo") ||
-		    is_tunnel(self, d->d_name))
+		    !strcmp(d->d_name, self) || rundir_has_instance(d->d_name))
 			continue;
-		nv = realloc(v, (*n + 1) * sizeof(*v));
-		if (!nv) {
+		if (!(name = array_push(v, *n, NULL)) || !(*name = strdup(d->d_name))) {
 			ret = -ENOMEM;
 			break;
 		}
-		v = nv;
-		if (!(v[*n] = strdup(d->d_name))) {
-			ret = -ENOMEM;
-			break;
-		}
-		(*n)++;
 	}
 	closedir(dh);
 	if (!ret && *n)
@@ -267,72 +222,4 @@ void sysctl_names_free(char **v, size_t n)
 	while (n-- > 0)
 		free(v[n]);
 	free(v);
-}
-
-void sysctl_drop_instance(const char *name)
-{
-	char file[PATH_MAX];
-
-	if (!sysctl_record_dir) {
-		state_forget_instance(name);
-		return;
-	}
-	snprintf(file, sizeof(file), "%s/%s.instance", sysctl_record_dir, name);
-	unlink(file);
-}
-
-/* Another instance recorded under the run directory, "" if none. */
-void sysctl_other_instance(const char *self, char *out, size_t len)
-{
-	const char *dir = run_dir();
-	struct dirent *d;
-	size_t l;
-	DIR *dh;
-
-	out[0] = '\0';
-	dh = opendir(dir);
-	if (!dh)
-		return;
-	while ((d = readdir(dh))) {
-		l = strlen(d->d_name);
-		if (l <= 9 || l - 9 >= len || strcmp(d->d_name + l - 9, ".instance") ||
-		    (!strncmp(d->d_name, self, l - 9) && !self[l - 9]))
-			continue;
-		memcpy(out, d->d_name, l - 9);
-		out[l - 9] = '\0';
-		break;
-	}
-	closedir(dh);
-}
-
-/* Serialises every read-modify-write of the records across instances: a
- * flush hands records to another instance without holding that one's
- * lock. Held briefly, never while waiting for anything else. The name is
- * longer than any interface name, so it is no instance's. */
-int sysctl_records_lock(void)
-{
-	char file[PATH_MAX];
-	int fd, ret;
-
-	if (sysctl_record_dir)
-		snprintf(file, sizeof(file), "%s/sysctl-records-lock.lock", sysctl_record_dir);
-	else if ((ret = state_path(file, sizeof(file), "sysctl-records-lock", ".lock")) < 0)
-		return ret;
-	fd = open(file, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return -errno;
-	while (flock(fd, LOCK_EX) < 0) {
-		if (errno != EINTR) {
-			ret = -errno;
-			close(fd);
-			return ret;
-		}
-	}
-	return fd;
-}
-
-void sysctl_records_unlock(int fd)
-{
-	if (fd >= 0)
-		close(fd);
 }

@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #include "lib/err.h"
-#include "config/model.h"
+#include "lib/prefix.h"
 
 struct link_info {
 	int ifindex;

@@ -18,172 +18,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "exec/exec.h"
+#include "lib/fault.h"
 #include "link.h"
+#include "wg.h"
 #include "wg_ipc.h"
-
-/* --- small helpers shared by the wg files ---------------------------- */
-
-struct wg_secret *wg_secret_new(const uint8_t *key)
-{
-	struct wg_secret *s = calloc(1, sizeof(*s));
-
-	if (s && key)
-		memcpy(s->key, key, WG_KEY_LEN);
-	return s;
-}
-
-void wg_secret_free(struct wg_secret *s)
-{
-	if (!s)
-		return;
-	sodium_memzero(s, sizeof(*s));
-	free(s);
-}
-
-bool wg_key_is_zero(const uint8_t key[WG_KEY_LEN])
-{
-	return sodium_is_zero(key, WG_KEY_LEN);
-}
-
-const char *wg_backend_name(enum wg_backend b)
-{
-	switch (b) {
-	case WG_BACKEND_KERNEL:
-		return "kernel";
-	case WG_BACKEND_USERSPACE:
-		return "userspace";
-	default:
-		return "none";
-	}
-}
-
-void wg_key_base64(char out[WG_KEY_B64_LEN + 1], const uint8_t key[WG_KEY_LEN])
-{
-	sodium_bin2base64(out, WG_KEY_B64_LEN + 1, key, WG_KEY_LEN,
-			  sodium_base64_VARIANT_ORIGINAL);
-}
-
-void wg_endpoint_str(char *buf, size_t len, const union wg_endpoint *ep)
-{
-	char a[INET6_ADDRSTRLEN];
-
-	switch (ep->sa.sa_family) {
-	case AF_INET:
-		inet_ntop(AF_INET, &ep->in4.sin_addr, a, sizeof(a));
-		snprintf(buf, len, "%s:%u", a, ntohs(ep->in4.sin_port));
-		break;
-	case AF_INET6:
-		inet_ntop(AF_INET6, &ep->in6.sin6_addr, a, sizeof(a));
-		snprintf(buf, len, "[%s]:%u", a, ntohs(ep->in6.sin6_port));
-		break;
-	default:
-		snprintf(buf, len, "(none)");
-	}
-}
-
-void wg_prefix_str(char *buf, size_t len, const struct prefix *p)
-{
-	char a[INET6_ADDRSTRLEN] = "?";
-
-	inet_ntop(p->family, p->addr.bytes, a, sizeof(a));
-	snprintf(buf, len, "%s/%u", a, p->len);
-}
-
-const struct wg_peer_state *wg_peer_find(const struct wg_state *st,
-					 const uint8_t key[WG_KEY_LEN])
-{
-	size_t i;
-
-	for (i = 0; i < st->n_peers; ++i)
-		if (!memcmp(st->peers[i].public_key, key, WG_KEY_LEN))
-			return &st->peers[i];
-	return NULL;
-}
-
-struct wg_peer_state *wg_state_add_peer(struct wg_state *st)
-{
-	struct wg_peer_state *v;
-
-	v = realloc(st->peers, (st->n_peers + 1) * sizeof(*v));
-	if (!v)
-		return NULL;
-	st->peers = v;
-	memset(&v[st->n_peers], 0, sizeof(*v));
-	return &v[st->n_peers++];
-}
-
-int wg_prefix_list_add(struct prefix_list *l, const struct prefix *p)
-{
-	struct prefix *v;
-
-	/* grow by doubling: a dump can bring thousands of allowed IPs */
-	if (!(l->n & (l->n - 1)) || !l->v) {
-		v = realloc(l->v, (l->n ? 2 * l->n : 1) * sizeof(*v));
-		if (!v)
-			return -ENOMEM;
-		l->v = v;
-	}
-	l->v[l->n++] = *p;
-	return 0;
-}
-
-int wg_state_set_private_key(struct wg_state *st, const uint8_t key[WG_KEY_LEN])
-{
-	wg_secret_free(st->private_key);
-	st->private_key = NULL;
-	st->has_public_key = false;
-	if (wg_key_is_zero(key))
-		return 0;
-	st->private_key = wg_secret_new(key);
-	if (!st->private_key)
-		return -ENOMEM;
-	/* the kernel and wireguard-go keep the key clamped: so do we, or an
-	 * unclamped PrivateKey would differ from the live one on every run */
-	st->private_key->key[0] &= 248;
-	st->private_key->key[31] = (st->private_key->key[31] & 127) | 64;
-	if (crypto_scalarmult_curve25519_base(st->public_key, st->private_key->key) != 0)
-		return -EINVAL;
-	st->has_public_key = true;
-	return 0;
-}
-
-void wg_state_clear(struct wg_state *st)
-{
-	char name[IFNAMSIZ];
-	size_t i;
-
-	if (!st)
-		return;
-	for (i = 0; i < st->n_peers; ++i) {
-		prefix_list_free(&st->peers[i].allowed_ips);
-		wg_secret_free(st->peers[i].psk);
-	}
-	free(st->peers);
-	prefix_list_free(&st->addresses);
-	prefix_list_free(&st->link_local);
-	wg_secret_free(st->private_key);
-	free(st->new_key_file);
-	memcpy(name, st->name, sizeof(name));
-	sodium_memzero(st, sizeof(*st));
-	memcpy(st->name, name, sizeof(name));
-}
-
-void wg_state_free(struct wg_state *st)
-{
-	wg_state_clear(st);
-	free(st);
-}
-
-void wg_set_free(struct wg_set *s)
-{
-	if (!s)
-		return;
-	if (s->peers)
-		sodium_memzero(s->peers, s->n_peers * sizeof(*s->peers));
-	free(s->peers);
-	sodium_memzero(s, sizeof(*s));
-}
 
 static const struct wg_backend_ops *backend_ops(enum wg_backend b)
 {
@@ -209,7 +47,7 @@ static int wg_addrs_read(struct wg_state *st, struct wgb_err *e)
 	prefix_list_free(&st->link_local);
 	ret = link_addrs_read(st->ifindex, &all, e);
 	for (i = 0; !ret && i < all.n; ++i) {
-		ret = wg_prefix_list_add(link_local6(&all.v[i]) ? &st->link_local : &st->addresses,
+		ret = prefix_list_add(link_local6(&all.v[i]) ? &st->link_local : &st->addresses,
 					 &all.v[i]);
 		if (ret < 0)
 			err_set(e, ret, "wg: out of memory");
@@ -347,7 +185,7 @@ static int sync_addresses(const struct wg_state *from, const struct wg_state *to
 	for (i = 0; i < to->addresses.n; ++i) {
 		const struct prefix *p = &to->addresses.v[i];
 
-		if (wg_prefix_in(&have->addresses, p) || wg_prefix_in(&have->link_local, p))
+		if (prefix_list_has(&have->addresses, p) || prefix_list_has(&have->link_local, p))
 			continue;
 		if ((ret = fault_inject("wg:addr")) < 0) {
 			err_set(e, ret, "address: injected failure (WGBASTION_FAIL_AT)");

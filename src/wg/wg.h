@@ -1,13 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The WireGuard device stage (stage_wg in plan.h): the link NAME, its
+ * The WireGuard device stage (core/stage.h): the link NAME, its
  * private key, listen port, fwmark, peers, addresses, MTU and up state.
  *
- * One state type serves as live state (read), desired state (build) and
- * what show prints. Secrets (the private key, preshared keys) live behind
- * opaque pointers that only the stage itself dereferences, so that nothing
- * outside it can print them by accident; the public key is derived and
- * kept in the clear.
+ * Its state type is wg_state.h's; the parts inside the stage (backends,
+ * change sets) are wg_ipc.h's.
  *
  * Two backends sit behind one get/set interface, picked at run time as
  * wireguard-tools does: the kernel's `wireguard` generic-netlink family, or
@@ -16,79 +13,8 @@
 #ifndef WGB_WG_H
 #define WGB_WG_H
 
-#include <netinet/in.h>
-#include <stdbool.h>
-#include <stdint.h>
-#include <sys/socket.h>
-#include <sys/types.h>
-#include <time.h>
-
-#include "config/model.h"
-#include "core/plan.h"
-
-enum wg_backend {
-	WG_BACKEND_NONE = 0,	/* no device (or, desired: whatever works) */
-	WG_BACKEND_KERNEL,
-	WG_BACKEND_USERSPACE,
-};
-
-/* An endpoint: sa.sa_family is AF_UNSPEC when there is none. */
-union wg_endpoint {
-	struct sockaddr sa;
-	struct sockaddr_in in4;
-	struct sockaddr_in6 in6;
-};
-
-struct wg_secret;	/* 32 key bytes; private to the stage */
-
-struct wg_peer_state {
-	uint8_t public_key[WG_KEY_LEN];
-	bool has_preshared_key;
-	union wg_endpoint endpoint;
-	struct prefix_list allowed_ips;
-	uint16_t persistent_keepalive;	/* seconds, 0 = off */
-	struct timespec last_handshake;	/* 0 = never (live state only) */
-	uint64_t rx_bytes, tx_bytes;	/* live state only */
-	struct wg_secret *psk;		/* NULL when none; never print */
-};
-
-struct wg_state {
-	bool exists;			/* false: no link (flush, or not yet) */
-	enum wg_backend backend;
-	char name[IFNAMSIZ];
-	int ifindex;			/* live state only */
-	bool has_public_key;		/* a private key is set */
-	uint8_t public_key[WG_KEY_LEN];
-	uint16_t listen_port;
-	uint32_t fwmark;		/* 0 = off */
-	uint32_t mtu;
-	bool up;
-	struct prefix_list addresses;	/* as configured: host bits kept */
-	/* live only: IPv6 link-local addresses, which the kernel puts on a
-	 * link by itself; never removed, never restored, and a configured
-	 * one found here counts as present */
-	struct prefix_list link_local;
-	struct wg_peer_state *peers;
-	size_t n_peers;
-	/* userspace: the program (desired: the one apply would start; live:
-	 * the comm of the process serving the socket) and its pid (live) */
-	char userspace_prog[64];
-	pid_t userspace_pid;
-	/* desired only: PrivateKeyFile to create at sync (a new key) */
-	char *new_key_file;
-	struct wg_secret *private_key;	/* NULL when none; never print */
-};
+#include "core/stage.h"
 
 extern const struct stage stage_wg;
-
-const char *wg_backend_name(enum wg_backend b);	/* "kernel", "userspace" */
-/* Base64 of a public key, as wg(8) prints it. */
-void wg_key_base64(char out[WG_KEY_B64_LEN + 1], const uint8_t key[WG_KEY_LEN]);
-/* "192.0.2.1:51820", "[2001:db8::1]:51820" or "(none)". */
-void wg_endpoint_str(char *buf, size_t len, const union wg_endpoint *ep);
-/* "10.0.0.0/24" */
-void wg_prefix_str(char *buf, size_t len, const struct prefix *p);
-const struct wg_peer_state *wg_peer_find(const struct wg_state *st,
-					 const uint8_t key[WG_KEY_LEN]);
 
 #endif

@@ -20,6 +20,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "lib/hostport.h"
 #include "wg_ipc.h"
 
 int wg_endpoint_resolve(const char *text, union wg_endpoint *ep,
@@ -32,37 +33,28 @@ int wg_endpoint_resolve(const char *text, union wg_endpoint *ep,
 		.ai_flags = AI_NUMERICSERV,
 	};
 	struct addrinfo *res = NULL;
-	char host[256], port[8];
-	const char *colon, *h = text;
-	size_t hlen;
+	const char *host;
+	struct hostport hp;
+	char port[8];
 	unsigned long v;
 	char *end;
 	int r, tries;
 
 	memset(ep, 0, sizeof(*ep));
-	if (*text == '[') {	/* [v6]:port */
-		colon = strstr(text, "]:");
-		h = text + 1;
-		hlen = colon ? (size_t)(colon - h) : 0;
-		colon = colon ? colon + 1 : NULL;
-	} else {
-		colon = strrchr(text, ':');
-		hlen = colon ? (size_t)(colon - text) : 0;
-		if (colon && memchr(text, ':', hlen)) {
-			snprintf(why, len, "an IPv6 endpoint needs brackets: [address]:port");
-			return -EINVAL;
-		}
+	r = hostport_split(text, &hp);
+	host = hp.host;
+	if (!hp.bracketed && strchr(host, ':')) {
+		snprintf(why, len, "an IPv6 endpoint needs brackets: [address]:port");
+		return -EINVAL;
 	}
-	if (!colon || !hlen || hlen >= sizeof(host)) {
+	if (r || !hp.port || !host[0]) {
 		snprintf(why, len, "not host:port");
 		return -EINVAL;
 	}
-	memcpy(host, h, hlen);
-	host[hlen] = '\0';
 	errno = 0;
-	v = strtoul(colon + 1, &end, 10);
-	if (errno || end == colon + 1 || *end || colon[1] == '-' || v < 1 || v > 65535) {
-		snprintf(why, len, "\"%s\" is not a port (1-65535)", colon + 1);
+	v = strtoul(hp.port, &end, 10);
+	if (errno || end == hp.port || *end || hp.port[0] == '-' || v < 1 || v > 65535) {
+		snprintf(why, len, "\"%s\" is not a port (1-65535)", hp.port);
 		return -EINVAL;
 	}
 	snprintf(port, sizeof(port), "%lu", v);
@@ -91,77 +83,21 @@ int wg_endpoint_resolve(const char *text, union wg_endpoint *ep,
 	return 0;
 }
 
-/* A key as `wg genkey` makes it: random, clamped for Curve25519. */
-static void key_generate(uint8_t key[WG_KEY_LEN])
-{
-	randombytes_buf(key, WG_KEY_LEN);
-	key[0] &= 248;
-	key[31] = (key[31] & 127) | 64;
-}
-
-/* mkdir -p; directories we create hold a secret: 0700 */
-static int mkdir_secret(char *dir)
-{
-	char *p = dir;
-	int ret = 0;
-
-	do {
-		p = strchr(p + 1, '/');
-		if (p)
-			*p = '\0';
-		if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-			ret = -errno;
-		if (p)
-			*p = '/';
-	} while (p && !ret);
-	return ret;
-}
-
 int wg_key_file_create(const char *path, const struct wg_secret *key,
 		       struct wgb_err *e)
 {
-	char dir[PATH_MAX], tmp[PATH_MAX + 8], b64[WG_KEY_B64_LEN + 2];
-	char *slash;
-	int fd = -1, ret = 0;
-	ssize_t w;
+	struct wgb_err ke = { 0 };
+	int ret;
 
 	if (!key)
 		return err_set(e, -EINVAL, "PrivateKeyFile %s: no key to write", path);
-	if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir) ||
-	    snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= (int)sizeof(tmp))
-		return err_set(e, -ENAMETOOLONG, "PrivateKeyFile %s: path too long", path);
-	slash = strrchr(dir, '/');
-	if (slash && slash != dir) {
-		*slash = '\0';
-		ret = mkdir_secret(dir);
-		if (ret < 0)
-			return err_kernel(e, ret, NULL, "PrivateKeyFile: create directory %s", dir);
-	}
-	/* written aside and linked into place: never a half-written key, and
-	 * never over a file that appeared since the config was read */
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0)
-		return err_kernel(e, -errno, NULL, "PrivateKeyFile %s", path);
-	wg_key_base64(b64, key->key);
-	strcat(b64, "\n");
-	if (fchmod(fd, 0600) < 0 ||
-	    (w = write(fd, b64, strlen(b64))) != (ssize_t)strlen(b64) ||
-	    fsync(fd) < 0) {
-		ret = err_kernel(e, errno ? -errno : -EIO, NULL, "PrivateKeyFile %s: write", path);
-		goto out;
-	}
-	if (link(tmp, path) < 0) {
-		ret = -errno;
-		if (ret == -EEXIST)
-			err_set(e, ret, "PrivateKeyFile %s appeared while apply ran: run apply again", path);
-		else
-			err_kernel(e, ret, NULL, "PrivateKeyFile %s", path);
-	}
-out:
-	sodium_memzero(b64, sizeof(b64));
-	close(fd);
-	unlink(tmp);
-	return ret;
+	ret = key_file_create(path, key->key, &ke);
+	/* the config was read without it: someone made it meanwhile */
+	if (ret == -EEXIST)
+		return err_set(e, ret, "PrivateKeyFile %s appeared while apply ran: run apply again", path);
+	if (ret < 0)
+		return err_set(e, ret, "%s", ke.msg);
+	return 0;
 }
 
 /* Whether creating a wireguard link will likely work: the module is in, or
@@ -199,9 +135,9 @@ static int copy_prefixes(struct prefix_list *dst, const struct prefix_list *src)
 	for (i = 0; i < src->n; ++i) {
 		/* the kernel keeps one of each: so do we, or we would see a
 		 * difference on every run */
-		if (wg_prefix_in(dst, &src->v[i]))
+		if (prefix_list_has(dst, &src->v[i]))
 			continue;
-		ret = wg_prefix_list_add(dst, &src->v[i]);
+		ret = prefix_list_add(dst, &src->v[i]);
 		if (ret < 0)
 			return ret;
 	}
@@ -218,7 +154,7 @@ static int build_peer(struct wg_state *st, const struct wgb_config *cfg,
 	if (!p)
 		return err_set(e, -ENOMEM, "wg: out of memory");
 	memcpy(p->public_key, cp->public_key, WG_KEY_LEN);
-	if (cp->has_preshared_key && !wg_key_is_zero(cp->preshared_key)) {
+	if (cp->has_preshared_key && !key_is_zero(cp->preshared_key)) {
 		p->psk = wg_secret_new(cp->preshared_key);
 		if (!p->psk)
 			return err_set(e, -ENOMEM, "wg: out of memory");
@@ -266,8 +202,7 @@ int wg_build(const struct instance *in, const struct wgb_config *cfg,
 	if (ifc->has_private_key) {
 		ret = wg_state_set_private_key(st, ifc->private_key);
 	} else if (ifc->private_key_file) {
-		key_generate(key);
-		ret = wg_state_set_private_key(st, key);
+		ret = key_generate(key) ?: wg_state_set_private_key(st, key);
 		sodium_memzero(key, sizeof(key));
 		if (!ret && !(st->new_key_file = strdup(ifc->private_key_file)))
 			ret = -ENOMEM;

@@ -19,27 +19,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/array.h"
 #include "wg_ipc.h"
 
-static int prefix_cmp(const void *a_, const void *b_)
+static int prefix_qcmp(const void *a, const void *b)
 {
-	const struct prefix *a = a_, *b = b_;
-
-	if (a->family != b->family)
-		return a->family < b->family ? -1 : 1;
-	if (a->len != b->len)
-		return a->len < b->len ? -1 : 1;
-	return memcmp(a->addr.bytes, b->addr.bytes, a->family == AF_INET ? 4 : 16);
-}
-
-bool wg_prefix_in(const struct prefix_list *l, const struct prefix *p)
-{
-	size_t i;
-
-	for (i = 0; i < l->n; ++i)
-		if (!prefix_cmp(&l->v[i], p))
-			return true;
-	return false;
+	return prefix_cmp(a, b);
 }
 
 /* Set equality; both lists are duplicate-free (the kernel's are, and
@@ -63,8 +48,8 @@ static int prefixes_equal(const struct prefix_list *a, const struct prefix_list 
 	}
 	memcpy(x, a->v, a->n * sizeof(*x));
 	memcpy(y, b->v, b->n * sizeof(*y));
-	qsort(x, a->n, sizeof(*x), prefix_cmp);
-	qsort(y, b->n, sizeof(*y), prefix_cmp);
+	qsort(x, a->n, sizeof(*x), prefix_qcmp);
+	qsort(y, b->n, sizeof(*y), prefix_qcmp);
 	eq = 1;
 	for (i = 0; i < a->n && eq; ++i)
 		eq = !prefix_cmp(&x[i], &y[i]);
@@ -121,24 +106,21 @@ static int peer_what(const struct wg_peer_state *f, const struct wg_peer_state *
 static int add_change(struct wg_delta *d, const struct wg_peer_state *f,
 		      const struct wg_peer_state *t, unsigned what)
 {
-	struct wg_peer_change *v;
+	struct wg_peer_change *c = array_push(d->peers, d->n_peers, NULL);
 
-	v = realloc(d->peers, (d->n_peers + 1) * sizeof(*v));
-	if (!v)
+	if (!c)
 		return -ENOMEM;
-	d->peers = v;
-	v[d->n_peers++] = (struct wg_peer_change){ .from = f, .to = t, .what = what };
+	*c = (struct wg_peer_change){ .from = f, .to = t, .what = what };
 	return 0;
 }
 
 static int add_addr(const struct prefix ***v, size_t *n, const struct prefix *p)
 {
-	const struct prefix **nv = realloc(*v, (*n + 1) * sizeof(*nv));
+	const struct prefix **slot = array_push(*v, *n, NULL);
 
-	if (!nv)
+	if (!slot)
 		return -ENOMEM;
-	nv[(*n)++] = p;
-	*v = nv;
+	*slot = p;
 	return 0;
 }
 
@@ -196,14 +178,14 @@ int wg_delta_compute(const struct wg_state *from, const struct wg_state *to,
 	for (i = 0; i < from->addresses.n; ++i) {
 		const struct prefix *p = &from->addresses.v[i];
 
-		if (!wg_prefix_in(&to->addresses, p) &&
+		if (!prefix_list_has(&to->addresses, p) &&
 		    (ret = add_addr(&d->addr_del, &d->n_addr_del, p)) < 0)
 			goto err;
 	}
 	for (i = 0; i < to->addresses.n; ++i) {
 		const struct prefix *p = &to->addresses.v[i];
 
-		if (!wg_prefix_in(&from->addresses, p) && !wg_prefix_in(&from->link_local, p) &&
+		if (!prefix_list_has(&from->addresses, p) && !prefix_list_has(&from->link_local, p) &&
 		    (ret = add_addr(&d->addr_add, &d->n_addr_add, p)) < 0)
 			goto err;
 	}
@@ -269,24 +251,7 @@ int wg_delta_set(const struct wg_delta *d, const struct wg_state *to,
 
 static char *prefixes_text(const struct prefix_list *l)
 {
-	char one[INET6_ADDRSTRLEN + 8], *buf = NULL;
-	size_t len = 0, i;
-	FILE *f;
-
-	f = open_memstream(&buf, &len);
-	if (!f)
-		return NULL;
-	if (!l->n)
-		fputs("(none)", f);
-	for (i = 0; i < l->n; ++i) {
-		wg_prefix_str(one, sizeof(one), &l->v[i]);
-		fprintf(f, "%s%s", i ? ", " : "", one);
-	}
-	if (fclose(f) != 0) {
-		free(buf);
-		return NULL;
-	}
-	return buf;
+	return l->n ? prefix_list_fmt(l) : strdup("(none)");
 }
 
 static const char *backend_text(const struct wg_state *st, char *buf, size_t len)
@@ -339,7 +304,7 @@ static int peer_lines(struct plan *p, const struct wg_peer_change *c)
 	char key[WG_KEY_B64_LEN + 1], a[64], b[64], *ips = NULL, *old = NULL;
 	int ret = 0;
 
-	wg_key_base64(key, (t ? t : f)->public_key);
+	key_to_base64(key, (t ? t : f)->public_key);
 	if (!t || !f)
 		return peer_line_whole(p, t ? '+' : '-', key, t ? t : f);
 
@@ -383,12 +348,12 @@ int wg_diff(const void *from_, const void *to_, struct plan *p)
 	if (d.create)
 		ret = plan_add(p, '+', "link %s (%s)", to->name, backend_text(to, a, sizeof(a)));
 	if (!ret && to->new_key_file) {
-		wg_key_base64(key, to->public_key);
+		key_to_base64(key, to->public_key);
 		ret = plan_add(p, '+', "key %s (new; public key %s)", to->new_key_file, key);
 	}
 	if (!ret && (d.dev & WG_SET_PRIVATE_KEY) && !to->new_key_file) {
-		wg_key_base64(key, to->public_key);
-		wg_key_base64(okey, from->public_key);
+		key_to_base64(key, to->public_key);
+		key_to_base64(okey, from->public_key);
 		if (!to->has_public_key)
 			ret = plan_add(p, '-', "%s private-key (public key %s)", to->name, okey);
 		else if (d.create || !from->has_public_key)
@@ -409,11 +374,11 @@ int wg_diff(const void *from_, const void *to_, struct plan *p)
 	for (i = 0; !ret && i < d.n_peers; ++i)
 		ret = peer_lines(p, &d.peers[i]);
 	for (i = 0; !ret && i < d.n_addr_del; ++i) {
-		wg_prefix_str(a, sizeof(a), d.addr_del[i]);
+		prefix_fmt(d.addr_del[i], a);
 		ret = plan_add(p, '-', "address %s dev %s", a, to->name);
 	}
 	for (i = 0; !ret && i < d.n_addr_add; ++i) {
-		wg_prefix_str(a, sizeof(a), d.addr_add[i]);
+		prefix_fmt(d.addr_add[i], a);
 		ret = plan_add(p, '+', "address %s dev %s", a, to->name);
 	}
 	if (!ret && d.mtu)
@@ -425,4 +390,14 @@ int wg_diff(const void *from_, const void *to_, struct plan *p)
 out:
 	wg_delta_free(&d);
 	return ret < 0 ? ret : (int)(p->n - before);
+}
+
+void wg_set_free(struct wg_set *s)
+{
+	if (!s)
+		return;
+	if (s->peers)
+		sodium_memzero(s->peers, s->n_peers * sizeof(*s->peers));
+	free(s->peers);
+	sodium_memzero(s, sizeof(*s));
 }

@@ -2,7 +2,7 @@
 /*
  * Inside the WireGuard stage: the secrets, the change set a backend
  * applies, and the two backends (the ipc_get_device / ipc_set_device pair
- * of wireguard-tools). Not for use outside src/wg*.c and their unit tests.
+ * of wireguard-tools). Not for use outside src/wg/ and its unit tests.
  */
 #ifndef WGB_WG_IPC_H
 #define WGB_WG_IPC_H
@@ -11,17 +11,18 @@
 
 #include <linux/netlink.h>
 
+#include "core/stage.h"
 #include "lib/err.h"
-#include "wg.h"
+#include "wg_state.h"
 
 struct wg_secret {
 	uint8_t key[WG_KEY_LEN];
 };
 
-/* Allocate (a copy of key, or zeros) / wipe and free; NULL-tolerant. */
+/* Allocate (a copy of key, or zeros) / wipe and free; NULL-tolerant
+ * (wg_state.c). */
 struct wg_secret *wg_secret_new(const uint8_t *key);
 void wg_secret_free(struct wg_secret *s);
-bool wg_key_is_zero(const uint8_t key[WG_KEY_LEN]);
 
 /*
  * What one `set` carries, as `wg set` would: only flagged fields are sent,
@@ -60,7 +61,7 @@ struct wg_set {
 	size_t n_peers;
 };
 
-/* Wipes the keys in s and frees its peer array. */
+/* Wipes the keys in s and frees its peer array (wg_diff.c). */
 void wg_set_free(struct wg_set *s);
 
 /*
@@ -73,14 +74,6 @@ struct wg_backend_ops {
 	int (*set)(const char *name, const struct wg_set *s, struct wgb_err *e);
 };
 extern const struct wg_backend_ops wg_kernel_ops, wg_uapi_ops;
-
-/* State building blocks shared by the backends and build. */
-struct wg_peer_state *wg_state_add_peer(struct wg_state *st);
-int wg_prefix_list_add(struct prefix_list *l, const struct prefix *p);
-void wg_state_clear(struct wg_state *st);	/* frees contents, keeps name */
-void wg_state_free(struct wg_state *st);
-/* Sets st->private_key (and the public key derived from it). */
-int wg_state_set_private_key(struct wg_state *st, const uint8_t key[WG_KEY_LEN]);
 
 /* --- the stage's own parts ------------------------------------------ */
 
@@ -120,7 +113,6 @@ int wg_delta_set(const struct wg_delta *d, const struct wg_state *to,
 		 struct wg_set *s);
 void wg_delta_free(struct wg_delta *d);
 int wg_diff(const void *from, const void *to, struct plan *p);
-bool wg_prefix_in(const struct prefix_list *l, const struct prefix *p);
 
 /* --- kernel backend: messages in wg_kernel_msg.c (kernel-free tests),
  * sent by wg_kernel.c ---------------------------------------------------- */

@@ -207,7 +207,7 @@ static int parse_allowedip(const struct nlattr *a, struct prefix_list *l)
 	      (p.family == AF_INET6 && alen == 16 && p.len <= 128)))
 		return -EINVAL;
 	memcpy(p.addr.bytes, addr, alen);
-	return wg_prefix_list_add(l, &p);
+	return prefix_list_add(l, &p);
 }
 
 static int parse_peer(const struct nlattr *nest, struct wg_state *st)
@@ -243,7 +243,7 @@ static int parse_peer(const struct nlattr *nest, struct wg_state *st)
 				return -EINVAL;
 			wg_secret_free(p->psk);
 			p->psk = NULL;
-			p->has_preshared_key = !wg_key_is_zero(v);
+			p->has_preshared_key = !key_is_zero(v);
 			if (p->has_preshared_key && !(p->psk = wg_secret_new(v)))
 				return -ENOMEM;
 			break;

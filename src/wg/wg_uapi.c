@@ -23,6 +23,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "lib/hostport.h"
 #include "lib/proc.h"
 #include "wg_ipc.h"
 
@@ -145,8 +146,9 @@ int wg_uapi_set_write(FILE *f, const struct wg_set *s)
 		if (ps->flags & WG_PEER_REPLACE_ALLOWEDIPS)
 			fputs("replace_allowed_ips=true\n", f);
 		for (j = 0; j < ps->n_allowed_ips; ++j) {
-			wg_prefix_str(text, sizeof(text), &ps->allowed_ips[j]);
-			fprintf(f, "allowed_ip=%s\n", text);
+			char a[PREFIX_STRLEN];
+
+			fprintf(f, "allowed_ip=%s\n", prefix_fmt(&ps->allowed_ips[j], a));
 		}
 	}
 	fputs("\n", f);
@@ -179,26 +181,14 @@ static int parse_hex_key(const char *v, uint8_t key[WG_KEY_LEN])
 
 static int parse_endpoint(const char *v, union wg_endpoint *ep)
 {
-	char host[INET6_ADDRSTRLEN];
-	const char *colon, *h = v;
+	struct hostport hp;
 	unsigned long port;
-	size_t hlen;
+	char *host = hp.host;
 
 	memset(ep, 0, sizeof(*ep));
-	if (*v == '[') {
-		colon = strstr(v, "]:");
-		h = v + 1;
-		hlen = colon ? (size_t)(colon - h) : 0;
-		colon = colon ? colon + 1 : NULL;
-	} else {
-		colon = strrchr(v, ':');
-		hlen = colon ? (size_t)(colon - v) : 0;
-	}
-	if (!colon || !hlen || hlen >= sizeof(host) ||
-	    parse_ulong(colon + 1, 65535, &port) < 0)
+	if (hostport_split(v, &hp) || !hp.port || !host[0] ||
+	    strlen(host) >= INET6_ADDRSTRLEN || parse_ulong(hp.port, 65535, &port) < 0)
 		return -EINVAL;
-	memcpy(host, h, hlen);
-	host[hlen] = '\0';
 	host[strcspn(host, "%")] = '\0';	/* a scope we do not keep */
 	if (inet_pton(AF_INET, host, &ep->in4.sin_addr) == 1) {
 		ep->in4.sin_family = AF_INET;
@@ -269,7 +259,7 @@ static int get_line(struct wg_state *st, struct wg_peer_state **peer,
 		return 0;	/* device keys we do not know: newer daemon */
 	} else if (!strcmp(k, "preshared_key")) {
 		ret = parse_hex_key(v, key);
-		if (!ret && !wg_key_is_zero(key)) {
+		if (!ret && !key_is_zero(key)) {
 			wg_secret_free((*peer)->psk);
 			(*peer)->psk = wg_secret_new(key);
 			(*peer)->has_preshared_key = true;
@@ -296,7 +286,7 @@ static int get_line(struct wg_state *st, struct wg_peer_state **peer,
 	} else if (!strcmp(k, "allowed_ip")) {
 		ret = parse_cidr(v, &pfx);
 		if (!ret)
-			ret = wg_prefix_list_add(&(*peer)->allowed_ips, &pfx);
+			ret = prefix_list_add(&(*peer)->allowed_ips, &pfx);
 	}
 	/* protocol_version and keys of newer daemons: nothing to keep */
 	return ret == -ENOMEM ? ret : ret < 0 ? -EPROTO : 0;

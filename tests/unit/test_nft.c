@@ -19,7 +19,8 @@
 #include <linux/netlink.h>
 
 #include "config/config.h"
-#include "nft/nft.h"
+#include "nft/nft_int.h"
+#include "nft_print.h"
 #include "unit.h"
 
 #define PRIV "+L64UIpGdAT7RcGpp9kKAFTdi90v0HmXWGxe8i4XBFE="

@@ -13,6 +13,8 @@
 #include <netlink/route/rule.h>
 
 #include "route/route.h"
+#include "route/route_msg.h"
+#include "route/route_state.h"
 #include "unit.h"
 
 static struct instance in = {

@@ -3,24 +3,25 @@
  * wgbastion show: what is live, and whether it matches the config.
  *
  * show_collect.c reads every stage (and the config, when it loads) into one
- * plain "view"; show.c prints it for people, show_json.c as one JSON
+ * plain "view"; show_text.c prints it for people, show_json.c as one JSON
  * document (docs/json.md). Keeping the view separate means both outputs
- * always say the same thing, and neither knows the backends' state types.
+ * always say the same thing, and neither knows the stages' state types.
  *
  * The view holds no secret: only public keys, and whether a preshared key
  * is set.
  */
-#ifndef WGB_SHOW_H
-#define WGB_SHOW_H
+#ifndef WGB_SHOW_VIEW_H
+#define WGB_SHOW_VIEW_H
 
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
 
-#include "guard/guard.h"
 #include "config/model.h"
+#include "core/instance.h"
 #include "core/plan.h"
+#include "lib/warn.h"
 
 struct show_counter {
 	bool present;		/* the named counter exists in the live table */
@@ -83,7 +84,7 @@ struct show_view {
 	/* the config */
 	char *config_path;
 	char *config_error;	/* NULL when it loaded */
-	bool instance_from_record;	/* identity from /run/wgbastion */
+	bool instance_from_record;	/* identity from the run directory */
 	bool instance_guessed;		/* neither config nor record: defaults */
 	struct instance in;
 
@@ -103,7 +104,7 @@ struct show_view {
 	bool verdict_known;
 	struct plan plan;
 	char *read_error;		/* a stage could not be read */
-	struct warnings warnings;
+	struct warnings warnings;	/* every warning said while collecting */
 	int64_t now;			/* unix seconds at collection */
 };
 
@@ -112,10 +113,5 @@ void show_view_free(struct show_view *v);
 
 void show_text(const struct show_view *v, FILE *f, bool colour);
 int show_json(const struct show_view *v, FILE *f);
-
-/* "1 minute, 3 seconds" (no "ago"); "0 seconds" for 0. */
-void show_duration(char *buf, size_t len, int64_t seconds);
-/* "5.60 MiB", "1234 B" */
-void show_bytes(char *buf, size_t len, uint64_t bytes);
 
 #endif

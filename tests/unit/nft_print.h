@@ -1,17 +1,20 @@
-// SPDX-License-Identifier: GPL-2.0-only
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * A state as text, one object per line, for tests and debugging: two
- * states print alike exactly when they would diff as equal (counter
- * values aside, which are not printed).
+ * An nft state as text, one object per line, for the tests: two states
+ * print alike exactly when they would diff as equal (counter values aside,
+ * which are not printed).
  */
+#ifndef WGB_NFT_PRINT_H
+#define WGB_NFT_PRINT_H
+
 #include <netinet/in.h>
 #include <stdio.h>
 
 #include <linux/netfilter/nf_tables.h>
 
-#include "nft.h"
+#include "nft/nft_int.h"
 
-static void hex(FILE *f, const uint8_t *p, size_t n)
+static inline void print_hex(FILE *f, const uint8_t *p, size_t n)
 {
 	size_t i;
 
@@ -19,19 +22,19 @@ static void hex(FILE *f, const uint8_t *p, size_t n)
 		fprintf(f, "%02x", p[i]);
 }
 
-static void elem_print(FILE *f, const struct nft_set *s, const struct nft_elem *el)
+static inline void elem_print(FILE *f, const struct nft_set *s, const struct nft_elem *el)
 {
 	fputs("\t\telem ", f);
-	hex(f, nft_elem_key(s, el), s->key_len);
+	print_hex(f, nft_elem_key(s, el), s->key_len);
 	if (el->has & NFT_ELEM_KEY_END) {
 		fputs(" - ", f);
-		hex(f, nft_elem_key_end(s, el), s->key_len);
+		print_hex(f, nft_elem_key_end(s, el), s->key_len);
 	}
 	if (el->flags)
 		fprintf(f, " flags 0x%x", el->flags);
 	if (el->has & NFT_ELEM_DATA) {
 		fputs(" : ", f);
-		hex(f, nft_elem_data(s, el), s->data_len);
+		print_hex(f, nft_elem_data(s, el), s->data_len);
 	}
 	if (el->has & NFT_ELEM_VERDICT)
 		fprintf(f, " : verdict %d", nft_elem_verdict(s, el));
@@ -39,12 +42,12 @@ static void elem_print(FILE *f, const struct nft_set *s, const struct nft_elem *
 		fprintf(f, " : \"%s\"", nft_elem_str(s, el));
 	if (el->has & NFT_ELEM_UDATA) {
 		fputs(" udata ", f);
-		hex(f, (const uint8_t *)s->pool + el->udata, el->udata_len);
+		print_hex(f, (const uint8_t *)s->pool + el->udata, el->udata_len);
 	}
 	fputc('\n', f);
 }
 
-void nft_state_print(const struct nft_state *st, FILE *f)
+static inline void nft_state_print(const struct nft_state *st, FILE *f)
 {
 	size_t i, j;
 
@@ -53,7 +56,7 @@ void nft_state_print(const struct nft_state *st, FILE *f)
 		return;
 	}
 	fprintf(f, "table inet %s flags 0x%x udata ", st->table, st->table_flags);
-	hex(f, st->table_udata, st->table_udata_len);
+	print_hex(f, st->table_udata, st->table_udata_len);
 	fputc('\n', f);
 	for (i = 0; i < st->n_objs; ++i)
 		fprintf(f, "\tobj %s type %u\n", st->objs[i].name, st->objs[i].type);
@@ -66,7 +69,7 @@ void nft_state_print(const struct nft_state *st, FILE *f)
 		for (j = 0; j < s->field_count; ++j)
 			fprintf(f, " %u", s->field_len[j]);
 		fputs(" udata ", f);
-		hex(f, s->udata, s->udata_len);
+		print_hex(f, s->udata, s->udata_len);
 		fputc('\n', f);
 		for (j = 0; j < s->n_elems; ++j)
 			elem_print(f, s, nft_set_elem(s, j));
@@ -79,3 +82,5 @@ void nft_state_print(const struct nft_state *st, FILE *f)
 			fprintf(f, "\t\trule %s\n", c->rules[j].sig);
 	}
 }
+
+#endif
