@@ -48,21 +48,31 @@ void nft_fwd_set_name(char *buf, size_t len, enum nft_fs_kind k, size_t fam, siz
 
 bool nft_fwd_set_parse(const char *name, enum nft_fs_kind *kind, int *fam, int *proto)
 {
-	char again[32];
-	size_t k, f, p;
+	size_t k, f, p, n, pl;
+	const char *s;
 
-	/* few enough names to make each and compare */
-	for (k = 0; k < NFT_FS_KINDS; ++k)
-		for (f = 0; f < 2; ++f)
+	/* read, not made and compared: a table holds a set per egress, and
+	 * most names fail at their first letters */
+	for (k = 0; k < NFT_FS_KINDS; ++k) {
+		n = strlen(fs_names[k][0]);
+		if (strncmp(name, fs_names[k][0], n))
+			continue;
+		for (f = 0; f < 2; ++f) {
+			s = name + n;
+			if (s[0] != nft_fams[f].sfx[0] || s[1] != '_')
+				continue;
+			s += 2;
 			for (p = 0; p < 2; ++p) {
-				nft_fwd_set_name(again, sizeof(again), (enum nft_fs_kind)k, f, p);
-				if (strcmp(again, name))
+				pl = strlen(nft_protos[p].name);
+				if (strncmp(s, nft_protos[p].name, pl) || strcmp(s + pl, fs_names[k][1]))
 					continue;
 				*kind = (enum nft_fs_kind)k;
 				*fam = f ? 6 : 4;
 				*proto = nft_protos[p].num;
 				return true;
 			}
+		}
+	}
 	return false;
 }
 
