@@ -34,6 +34,10 @@ TEST="$TEST clang libclang-rt-14-dev"
 TEST="$TEST time strace linux-perf valgrind"
 PKGS="$BUILD ${WGB_DEPS_EXTRA:-} $TEST"
 
+# the Debian package (make deb and its test, tests/pkg; dpkg-buildpackage
+# wants build-essential whatever debian/control says)
+PKGS="$PKGS build-essential dpkg-dev debhelper lintian"
+
 missing=
 for p in $PKGS; do
 	s=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)

@@ -14,7 +14,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include "config.h"
+#include "config/config.h"
 #include "unit.h"
 
 static char *slurp(const char *path, size_t *len)
