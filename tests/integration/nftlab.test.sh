@@ -33,8 +33,9 @@
 . "$(dirname "$0")/../lib.sh"
 
 B=${WGB_BUILD:-build}
-F=$WGB_TOP/$B/bench/floor
-P=$WGB_TOP/$B/bench/probe
+case $B in /*) ;; *) B=$WGB_TOP/$B ;; esac
+F=$B/bench/floor
+P=$B/bench/probe
 NET="python3 $WGB_TOP/tests/integration/nftlab_net.py"
 for x in "$F" "$P"; do
 	[ -x "$x" ] || { echo "SKIP: $x is missing (make bench-tools)"; exit 77; }
