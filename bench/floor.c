@@ -16,8 +16,10 @@
  *               (countF_P), looked up with `counter name ... map`
  *     -c elem   per-element counters instead: countF_P becomes an interval
  *               set declared with a `counter` (NFTA_SET_EXPR), each element
- *               carrying its own (NFTA_SET_ELEM_EXPR); the forward chain
- *               looks the set up (`ct original proto-dst @count4_tcp`)
+ *               carrying its own (NFTA_SET_ELEM_EXPR) and the forward's
+ *               name as nft's element comment (NFTA_SET_ELEM_USERDATA);
+ *               the forward chain looks the set up (`ct original
+ *               proto-dst @count4_tcp`)
  *     -c none   no per-forward counters at all (what they cost)
  *     -a        which messages ask for an ack (NLM_F_ACK): every one (as
  *               wgbastion does today), the last one only (default), none
@@ -35,6 +37,8 @@
  *                             with REPEAT the mean time of one GETGEN, in ns
  *   floor elems TABLE SET     dump SET's elements (GETSETELEM) with their
  *                             counters, parsed by libnftnl: one line each
+ *   floor counters TABLE      dump TABLE's named counters (GETOBJ), parsed
+ *                             by libnftnl: one line each
  *
  * Exit: 0 done, 1 the kernel refused (its extended-ack text printed), 2 usage.
  */
@@ -423,6 +427,7 @@ struct elem {
 	uint32_t data_len;
 	const char *objref;	/* object map data */
 	const char *jump;	/* verdict map data: jump to this chain */
+	const char *comment;	/* nft's element comment (userdata) */
 	uint32_t flags;		/* NFT_SET_ELEM_INTERVAL_END */
 	bool open_end;		/* an interval to the end of the key space */
 	int counter;		/* -1 none, else explicit counter with values */
@@ -458,6 +463,21 @@ static void elem_put(const struct elem *e)
 		mnl_attr_put_strz(elem_nlh, NFTA_VERDICT_CHAIN, e->jump);
 		mnl_attr_nest_end(elem_nlh, v);
 		mnl_attr_nest_end(elem_nlh, d);
+	}
+	if (e->comment) {
+		/* NFTNL_UDATA_SET_ELEM_COMMENT: what `nft list` prints as
+		 * `comment "..."`, and how a table read back names the
+		 * forward an element belongs to */
+		uint8_t ud[2 + 64];
+		size_t len = strlen(e->comment) + 1;
+
+		if (len > 64)
+			len = 64;
+		ud[0] = NFTNL_UDATA_SET_ELEM_COMMENT;
+		ud[1] = (uint8_t)len;
+		memcpy(ud + 2, e->comment, len);
+		ud[1 + len] = 0;
+		mnl_attr_put(elem_nlh, NFTA_SET_ELEM_USERDATA, (uint16_t)(2 + len), ud);
 	}
 	if (e->open_end) {
 		/* nft's mark for "to the end" (NFTNL_UDATA_SET_ELEM_FLAGS,
@@ -621,10 +641,13 @@ static void sets(unsigned n)
 			struct elem e = { .counter = -1 };
 
 			snprintf(obj, sizeof(obj), "forward_f%u", f);
-			if (opt.counters == C_NAMED)
+			if (opt.counters == C_NAMED) {
 				e.objref = obj;
-			else if (opt.values)
-				e.counter = (int)f;
+			} else {
+				e.comment = obj + strlen("forward_");
+				if (opt.values)
+					e.counter = (int)f;
+			}
 			port_elem((uint16_t)(10000 + f), e);
 		}
 	}
@@ -1067,7 +1090,7 @@ static int gen_cb(const struct nlmsghdr *nlh, void *data)
 
 static uint32_t getgen(struct mnl_socket *nl)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
+	static char buf[8192];
 	struct nlmsghdr *nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETGEN, AF_UNSPEC, 0, seq++);
 	uint32_t id = 0;
 	ssize_t n;
@@ -1244,6 +1267,13 @@ static int elem_cb(const struct nlmsghdr *nlh, void *data)
 		if (f & NFT_SET_ELEM_INTERVAL_END)
 			printf(" end");
 		nftnl_set_elem_expr_foreach(e, expr_cb, NULL);
+		if (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_USERDATA)) {
+			const uint8_t *u = nftnl_set_elem_get(e, NFTNL_SET_ELEM_USERDATA, &len);
+
+			/* the comment TLV, if that is what it holds */
+			if (len > 2 && u[0] == NFTNL_UDATA_SET_ELEM_COMMENT && u[1] <= len - 2)
+				printf(" comment %.*s", (int)strnlen((const char *)u + 2, u[1]), u + 2);
+		}
 		printf("\n");
 		(*(unsigned *)data)++;
 	}
@@ -1279,6 +1309,52 @@ static int elems(const char *table, const char *set)
 		die("GETSETELEM dump");
 	mnl_socket_close(nl);
 	fprintf(stderr, "floor: %u elements\n", count);
+	return 0;
+}
+
+/* ---- floor counters TABLE ---- */
+
+static int obj_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct nftnl_obj *o = must(nftnl_obj_alloc());
+
+	if (nftnl_obj_nlmsg_parse(nlh, o) < 0)
+		die("parsing an object");
+	printf("counter %s packets %llu bytes %llu\n", nftnl_obj_get_str(o, NFTNL_OBJ_NAME),
+	       (unsigned long long)nftnl_obj_get_u64(o, NFTNL_OBJ_CTR_PKTS),
+	       (unsigned long long)nftnl_obj_get_u64(o, NFTNL_OBJ_CTR_BYTES));
+	(*(unsigned *)data)++;
+	nftnl_obj_free(o);
+	return MNL_CB_OK;
+}
+
+static int counters(const char *table)
+{
+	struct mnl_socket *nl = nl_open();
+	static char buf[1 << 16];
+	struct nftnl_obj *o = must(nftnl_obj_alloc());
+	struct nlmsghdr *nlh;
+	unsigned count = 0;
+	ssize_t n;
+	int r;
+
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETOBJ, NFPROTO_INET, NLM_F_DUMP | NLM_F_ACK, seq);
+	nftnl_obj_set_str(o, NFTNL_OBJ_TABLE, table);
+	nftnl_obj_set_u32(o, NFTNL_OBJ_TYPE, NFT_OBJECT_COUNTER);
+	nftnl_obj_nlmsg_build_payload(nlh, o);
+	nftnl_obj_free(o);
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
+		die("GETOBJ");
+	do {
+		n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+		if (n < 0)
+			die("GETOBJ answer");
+		r = mnl_cb_run(buf, (size_t)n, seq, mnl_socket_get_portid(nl), obj_cb, &count);
+	} while (r > 0);
+	if (r < 0)
+		die("GETOBJ dump");
+	mnl_socket_close(nl);
+	fprintf(stderr, "floor: %u counters\n", count);
 	return 0;
 }
 
@@ -1369,7 +1445,8 @@ static void usage(void)
 	fputs("usage: floor [-c named|elem|none] [-a all|last|none] [-g] [-r] [-v] [-G] [-t] [-i IFNAME] N\n"
 	      "       floor allow [-p] [-x M] [-t] [-T TABLE -S SET] K\n"
 	      "       floor getgen [REPEAT]\n"
-	      "       floor elems TABLE SET\n", stderr);
+	      "       floor elems TABLE SET\n"
+	      "       floor counters TABLE\n", stderr);
 	exit(2);
 }
 
@@ -1396,6 +1473,8 @@ int main(int argc, char **argv)
 	}
 	if (argc == 4 && !strcmp(argv[1], "elems"))
 		return elems(argv[2], argv[3]);
+	if (argc == 3 && !strcmp(argv[1], "counters"))
+		return counters(argv[2]);
 	if (argc >= 2 && !strcmp(argv[1], "allow"))
 		return allow_main(argc - 1, argv + 1);
 	while ((c = getopt(argc, argv, "c:a:grvGtDi:")) != -1) {

@@ -22,7 +22,8 @@
 #            concatenation with a port (pipapo, as allowF_P holds Allow)
 #
 # Knobs: NFTLAB_ONLY="same cold read probe allow", NFTLAB_RUNS (7),
-# NFTLAB_N (10000), NFTLAB_K (100000), NFTLAB_OUT (build/bench/nftlab.txt).
+# NFTLAB_N (10000), NFTLAB_K (100000), NFTLAB_OUT (build/bench/nftlab.txt),
+# NFTLAB_COLD (the cold section's approaches, as named in its table).
 # Everything runs in network namespaces made here, inside tests/lib.sh's
 # private mount namespace; the root namespace is never touched.
 set -u
@@ -128,7 +129,8 @@ cold_cmd() {
 
 sec_cold() {
 	local r a cmd out t c rss
-	local -a appr=(wgbastion nft-f floor-ackall floor floor-elem floor-none floor-elem-limits)
+	local -a appr
+	read -ra appr <<<"${NFTLAB_COLD:-wgbastion nft-f floor-ackall floor floor-elem floor-none floor-elem-limits}"
 	say_ ""
 	say_ "## cold: $N forwards, $RUNS rounds, each approach once per round in a fresh namespace"
 	G config "$N" "$TMP/cold.conf" --key "$TMP/bastion.key" --peer "$(cat "$TMP/peer.pub")"
@@ -231,7 +233,8 @@ sec_probe() {
 			/proc/sys/net/ipv4/conf/all/rp_filter /proc/sys/net/ipv6/conf/all/forwarding
 		[ -n "$st" ] && ns "$FRESH" "$P" file 1000 "$st"
 	} | while read -r name med _mean _n items; do
-		say_ "| $name (${items#items=} items) | $(awk -v v="${med#median_ns=}" 'BEGIN { printf "%.1f", v / 1000 }') µs | |"
+		case $name in uapi | sysctl | file) items="${items#items=} bytes" ;; *) items="${items#items=} messages" ;; esac
+		say_ "| $name ($items) | $(awk -v v="${med#median_ns=}" 'BEGIN { printf "%.1f", v / 1000 }') µs | |"
 	done
 	gone "$FRESH"
 }

@@ -82,6 +82,8 @@ g1=$(ns b "$F" getgen | awk '{ print $2 }')
 assert_eq "the batch's own generation id came back (NEWGEN echo)" "genid $g1" "$out"
 assert_eq "... one past the one before" "$((g0 + 1))" "$g1"
 assert_eq "an element's counter created with its values (f3: 3 packets)" "packets 3 bytes 192" "$(elem count4_tcp 2713)"
+assert_match "... and the forward's name, as the element's comment" 'key 2713 counter .* comment f3$' \
+	"$(ns b "$F" elems "$T" count4_tcp 2>/dev/null | grep '^key 2713 counter')"
 out=$(ns b "$F" -g -r -D -c elem -v 4)
 assert_eq "a table replaced in one batch: the id again" "genid $((g1 + 1))" "$out"
 
@@ -211,6 +213,25 @@ h=$(ns b nft -a list chain inet $T forward | sed -n 's/.*meta nfproto ipv4 tcp f
 ns b nft replace rule inet $T forward handle "$h" iifname wg0 tcp flags syn / syn,rst tcp option maxseg size set rt mtu
 assert_eq "with \`set rt mtu\` on SYN-ACKs instead, the upload stalls" "timeout" \
 	"$(ns c $NET send 10.0.0.2 10.0.0.1 10003 4194304 4)"
+
+say "a DNAT map's elements carry counters too, but a nat chain sees one packet"
+# at the client, its own output: 10.0.0.9:10002 is sent to 10.0.0.1:10002
+ns c nft -f - <<'EOF'
+table inet lab {
+	map to4_tcp {
+		type inet_service : ipv4_addr . inet_service; flags interval; counter
+		elements = { 10002 : 10.0.0.1 . 10002 }
+	}
+	chain out {
+		type nat hook output priority -100;
+		meta nfproto ipv4 ip daddr 10.0.0.9 dnat ip to tcp dport map @to4_tcp
+	}
+}
+EOF
+assert_eq "a DNAT map declared with counter loads" 0 $?
+assert_match "a connection through it" '^n=7 peer=10.0.0.2$' "$(ns c $NET send 10.0.0.2 10.0.0.9 10002 7 5)"
+assert_match "its element counted the connection's first packet only" 'elements = \{ 10002 counter packets 1 bytes [0-9]+ : 10\.0\.0\.1 \. 10002 \}' \
+	"$(ns c nft list map inet lab to4_tcp | tr -s '\n\t' '  ')"
 
 say "element counters kept across later batches"
 before=$(elem count4_tcp 2712)
