@@ -30,6 +30,8 @@
  *               nfnetlink_rcv() has already pulled BEGIN); print the
  *               generation id it carries ("genid N")
  *     -r        delete the table first, in the same batch (a re-apply)
+ *     -e GENID  NFNL_BATCH_GENID on BEGIN: commit only if the ruleset is still
+ *               at generation GENID (else the kernel answers ERESTART)
  *     -v        per-element counters carry explicit values (as a
  *               recreated table would restore them): packets I, bytes 64*I
  *
@@ -90,7 +92,8 @@ static struct {
 	int ack;		/* 0 none, 1 last, 2 all */
 	bool echo, replace, values, guard, timing, design;
 	const char *ifname;
-} opt = { C_NAMED, 1, false, false, false, false, false, false, "wg0" };
+	uint32_t genid;		/* NFNL_BATCH_GENID, 0: none */
+} opt = { C_NAMED, 1, false, false, false, false, false, false, "wg0", 0 };
 
 static const char *TABLE = "wgbastion-wg0";
 static struct nftnl_batch *batch;
@@ -1111,10 +1114,19 @@ static double now_us(void)
 	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
 }
 
+static uint32_t begin_seq;
+
 static void batch_begin(void)
 {
+	struct nlmsghdr *nlh;
+
 	batch = must(nftnl_batch_alloc(1 << 20, 1 << 17));
-	nftnl_batch_begin(nftnl_batch_buffer(batch), seq++);
+	begin_seq = seq;
+	nlh = nftnl_batch_begin(nftnl_batch_buffer(batch), seq++);
+	/* the generation the batch is meant for: the kernel refuses the
+	 * whole batch with ERESTART if the ruleset has moved since */
+	if (opt.genid)
+		mnl_attr_put_u32(nlh, NFNL_BATCH_GENID, htonl(opt.genid));
 	msg_end();
 	echo_next = opt.echo;
 }
@@ -1192,8 +1204,14 @@ static int batch_commit(const char *what)
 		len = (int)r;
 		for (m = (struct nlmsghdr *)buf; mnl_nlmsg_ok(m, len); m = mnl_nlmsg_next(m, &len)) {
 			if (m->nlmsg_type == NLMSG_ERROR) {
+				const struct nlmsgerr *e = mnl_nlmsg_get_payload(m);
+
 				err_cb(m, &failed);
-				if (((struct nlmsgerr *)mnl_nlmsg_get_payload(m))->msg.nlmsg_seq == want_ack)
+				/* the last message's ack ends it; so does an error
+				 * about the batch as a whole (a stale NFNL_BATCH_GENID:
+				 * ERESTART, against BEGIN), after which nothing else
+				 * comes */
+				if (e->msg.nlmsg_seq == want_ack || (e->error && e->msg.nlmsg_seq == begin_seq))
 					done = true;
 			} else {
 				gen_cb(m, &echoed_genid);
@@ -1442,7 +1460,8 @@ static int allow_main(int argc, char **argv)
 
 static void usage(void)
 {
-	fputs("usage: floor [-c named|elem|none] [-a all|last|none] [-g] [-r] [-v] [-G] [-t] [-i IFNAME] N\n"
+	fputs("usage: floor [-c named|elem|none] [-a all|last|none] [-g] [-r] [-v] [-G] [-D] [-t] [-e GENID]\n"
+	      "             [-i IFNAME] N\n"
 	      "       floor allow [-p] [-x M] [-t] [-T TABLE -S SET] K\n"
 	      "       floor getgen [REPEAT]\n"
 	      "       floor elems TABLE SET\n"
@@ -1477,7 +1496,7 @@ int main(int argc, char **argv)
 		return counters(argv[2]);
 	if (argc >= 2 && !strcmp(argv[1], "allow"))
 		return allow_main(argc - 1, argv + 1);
-	while ((c = getopt(argc, argv, "c:a:grvGtDi:")) != -1) {
+	while ((c = getopt(argc, argv, "c:a:grvGtDe:i:")) != -1) {
 		switch (c) {
 		case 'c':
 			opt.counters = !strcmp(optarg, "named") ? C_NAMED : !strcmp(optarg, "elem") ? C_ELEM
@@ -1492,6 +1511,7 @@ int main(int argc, char **argv)
 		case 'v': opt.values = true; break;
 		case 'G': opt.guard = true; break;
 		case 'D': opt.design = true; break;
+		case 'e': opt.genid = (uint32_t)strtoul(optarg, NULL, 10); break;
 		case 't': opt.timing = true; break;
 		case 'i': opt.ifname = optarg; break;
 		default: usage();

@@ -20,6 +20,10 @@
 #   allow    an AllowFile of K prefixes: commit time, kernel memory, and a
 #            change of 5 + 5 prefixes, in an interval set (rbtree) and in a
 #            concatenation with a port (pipapo, as allowF_P holds Allow)
+#   allowdp  what each costs per new connection: TCP connections per second
+#            (bench/loadgen tcp-crr) through a forward open to everyone, one
+#            whose K prefixes are an interval set behind a verdict map, and
+#            one whose K prefixes are in allowF_P (pipapo), on veth
 #
 # Knobs: NFTLAB_ONLY="same cold read probe allow", NFTLAB_RUNS (7),
 # NFTLAB_N (10000), NFTLAB_K (100000), NFTLAB_OUT (build/bench/nftlab.txt),
@@ -41,7 +45,7 @@ P=$B/bench/probe
 RUNS=${NFTLAB_RUNS:-7}
 N=${NFTLAB_N:-10000}
 K=${NFTLAB_K:-100000}
-ONLY=${NFTLAB_ONLY:-same cold read probe allow}
+ONLY=${NFTLAB_ONLY:-same cold read probe allow allowdp}
 OUT=${NFTLAB_OUT:-$B/bench/nftlab.txt}
 for x in "$F" "$P" "$WGB"; do
 	[ -x "$x" ] || { echo "SKIP: $x is missing (make nftlab)"; exit 77; }
@@ -268,6 +272,75 @@ sec_allow() {
 	done
 }
 
+# ----------------------------------------------------------------- allowdp
+sec_allowdp() {
+	local lg=$B/bench/loadgen r v out T=wgbastion-wg0
+	if [ ! "$lg" -nt bench/loadgen.c ]; then
+		gcc -O2 -std=gnu11 -Wall -o "$lg" bench/loadgen.c || { say_ "- allowdp: cannot build loadgen"; return; }
+	fi
+	say_ ""
+	say_ "## allowdp: new TCP connections per second through forward f0 ($RUNS rounds of 2 s, interleaved)"
+	netns_add dpc dpb dpk
+	veth dpc eth0 dpb eth0
+	veth dpb wg0 dpk wgp
+	ns dpc ip addr add 10.0.0.2/24 dev eth0
+	ns dpc ip route add default via 10.0.0.1
+	ns dpb ip addr add 10.0.0.1/24 dev eth0
+	ns dpb ip route add default via 10.0.0.2
+	ns dpb ip addr add 10.100.0.1/24 dev wg0
+	ns dpb ip route add default dev wg0 table 51821
+	ns dpb ip rule add fwmark 0x8000000/0x8000000 lookup 51821 priority 5210
+	ns dpb sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.wg0.rp_filter=2
+	ns dpk ip addr add 10.100.0.2/24 dev wgp
+	ns dpk ip addr add 192.168.50.1/32 dev lo
+	ns dpk ip route add default via 10.100.0.1
+	ns_bg dpk "$lg" tcp-server 192.168.50.1 8000 3600 >/dev/null 2>&1
+	ns dpb "$F" -D -c elem 4
+	ns dpb nft -f - <<EOF
+table inet $T {
+	set allowfile_a4 { type ipv4_addr; flags interval; }
+	chain allowfile_a {
+		meta nfproto ipv4 ip saddr @allowfile_a4 ct mark set ct mark | 0x10000000
+	}
+	map allowfile4_tcp { type inet_service : verdict; flags interval; }
+}
+EOF
+	hd=$(ns dpb nft -a list chain inet $T pre_nat | sed -n 's/.* dnat ip to .*# handle \([0-9]*\)$/\1/p' | head -n 1)
+	ns dpb nft insert rule inet $T pre_nat handle "$hd" meta nfproto ipv4 tcp dport vmap @allowfile4_tcp
+	ns dpb "$F" allow -T $T -S allowfile_a4 "$K"
+	ns dpb nft add element inet $T allowfile_a4 '{ 10.0.0.2 }'
+	: >"$TMP/dp.tsv"
+	for r in $(seq "$RUNS"); do
+		for v in open rbtree pipapo; do
+			case $v in
+			open) ;;
+			rbtree)
+				ns dpb nft delete element inet $T open4_tcp '{ 10000 }'
+				ns dpb nft add element inet $T allowfile4_tcp '{ 10000 : jump allowfile_a }' ;;
+			pipapo)
+				ns dpb nft delete element inet $T open4_tcp '{ 10000 }'
+				ns dpb "$F" allow -p -T $T -S allow4_tcp "$K"
+				ns dpb nft add element inet $T allow4_tcp '{ 10.0.0.2 . 10000 }' ;;
+			esac
+			out=$(ns dpc "$lg" tcp-crr 10.0.0.1 10000 2 32 2>&1)
+			printf '%s\t%s\t%s\n' "$r" "$v" "$(sed -n 's/.*rate=\([0-9]*\).*/\1/p' <<<"$out")" >>"$TMP/dp.tsv"
+			case $v in
+			rbtree) ns dpb nft delete element inet $T allowfile4_tcp '{ 10000 }'
+				ns dpb nft add element inet $T open4_tcp '{ 10000 }' ;;
+			pipapo) ns dpb nft flush set inet $T allow4_tcp
+				ns dpb nft add element inet $T open4_tcp '{ 10000 }' ;;
+			esac
+		done
+	done
+	say_ ""
+	say_ "| forward f0 | connections/s (median) | × open (median of per-round ratios) |"
+	say_ "|---|--:|--:|"
+	for v in open rbtree pipapo; do
+		say_ "| $v | $(awk -F'\t' -v v=$v '$2 == v && $3 { print $3 }' "$TMP/dp.tsv" | median) | $(awk -F'\t' -v v=$v '$2 == "open" { f[$1] = $3 } $2 == v { x[$1] = $3 }
+			END { for (r in x) if (f[r]) printf "%.3f\n", x[r] / f[r] }' "$TMP/dp.tsv" | median) |"
+	done
+}
+
 for s in $ONLY; do
 	case $s in
 	same) sec_same ;;
@@ -275,6 +348,7 @@ for s in $ONLY; do
 	read) sec_read ;;
 	probe) sec_probe ;;
 	allow) sec_allow ;;
+	allowdp) sec_allowdp ;;
 	*) echo "nftlab: unknown section $s" >&2; exit 2 ;;
 	esac
 done

@@ -68,7 +68,7 @@ ns k ip addr add 192.168.60.5/32 dev lo
 # the backends advertise the MSS of a 1500-byte LAN, as behind a real far side
 ns k ip route add default via 10.100.0.1 advmss 1460
 ns_bg k $NET serve 8000 8001 8002 8003 >"$TMP/serve.out" 2>&1
-for i in $(seq 50); do grep -q listening "$TMP/serve.out" && break; sleep 0.1; done
+for i in $(seq 200); do grep -q listening "$TMP/serve.out" && break; sleep 0.1; done
 
 elem() {	# SET KEY(hex) -> "packets N bytes M" of that element
 	ns b "$F" elems "$T" "$1" 2>/dev/null | awk -v k="$2" '$2 == k && $3 == "counter" { print $4, $5, $6, $7 }'
@@ -86,6 +86,10 @@ assert_match "... and the forward's name, as the element's comment" 'key 2713 co
 	"$(ns b "$F" elems "$T" count4_tcp 2>/dev/null | grep '^key 2713 counter')"
 out=$(ns b "$F" -g -r -D -c elem -v 4)
 assert_eq "a table replaced in one batch: the id again" "genid $((g1 + 1))" "$out"
+out=$(ns b "$F" -e "$g1" -r -D -c elem -v 4 2>&1)
+assert_eq "a batch for a stale generation (NFNL_BATCH_GENID) is refused" 1 $?
+assert_match "... with ERESTART, against the batch as a whole" 'message 1 refused: .*restart' "$out"
+assert_eq "... and nothing committed" "genid $((g1 + 1))" "$(ns b "$F" getgen)"
 
 say "the per-forward pieces"
 # f0: RateLimit = 3/minute; f1: ConnLimit = 2; f2: Log = yes; f3: AllowFile
@@ -149,11 +153,11 @@ d=$(elem limitdrop4_tcp 2711)
 assert_match "the refusals are counted on f1's element ($d)" '^packets [1-9]' "$d"
 
 say "Log = yes (NFLOG group 7)"
-ns_bg b "$P" nflog 7 8 >"$TMP/nflog.out" 2>&1
-for i in $(seq 50); do grep -q listening "$TMP/nflog.out" && break; sleep 0.1; done
+ns_bg b "$P" nflog 7 60 >"$TMP/nflog.out" 2>&1
+for i in $(seq 200); do grep -q listening "$TMP/nflog.out" && break; sleep 0.1; done
 before=$(elem count4_tcp 2712)
 assert_match "a connection to f2" '^n=5 peer=10.0.0.2$' "$(ns c $NET send 10.0.0.2 10.0.0.1 10002 5 5)"
-for i in $(seq 50); do grep -q 'prefix=' "$TMP/nflog.out" && break; sleep 0.1; done
+for i in $(seq 100); do grep -q "prefix=" "$TMP/nflog.out" && break; sleep 0.1; done
 assert_eq "exactly one NFLOG line, the real client, the forward's prefix" \
 	'nflog prefix="wgbastion f2: " src=10.0.0.2' "$(grep 'prefix=' "$TMP/nflog.out")"
 after=$(elem count4_tcp 2712)
