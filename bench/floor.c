@@ -10,7 +10,8 @@
  * bench/nftlab.sh checks that `nft list table` of what it commits is
  * exactly wgbastion's own listing for the same config.
  *
- *   floor [-c named|elem|none] [-a all|last|none] [-g] [-r] [-i IFNAME] N
+ *   floor [-c named|elem|none] [-a all|last|none] [-g] [-r] [-e GENID] [-v]
+ *         [-G] [-D] [-t] [-i IFNAME] N
  *     -c named  per-forward counters as wgbastion makes them today: a named
  *               counter object per forward and interval maps port : counter
  *               (countF_P), looked up with `counter name ... map`
@@ -34,6 +35,17 @@
  *               at generation GENID (else the kernel answers ERESTART)
  *     -v        per-element counters carry explicit values (as a
  *               recreated table would restore them): packets I, bytes 64*I
+ *     -G        RateLimit = 10/second on every forward, as bench/nftlab.md
+ *               designs it (a chain per distinct limit behind verdict maps,
+ *               meters in dynamic sets, drops counted per forward)
+ *     -D        the base rules bench/nftlab.md recommends: hairpin (pre_nat,
+ *               post_nat) and SYN-ACKs leaving the tunnel clamped to its MTU
+ *     -t        print the kernel's part: "commit_us WHAT MICROSECONDS", from
+ *               sendmsg() to the last answer
+ *     -i IFNAME the tunnel's name (wg0)
+ *
+ *   floor allow [-p] [-x M] [-t] [-T TABLE -S SET] K
+ *                             an AllowFile of K prefixes (see allow_main())
  *
  *   floor getgen [REPEAT]     print the ruleset generation id (GETGEN), and
  *                             with REPEAT the mean time of one GETGEN, in ns
