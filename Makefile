@@ -9,9 +9,11 @@
 #   make fuzz       build and run the libFuzzer harness for the parser (clang)
 #   make bench      benchmarks, writes docs/performance.md (root)
 #   make nftlab     bench/nftlab.sh: the measurements of bench/nftlab.md (root)
+#   make deb        the Debian package (debian/), in $(B)/deb/, lintian-checked
 
 PREFIX ?= /usr
 SYSCONFDIR ?= /etc
+RUNSTATEDIR ?= /run
 BINDIR ?= $(PREFIX)/bin
 MANDIR ?= $(PREFIX)/share/man
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
@@ -23,14 +25,19 @@ DESTDIR ?=
 VERSION := 0.1.0
 # B: build directory (several checkouts or builds can live side by side)
 B ?= build
-PKGS := libmnl libnftnl libnl-3.0 libnl-route-3.0 libnl-genl-3.0 libsodium
+PKGS := libmnl libnftnl libnl-3.0 libnl-route-3.0 libsodium
 
 CC ?= gcc
 PKG_CONFIG ?= pkg-config
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes \
 	  -Wmissing-prototypes -Wno-unused-parameter -Wvla \
-	  -D_GNU_SOURCE -DWGB_VERSION='"$(VERSION)"' -MMD -MP
+	  -D_GNU_SOURCE -MMD -MP
+# What the code is told about its place: the version, where the default
+# config lives and where the run directory goes (src/core/rundir.c).
+WGB_DEFS = -DWGB_VERSION='"$(VERSION)"' -DWGB_SYSCONFDIR='"$(SYSCONFDIR)"' \
+	   -DWGB_RUNSTATEDIR='"$(RUNSTATEDIR)"' -Isrc
+CFLAGS += $(WGB_DEFS)
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 CHECK_CFLAGS = $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
@@ -42,11 +49,14 @@ else
 Q := @
 endif
 
-SRCS := $(wildcard src/*.c)
-LIB_SRCS := $(filter-out src/main.c,$(SRCS))
+# One folder per layer (docs/hacking.md); every .c below src/ is built.
+SRCS := $(wildcard src/*/*.c)
+MAIN_SRC := src/cmd/main.c
+LIB_SRCS := $(filter-out $(MAIN_SRC),$(SRCS))
 OBJS := $(SRCS:src/%.c=$(B)/obj/%.o)
 LIB_OBJS := $(LIB_SRCS:src/%.c=$(B)/obj/%.o)
 TEST_SRCS := $(wildcard tests/unit/test_*.c)
+TEST_HDRS := $(wildcard tests/unit/*.h)
 TEST_BINS := $(TEST_SRCS:tests/unit/%.c=$(B)/obj/%)
 ASAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 ASAN_LIB_OBJS := $(LIB_SRCS:src/%.c=$(B)/asan/%.o)
@@ -58,26 +68,36 @@ wgbastion: $(OBJS)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-$(B)/obj/%.o: src/%.c | $(B)/obj
+# The paths compiled in: every object is rebuilt when one of them changes
+# (make install SYSCONFDIR=... after a plain make).
+PATHS_SAID := VERSION=$(VERSION) SYSCONFDIR=$(SYSCONFDIR) RUNSTATEDIR=$(RUNSTATEDIR)
+$(B)/paths: FORCE
+	@mkdir -p $(@D)
+	@echo '$(PATHS_SAID)' | cmp -s - $@ || echo '$(PATHS_SAID)' >$@
+
+$(B)/obj/%.o: src/%.c $(B)/paths
+	@mkdir -p $(@D)
 	@echo "  CC      $@"
 	$(Q)$(CC) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
 
-$(B)/asan/%.o: src/%.c | $(B)/asan
+$(B)/asan/%.o: src/%.c $(B)/paths
+	@mkdir -p $(@D)
 	@echo "  CC      $@"
 	$(Q)$(CC) $(CFLAGS) $(ASAN) -DWGB_TESTING $(PKG_CFLAGS) -c -o $@ $<
 
 # Test builds: the fault-injection hook (WGBASTION_FAIL_AT) exists only here.
-$(B)/test/%.o: src/%.c | $(B)/test
+$(B)/test/%.o: src/%.c $(B)/paths
+	@mkdir -p $(@D)
 	@echo "  CC      $@"
 	$(Q)$(CC) $(CFLAGS) -DWGB_TESTING $(PKG_CFLAGS) -c -o $@ $<
 
-$(B)/obj/test_%: tests/unit/test_%.c $(LIB_OBJS) tests/unit/unit.h
+$(B)/obj/test_%: tests/unit/test_%.c $(LIB_OBJS) $(TEST_HDRS)
 	@echo "  CC      $@"
-	$(Q)$(CC) $(CFLAGS) $(PKG_CFLAGS) $(CHECK_CFLAGS) -Isrc -o $@ $< $(LIB_OBJS) $(PKG_LIBS) $(CHECK_LIBS)
+	$(Q)$(CC) $(CFLAGS) $(PKG_CFLAGS) $(CHECK_CFLAGS) -o $@ $< $(LIB_OBJS) $(PKG_LIBS) $(CHECK_LIBS)
 
-$(B)/asan/test_%: tests/unit/test_%.c $(ASAN_LIB_OBJS) tests/unit/unit.h
+$(B)/asan/test_%: tests/unit/test_%.c $(ASAN_LIB_OBJS) $(TEST_HDRS)
 	@echo "  CC      $@"
-	$(Q)$(CC) $(CFLAGS) $(ASAN) $(PKG_CFLAGS) $(CHECK_CFLAGS) -Isrc -o $@ $< $(ASAN_LIB_OBJS) $(PKG_LIBS) $(CHECK_LIBS)
+	$(Q)$(CC) $(CFLAGS) $(ASAN) $(PKG_CFLAGS) $(CHECK_CFLAGS) -o $@ $< $(ASAN_LIB_OBJS) $(PKG_LIBS) $(CHECK_LIBS)
 
 # The binary the kernel-touching tests run: test hooks compiled in.
 TEST_OBJS := $(SRCS:src/%.c=$(B)/test/%.o)
@@ -89,19 +109,18 @@ $(B)/wgbastion-asan: $(SRCS:src/%.c=$(B)/asan/%.o)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS) $(ASAN) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-$(B)/obj $(B)/asan $(B)/test $(B)/bench:
-	$(Q)mkdir -p $@
-
 # bench/nftlab.md's prototypes: the floor of a cold apply (libnftnl and
 # libmnl only), and probe, linked with exactly wgbastion's libraries
 # (--no-as-needed: its own start is one of the figures)
 BENCH_TOOLS := $(B)/bench/floor $(B)/bench/probe
-$(B)/bench/floor: bench/floor.c | $(B)/bench
+$(B)/bench/floor: bench/floor.c
+	@mkdir -p $(@D)
 	@echo "  CC      $@"
 	$(Q)$(CC) $(CFLAGS) $(shell $(PKG_CONFIG) --cflags libmnl libnftnl) -o $@ $< \
 		$(shell $(PKG_CONFIG) --libs libmnl libnftnl)
 
-$(B)/bench/probe: bench/probe.c | $(B)/bench
+$(B)/bench/probe: bench/probe.c
+	@mkdir -p $(@D)
 	@echo "  CC      $@"
 	$(Q)$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< -Wl,--no-as-needed \
 		$(shell $(PKG_CONFIG) --libs libmnl libnftnl libnl-3.0 libnl-route-3.0 libsodium)
@@ -135,10 +154,23 @@ nftlab: deps wgbastion $(BENCH_TOOLS)
 FUZZ_CC ?= clang
 fuzz: deps
 	$(Q)mkdir -p $(B)/fuzz
-	$(Q)$(FUZZ_CC) -g -O1 -std=gnu11 -D_GNU_SOURCE -DWGB_VERSION='"$(VERSION)"' \
-		-fsanitize=fuzzer,address,undefined -Isrc $(PKG_CFLAGS) \
+	$(Q)$(FUZZ_CC) -g -O1 -std=gnu11 -D_GNU_SOURCE $(WGB_DEFS) \
+		-fsanitize=fuzzer,address,undefined $(PKG_CFLAGS) \
 		-o $(B)/fuzz/fuzz_config tests/fuzz/fuzz_config.c $(LIB_SRCS) $(PKG_LIBS)
 	$(Q)./tests/fuzz/run.sh $(B)/fuzz/fuzz_config $(FUZZ_SECONDS)
+
+# Built from a copy of the tree in $(B)/deb/src, so the checkout stays clean
+# and dpkg-buildpackage puts the .deb in $(B)/deb. The package build is a
+# make of its own: none of this make's command-line variables (MAKEFLAGS)
+# reach it. DEB_BUILD_OPTIONS=nocheck skips its unit tests.
+deb:
+	$(Q)rm -rf $(B)/deb && mkdir -p $(B)/deb/src
+	$(Q)tar -cf - --exclude-vcs --exclude=./build --exclude='./$(B)' --exclude=./wgbastion . | \
+		tar -C $(B)/deb/src -xf -
+	$(Q)cd $(B)/deb/src && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEOVERRIDES \
+		dpkg-buildpackage -us -uc -b -jauto
+	$(Q)lintian --fail-on error,warning -I --pedantic $(B)/deb/wgbastion_*.changes
+	@ls $(B)/deb/*.deb
 
 install: wgbastion
 	install -D -m 0755 wgbastion $(DESTDIR)$(BINDIR)/wgbastion
@@ -168,7 +200,9 @@ uninstall:
 clean:
 	rm -rf $(B) wgbastion
 
-.PHONY: all deps check check-unit check-kernel demo bench bench-tools nftlab fuzz install uninstall clean
+FORCE:
+
+.PHONY: all deps check check-unit check-kernel demo bench bench-tools nftlab fuzz deb install uninstall clean
 .DELETE_ON_ERROR:
 
--include $(wildcard $(B)/*/*.d)
+-include $(wildcard $(B)/*/*.d $(B)/*/*/*.d)

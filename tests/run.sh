@@ -7,6 +7,7 @@
 #   tests/run.sh tests/e2e/x.test.sh   one test script (as root)
 # Suites: unit (plain and sanitized Check binaries), examples (each example
 # passes `check`), docs (man page, completions, units, install; no root),
+# pkg (root; the Debian package installed in a throw-away root),
 # integration (root; each test in its own namespaces), e2e
 # (root; real tunnels), kernel (kernel WireGuard under qemu).
 # A test script exits 0 pass, 77 skip (and says why), anything else fail.
@@ -104,13 +105,14 @@ run_kernel() {
 }
 
 suites=("$@")
-[ ${#suites[@]} -eq 0 ] && suites=(unit examples docs integration e2e kernel)
+[ ${#suites[@]} -eq 0 ] && suites=(unit examples docs pkg integration e2e kernel)
 for s in "${suites[@]}"; do
 	echo "== $s"
 	case $s in
 	unit) run_unit ;;
 	examples) run_examples ;;
 	docs) run_scripts tests/docs noroot ;;
+	pkg) run_scripts tests/pkg ;;
 	integration) run_scripts tests/integration ;;
 	e2e) run_scripts tests/e2e ;;
 	kernel) [ -x tests/kernel/run.sh ] && run_kernel || skp kernel "tests/kernel/run.sh not present" ;;

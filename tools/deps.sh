@@ -15,6 +15,10 @@ BUILD="gcc make pkg-config libmnl-dev libnftnl-dev libnl-3-dev libnl-route-3-dev
 TEST="iproute2 nftables iptables wireguard-tools wireguard-go procps util-linux kmod clang libclang-rt-14-dev valgrind mandoc socat ncat python3 bash-completion zsh fish systemd"
 PKGS="$BUILD ${WGB_DEPS_EXTRA:-} $TEST"
 
+# the Debian package (make deb and its test; dpkg-buildpackage wants
+# build-essential whatever debian/control says)
+PKGS="$PKGS build-essential dpkg-dev debhelper lintian"
+
 # end to end: a packet capture for the MSS check
 PKGS="$PKGS tcpdump"
 # benchmarks: GNU time (peak RSS), strace (cross-checks the message counts),

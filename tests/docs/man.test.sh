@@ -42,8 +42,8 @@ for s in '\[Interface\]' '\[Peer\]' '\[Forward name\]' '\[Egress name\]' '\[Bast
 	assert_match "config section $s" "^   $s\$" "$(section CONFIGURATION)"
 done
 # defaults that SPEC and model.h fix
-defaults=$(sed -n 's/^#define WGB_DEFAULT_\([A-Z_]*\)[[:space:]]\+\([0-9a-fx]*\)u\?$/\1 \2/p' src/model.h)
-[ -n "$defaults" ] || fail "no defaults found in src/model.h"
+defaults=$(sed -n 's/^#define WGB_DEFAULT_\([A-Z_]*\)[[:space:]]\+\([0-9a-fx]*\)u\?$/\1 \2/p' src/config/model.h)
+[ -n "$defaults" ] || fail "no defaults found in src/config/model.h"
 while read -r what val; do
 	case $what in
 	PORT) key=ListenPort ;; MTU) key=MTU ;; TABLE) key=Table ;; PRIORITY) key=Priority ;;

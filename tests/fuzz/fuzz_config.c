@@ -13,9 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
-#include "err.h"
-#include "parse.h"
+#include "config/config.h"
+#include "lib/err.h"
+#include "config/parse.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -15,10 +15,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cmd.h"
-#include "config.h"
-#include "key.h"
-#include "parse.h"
+#include "cmd/cmd.h"
+#include "config/config.h"
+#include "lib/key.h"
+#include "config/parse.h"
 #include "unit.h"
 
 #define PRIV "+L64UIpGdAT7RcGpp9kKAFTdi90v0HmXWGxe8i4XBFE="

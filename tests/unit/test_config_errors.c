@@ -5,7 +5,7 @@
  */
 #include <string.h>
 
-#include "config.h"
+#include "config/config.h"
 #include "unit.h"
 
 #define PRIV "+L64UIpGdAT7RcGpp9kKAFTdi90v0HmXWGxe8i4XBFE="

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
+#include "config/config.h"
 #include "unit.h"
 
 static char *slurp(const char *path, size_t *len)

@@ -3,9 +3,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "guard.h"
+#include "guard/guard.h"
+#include "lib/warn.h"
 #include "unit.h"
-#include "wg.h"
+#include "wg/wg_state.h"
 
 START_TEST(stale_handshakes)
 {
@@ -26,7 +27,8 @@ START_TEST(stale_handshakes)
 	peers[1].last_handshake.tv_sec = now - 200;		/* stale */
 	memset(peers[2].public_key, 0x33, WG_KEY_LEN);	/* never */
 
-	guard_warn_peers(&w, &out);
+	guard_warn_peers(&w);
+	warnings_take(&out);
 	ck_assert_uint_eq(out.n, 1);	/* "never" is shown by show, not warned */
 	ck_assert_ptr_nonnull(strstr(out.v[0], "peer IiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiI=: latest handshake 3 minutes, 2"));
 	ck_assert_ptr_nonnull(strstr(out.v[0], "more than 3 minutes"));
@@ -34,8 +36,9 @@ START_TEST(stale_handshakes)
 	warnings_free(&out);
 
 	w.exists = false;				/* no device: nothing to say */
-	guard_warn_peers(&w, &out);
-	guard_warn_peers(NULL, &out);
+	guard_warn_peers(&w);
+	guard_warn_peers(NULL);
+	warnings_take(&out);
 	ck_assert_uint_eq(out.n, 0);
 	warnings_free(&out);
 }

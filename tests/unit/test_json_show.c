@@ -5,8 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "show.h"
-#include "show_live.h"
+#include "show/show_view.h"
+#include "show/show_live.h"
+#include "lib/human.h"
 #include "unit.h"
 
 static char *render(const struct show_view *v, bool json)
@@ -89,19 +90,19 @@ START_TEST(durations_and_sizes)
 {
 	char b[96];
 
-	show_duration(b, sizeof(b), 63);
+	human_duration(b, sizeof(b), 63);
 	ck_assert_str_eq(b, "1 minute, 3 seconds");
-	show_duration(b, sizeof(b), 1);
+	human_duration(b, sizeof(b), 1);
 	ck_assert_str_eq(b, "1 second");
-	show_duration(b, sizeof(b), 0);
+	human_duration(b, sizeof(b), 0);
 	ck_assert_str_eq(b, "0 seconds");
-	show_duration(b, sizeof(b), 2 * 86400 + 3600 + 120);
+	human_duration(b, sizeof(b), 2 * 86400 + 3600 + 120);
 	ck_assert_str_eq(b, "2 days, 1 hour, 2 minutes");
-	show_bytes(b, sizeof(b), 1023);
+	human_bytes(b, sizeof(b), 1023);
 	ck_assert_str_eq(b, "1023 B");
-	show_bytes(b, sizeof(b), 5872025);
+	human_bytes(b, sizeof(b), 5872025);
 	ck_assert_str_eq(b, "5.60 MiB");
-	show_bytes(b, sizeof(b), 1536);
+	human_bytes(b, sizeof(b), 1536);
 	ck_assert_str_eq(b, "1.50 KiB");
 }
 END_TEST

@@ -8,8 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "key.h"
-#include "parse.h"
+#include "lib/key.h"
+#include "config/parse.h"
 #include "unit.h"
 
 /* A pair from wg genkey | wg pubkey. */
@@ -118,7 +118,8 @@ START_TEST(generate)
 
 	snprintf(path, sizeof(path), "%s/private.key", unit_dir);
 	umask(0);	/* the file must still come out 0600 */
-	ck_assert_int_eq(key_generate_file(path, k, &e), 0);
+	ck_assert_int_eq(key_generate(k), 0);
+	ck_assert_int_eq(key_file_create(path, k, &e), 0);
 	ck_assert_int_eq(stat(path, &st), 0);
 	ck_assert_uint_eq(st.st_mode & 07777, 0600);
 	ck_assert_int_eq(key_file_read(path, back, why), 0);
@@ -126,7 +127,8 @@ START_TEST(generate)
 	ck_assert_uint_eq(k[0] & 7, 0);		/* clamped as wg genkey does */
 	ck_assert_uint_eq(k[31] & 0xc0, 0x40);
 	/* never replaces a key */
-	ck_assert_int_eq(key_generate_file(path, back, &e), -EEXIST);
+	ck_assert_int_eq(key_generate(back), 0);
+	ck_assert_int_eq(key_file_create(path, back, &e), -EEXIST);
 	ck_assert_str_eq(e.msg + strlen(e.msg) - strlen("cannot be created: File exists"),
 			 "cannot be created: File exists");
 	ck_assert_int_eq(key_file_read(path, back, why), 0);

@@ -18,8 +18,9 @@
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netlink.h>
 
-#include "config.h"
-#include "nft.h"
+#include "config/config.h"
+#include "nft/nft_int.h"
+#include "nft_print.h"
 #include "unit.h"
 
 #define PRIV "+L64UIpGdAT7RcGpp9kKAFTdi90v0HmXWGxe8i4XBFE="
@@ -521,6 +522,51 @@ START_TEST(rebuild_keeps_counter_values)
 }
 END_TEST
 
+/* Set names are made and read back in one file: every name parses back
+ * to what made it, and what is not ours does not parse. */
+START_TEST(set_names_round_trip)
+{
+	static const char *const not_ours[] = {
+		"dnat4_tcp_kept", "open5_tcp", "open4-tcp", "masq4_tcp_keep", "count4_sctp",
+		"egress_lan_src", "egress__src4", "egress_lan_mask4", "open4_tcpx",
+	};
+	enum nft_fs_kind k;
+	enum nft_es_kind ek;
+	char name[64], eg[32];
+	int fam, proto;
+	size_t i, f, p;
+
+	for (i = 0; i < NFT_FS_KINDS; ++i)
+		for (f = 0; f < 2; ++f)
+			for (p = 0; p < 2; ++p) {
+				nft_fwd_set_name(name, sizeof(name), (enum nft_fs_kind)i, f, p);
+				ck_assert_msg(nft_fwd_set_parse(name, &k, &fam, &proto), "%s", name);
+				ck_assert_int_eq(k, i);
+				ck_assert_int_eq(fam, f ? 6 : 4);
+				ck_assert_int_eq(proto, p ? IPPROTO_UDP : IPPROTO_TCP);
+				ck_assert(!nft_egr_set_parse(name, eg, sizeof(eg), &ek, &fam));
+			}
+	nft_fwd_set_name(name, sizeof(name), NFT_FS_KEEP, 1, 1);
+	ck_assert_str_eq(name, "dnat6_udp_keep");
+	for (i = 0; i < NFT_ES_KINDS; ++i)
+		for (f = 0; f < 2; ++f) {
+			nft_egr_set_name(name, sizeof(name), "my_lan.1", (enum nft_es_kind)i, f);
+			ck_assert_msg(nft_egr_set_parse(name, eg, sizeof(eg), &ek, &fam), "%s", name);
+			ck_assert_str_eq(eg, "my_lan.1");
+			ck_assert_int_eq(ek, i);
+			ck_assert_int_eq(fam, f ? 6 : 4);
+			ck_assert(!nft_fwd_set_parse(name, &k, &fam, &proto));
+		}
+	nft_egr_set_name(name, sizeof(name), "home", NFT_ES_DENY, 0);
+	ck_assert_str_eq(name, "egress_home_deny4");
+	for (i = 0; i < sizeof(not_ours) / sizeof(not_ours[0]); ++i) {
+		ck_assert_msg(!nft_fwd_set_parse(not_ours[i], &k, &fam, &proto), "%s", not_ours[i]);
+		ck_assert_msg(!nft_egr_set_parse(not_ours[i], eg, sizeof(eg), &ek, &fam), "%s",
+			      not_ours[i]);
+	}
+}
+END_TEST
+
 static Suite *nft_suite(void)
 {
 	Suite *s = suite_create("nft");
@@ -540,6 +586,7 @@ static Suite *nft_suite(void)
 	tcase_add_test(tc, mark_change_replaces_one_chain);
 	tcase_add_test(tc, thousand_forwards_one_changed);
 	tcase_add_test(tc, rebuild_keeps_counter_values);
+	tcase_add_test(tc, set_names_round_trip);
 	suite_add_tcase(s, tc);
 	return s;
 }

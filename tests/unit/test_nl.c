@@ -7,7 +7,7 @@
 #include <libmnl/libmnl.h>
 #include <linux/netlink.h>
 
-#include "nl.h"
+#include "lib/nl.h"
 #include "unit.h"
 
 /* An error message as the kernel builds it; echo: bytes of the request

@@ -3,7 +3,7 @@
 #include <arpa/inet.h>
 #include <string.h>
 
-#include "parse.h"
+#include "config/parse.h"
 #include "unit.h"
 
 static char why[PARSE_WHY];

@@ -7,7 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "proc.h"
+#include "lib/proc.h"
 #include "unit.h"
 
 START_TEST(own_socket_found)

@@ -12,7 +12,9 @@
 #include <netlink/msg.h>
 #include <netlink/route/rule.h>
 
-#include "route.h"
+#include "route/route.h"
+#include "route/route_msg.h"
+#include "route/route_state.h"
 #include "unit.h"
 
 static struct instance in = {

@@ -11,11 +11,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "sysctl.h"
+#include "core/rundir.h"
+#include "exec/exec.h"
+#include "sysctl/sysctl.h"
 #include "unit.h"
 
 static char root[64], *proc, *run;
 static struct instance in = { .name = "wg0", .table = 51821 };
+/* the executor's view of this stage alone, for run_forget */
+static const struct stage *const only_sysctl[] = { &stage_sysctl };
+static const struct stage_list sysctl_only = { only_sysctl, 1 };
 
 static void put(const char *path, int v)
 {
@@ -75,7 +80,7 @@ static void setup(void)
 	mkdir(proc, 0755);
 	mkdir(run, 0700);
 	sysctl_root = proc;
-	sysctl_record_dir = run;
+	rundir_override = run;
 	/* a host with strict rp_filter, IPv6 on, an uplink taking RAs */
 	put("net/ipv4/ip_forward", 0);
 	put("net/ipv4/conf/all/rp_filter", 1);
@@ -333,9 +338,9 @@ START_TEST(concurrent_flushes_restore_the_host)
 	ck_assert_int_eq(stage_sysctl.sync(&in, l0, w0, &e), 0);
 	ck_assert_int_eq(stage_sysctl.sync(&wg1, l1, w1, &e), 0);
 	ck_assert_int_eq(get("net/ipv4/ip_forward"), 1);
-	ck_assert_int_eq(sysctl_forget_instance("wg0"), 0);
+	ck_assert_int_eq(run_forget(&sysctl_only, &in), 0);
 	ck_assert_int_eq(get("net/ipv4/ip_forward"), 1);	/* wg1 still there */
-	ck_assert_int_eq(sysctl_forget_instance("wg1"), 0);
+	ck_assert_int_eq(run_forget(&sysctl_only, &wg1), 0);
 	ck_assert_int_eq(get("net/ipv4/ip_forward"), 0);
 	ck_assert_int_eq(get("net/ipv4/conf/wg0/rp_filter"), 0);
 	ck_assert_int_eq(get("net/ipv4/conf/wg1/rp_filter"), 0);

@@ -14,9 +14,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "config.h"
+#include "config/config.h"
 #include "unit.h"
-#include "wg_ipc.h"
+#include "wg/wg_ipc.h"
 
 static char dir[] = "/tmp/wgb-unit-wg.XXXXXX";
 static const struct instance in = { .name = "wg0" };
@@ -86,7 +86,7 @@ START_TEST(missing_key_file_planned_not_written)
 	ck_assert_uint_eq(st->mtu, 1420);
 	ck_assert_uint_eq(st->peers[0].allowed_ips.n, 1);	/* duplicate dropped */
 	ck_assert_int_ge(wg_diff(&none, st, &p), 2);
-	wg_key_base64(b64, st->public_key);
+	key_to_base64(b64, st->public_key);
 	snprintf(line, sizeof(line), "key %s (new; public key %s)", key, b64);
 	ck_assert_str_eq(p.v[1].text, line);
 	ck_assert_int_eq(stat(key, &sb), -1);	/* a plan writes nothing */
@@ -114,7 +114,7 @@ START_TEST(missing_key_file_planned_not_written)
 	{
 		char again[WG_KEY_B64_LEN + 1];
 
-		wg_key_base64(again, st->public_key);
+		key_to_base64(again, st->public_key);
 		ck_assert_str_eq(again, b64);
 	}
 	wg_state_free(st);

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "unit.h"
-#include "wg_ipc.h"
+#include "wg/wg_ipc.h"
 
 static void pfx(struct prefix_list *l, const char *text)
 {
@@ -28,7 +28,7 @@ static void pfx(struct prefix_list *l, const char *text)
 		ck_assert_int_eq(inet_pton(AF_INET6, buf, p.addr.bytes), 1);
 		p.family = AF_INET6;
 	}
-	ck_assert_int_eq(wg_prefix_list_add(l, &p), 0);
+	ck_assert_int_eq(prefix_list_add(l, &p), 0);
 }
 
 static struct wg_state *dev(void)
@@ -68,7 +68,7 @@ static const char *key_b64(uint8_t tag)
 	uint8_t k[32];
 
 	memset(k, tag, 32);
-	wg_key_base64(out, k);
+	key_to_base64(out, k);
 	return out;
 }
 
@@ -232,8 +232,8 @@ START_TEST(device_settings)
 	a->mtu = 1500;
 	memset(k, 0x42, 32);
 	ck_assert_int_eq(wg_state_set_private_key(b, k), 0);
-	wg_key_base64(oldk, a->public_key);
-	wg_key_base64(newk, b->public_key);
+	key_to_base64(oldk, a->public_key);
+	key_to_base64(newk, b->public_key);
 	run(a, b, &r);
 	ck_assert_int_eq(r.n, 4);
 	snprintf(want, sizeof(want), "wg0 private-key (public key %s -> %s)", oldk, newk);
@@ -360,7 +360,7 @@ START_TEST(preshared_key_changes)
 	run(a, b, &r);
 	snprintf(want, sizeof(want), "peer %s preshared-key removed", key_b64(1));
 	line_is(&r, 0, '~', want);
-	ck_assert(wg_key_is_zero(r.set.peers[0].preshared_key));	/* zero: remove */
+	ck_assert(key_is_zero(r.set.peers[0].preshared_key));	/* zero: remove */
 	done(&r);
 	pb->psk = wg_secret_new((const uint8_t[32]){ 2 });
 	run(a, b, &r);
@@ -382,7 +382,7 @@ START_TEST(create_and_destroy)
 	snprintf(none->name, sizeof(none->name), "wg0");
 	peer(b, 1, "10.100.0.2/32", NULL);
 	run(none, b, &r);
-	wg_key_base64(k, b->public_key);
+	key_to_base64(k, b->public_key);
 	line_is(&r, 0, '+', "link wg0 (userspace: wireguard-go)");
 	snprintf(want, sizeof(want), "wg0 private-key (public key %s)", k);
 	line_is(&r, 1, '+', want);
@@ -418,7 +418,7 @@ START_TEST(new_key_file_line)
 	b->backend = WG_BACKEND_KERNEL;
 	b->new_key_file = strdup("/etc/wgbastion/private.key");
 	run(none, b, &r);
-	wg_key_base64(k, b->public_key);
+	key_to_base64(k, b->public_key);
 	line_is(&r, 0, '+', "link wg0 (kernel)");
 	snprintf(want, sizeof(want), "key /etc/wgbastion/private.key (new; public key %s)", k);
 	line_is(&r, 1, '+', want);
@@ -465,7 +465,7 @@ START_TEST(strings)
 	wg_endpoint_str(buf, sizeof(buf), &ep);
 	ck_assert_str_eq(buf, "[2001:db8::1]:51820");
 	inet_pton(AF_INET6, "fd10:100::", p.addr.bytes);
-	wg_prefix_str(buf, sizeof(buf), &p);
+	prefix_fmt(&p, buf);
 	ck_assert_str_eq(buf, "fd10:100::/64");
 	ck_assert_str_eq(wg_backend_name(WG_BACKEND_KERNEL), "kernel");
 	ck_assert_str_eq(wg_backend_name(WG_BACKEND_USERSPACE), "userspace");

@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "unit.h"
-#include "wg_ipc.h"
+#include "wg/wg_ipc.h"
 
 #define FAMILY 0x1234
 

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "unit.h"
-#include "wg_ipc.h"
+#include "wg/wg_ipc.h"
 
 static char *set_text(const struct wg_set *s)
 {

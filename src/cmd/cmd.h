@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* The subcommands, one file each, dispatched by main.c. */
+#ifndef WGB_CMD_H
+#define WGB_CMD_H
+
+#include <stdbool.h>
+
+#ifndef WGB_SYSCONFDIR
+#define WGB_SYSCONFDIR	"/etc"	/* the Makefile says where */
+#endif
+#define WGB_DEFAULT_CONFIG	WGB_SYSCONFDIR "/wgbastion/wgbastion.conf"
+
+/* Exit statuses, SPEC §2. */
+enum {
+	EXIT_OK = 0,
+	EXIT_RUNTIME = 1,	/* kernel refused / failed; rolled back */
+	EXIT_USAGE = 2,		/* usage or configuration error; nothing touched */
+	EXIT_DRIFT = 3,		/* apply --dry-run found changes */
+};
+
+/* -c / $WGBASTION_CONFIG / default, resolved by main before dispatch. */
+extern const char *wgb_config_path;
+extern const char *wgb_prog;
+
+/* -v / -q, which main takes before the command and check after it too:
+ * sets wgb_verbosity and returns true when opt is one of them. */
+bool cmd_verbosity_opt(int opt);
+
+int apply_main(int argc, char **argv);
+int show_main(int argc, char **argv);
+int flush_main(int argc, char **argv);
+int check_main(int argc, char **argv);
+int confirm_main(int argc, char **argv);
+
+#endif

@@ -1,0 +1,303 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The INI reader: lines, comments, [Section] headers and the files. The
+ * keys of each section are config_keys.c's; everything that needs more than
+ * one key or section lives in config_validate.c.
+ *
+ * The grammar is SPEC §3: "[Kind]" or "[Kind NAME]" headers, "Key = Value"
+ * lines, '#' or ';' start a comment anywhere, kinds and keys are
+ * case-insensitive, lists are comma-separated. [Interface] and [Peer] take
+ * wg-quick's keys so that a wg-quick config can be pasted in; the wg-quick
+ * keys we cannot honour are refused by name, saying why.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "config_int.h"
+#include "lib/array.h"
+#include "parse.h"
+
+/* Grows a model array (at arrayp) and its parallel line array (at
+ * linesp) by one zeroed element. They grow alike: one capacity serves. */
+static int grow(void *arrayp, void *linesp, size_t *n, size_t *cap, size_t size)
+{
+	size_t lines_cap = *cap;
+	char *a;
+	struct cfg_lines *l;
+
+	if (array_reserve_(linesp, &lines_cap, *n + 1, sizeof(*l)) < 0 ||
+	    array_reserve_(arrayp, cap, *n + 1, size) < 0)
+		return -ENOMEM;
+	memcpy(&a, arrayp, sizeof(a));
+	memcpy(&l, linesp, sizeof(l));
+	memset(a + *n * size, 0, size);
+	memset(&l[*n], 0, sizeof(*l));
+	++*n;
+	return 0;
+}
+
+static int section_begin(struct reader *r, char *text)
+{
+	struct wgb_config *cfg = r->c.cfg;
+	char *kind = cfg_trim(text), *name, why[PARSE_WHY];
+	enum section s = S_NONE;
+	size_t k;
+	int ret;
+
+	name = kind;
+	while (*name && !isspace((unsigned char)*name))
+		++name;
+	if (*name)
+		*name++ = '\0';
+	name = cfg_trim(name);
+	for (k = S_INTERFACE; k <= S_BASTION; ++k)
+		if (!strcasecmp(kind, section_names[k]))
+			s = (enum section)k;
+	if (s == S_NONE)
+		return cfg_bad(&r->c, r->line, "unknown section [%s]", kind);
+	if ((s == S_FORWARD || s == S_EGRESS) && !*name)
+		return cfg_bad(&r->c, r->line, "[%s] needs a name: [%s NAME]",
+			       section_names[s], section_names[s]);
+	if (s != S_FORWARD && s != S_EGRESS && *name)
+		return cfg_bad(&r->c, r->line, "[%s] takes no name", section_names[s]);
+	if (*name && parse_name(name, why) < 0)
+		return cfg_bad_value(&r->c, r->line, section_names[s], name, why);
+
+	r->sec = s;
+	switch (s) {
+	case S_INTERFACE:
+		if (r->c.has_iface)
+			return cfg_bad(&r->c, r->line,
+				       "a second [Interface] (the first is at line %u): there is exactly one",
+				       r->c.iface.section);
+		r->c.has_iface = true;
+		r->c.iface.section = r->line;
+		cfg->iface.line = r->line;
+		break;
+	case S_BASTION:
+		if (r->c.has_bastion)
+			return cfg_bad(&r->c, r->line,
+				       "a second [Bastion] (the first is at line %u)",
+				       r->c.bastion.section);
+		r->c.has_bastion = true;
+		r->c.bastion.section = r->line;
+		break;
+	case S_PEER:
+		ret = grow(&cfg->peers, &r->c.peer, &cfg->n_peers,
+			   &r->cap_peer, sizeof(*cfg->peers));
+		if (ret < 0)
+			return err_set(r->c.e, ret, "out of memory");
+		r->idx = cfg->n_peers - 1;
+		cfg->peers[r->idx].line = r->line;
+		r->c.peer[r->idx].section = r->line;
+		break;
+	case S_FORWARD:
+		ret = grow(&cfg->forwards, &r->c.fwd, &cfg->n_forwards,
+			   &r->cap_fwd, sizeof(*cfg->forwards));
+		if (ret < 0)
+			return err_set(r->c.e, ret, "out of memory");
+		r->idx = cfg->n_forwards - 1;
+		strcpy(cfg->forwards[r->idx].name, name);
+		cfg->forwards[r->idx].line = r->line;
+		cfg->forwards[r->idx].protocols = PROTO_TCP;
+		r->c.fwd[r->idx].section = r->line;
+		break;
+	case S_EGRESS:
+		ret = grow(&cfg->egresses, &r->c.egr, &cfg->n_egresses,
+			   &r->cap_egr, sizeof(*cfg->egresses));
+		if (ret < 0)
+			return err_set(r->c.e, ret, "out of memory");
+		r->idx = cfg->n_egresses - 1;
+		strcpy(cfg->egresses[r->idx].name, name);
+		cfg->egresses[r->idx].line = r->line;
+		cfg->egresses[r->idx].masquerade = true;
+		r->c.egr[r->idx].section = r->line;
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+static int config_read(struct reader *r, const char *text, size_t len)
+{
+	const char *p = text, *end = text + len, *nl;
+	char *buf = NULL, *s, *c;
+	size_t n, buflen = 0;
+	int ret = 0;
+
+	/* a UTF-8 byte order mark, as some editors write */
+	if (len >= 3 && !memcmp(p, "\xef\xbb\xbf", 3))
+		p += 3;
+	for (r->line = 1; p < end && !ret; ++r->line, p = nl + 1) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (!nl)
+			nl = end;
+		n = (size_t)(nl - p);
+		if (memchr(p, '\0', n)) {
+			ret = cfg_bad(&r->c, r->line, "a NUL byte: not a text file");
+			break;
+		}
+		/* lines may hold keys: wiped, whatever cfg_trim() did to them */
+		if (buf)
+			sodium_memzero(buf, buflen);
+		free(buf);
+		buflen = n + 1;
+		buf = strndup(p, n);
+		if (!buf) {
+			ret = err_set(r->c.e, -ENOMEM, "out of memory");
+			break;
+		}
+		c = strpbrk(buf, "#;");
+		if (c)
+			*c = '\0';
+		s = cfg_trim(buf);
+		if (!*s)
+			continue;
+		if (*s == '[') {
+			n = strlen(s);
+			if (s[n - 1] != ']') {
+				ret = cfg_bad(&r->c, r->line,
+					      "a section header without its closing ]");
+				break;
+			}
+			s[n - 1] = '\0';
+			ret = section_begin(r, s + 1);
+		} else {
+			ret = cfg_key_line(r, s);
+		}
+	}
+	if (buf)
+		sodium_memzero(buf, buflen);
+	free(buf);
+	return ret;
+}
+
+static int parse_common(const char *name, const char *dir, bool world_readable,
+			const char *text, size_t len, struct wgb_config **out,
+			struct wgb_err *e)
+{
+	struct reader r = { .dir = dir, .world_readable = world_readable };
+	struct wgb_config *cfg;
+	int ret;
+
+	*out = NULL;
+	cfg = calloc(1, sizeof(*cfg));
+	if (!cfg)
+		return err_set(e, -ENOMEM, "out of memory");
+	cfg->path = strdup(name);
+	if (!cfg->path) {
+		ret = err_set(e, -ENOMEM, "out of memory");
+		goto out;
+	}
+	snprintf(cfg->iface.name, sizeof(cfg->iface.name), "%s", WGB_DEFAULT_IFNAME);
+	cfg->iface.listen_port = WGB_DEFAULT_PORT;
+	cfg->iface.mtu = WGB_DEFAULT_MTU;
+	cfg->bastion = (struct wgb_bastion){
+		.table = WGB_DEFAULT_TABLE,
+		.mark = WGB_DEFAULT_MARK,
+		.mark_mask = WGB_DEFAULT_MARK_MASK,
+		.priority = WGB_DEFAULT_PRIORITY,
+		.ct_ingress = WGB_DEFAULT_CT_INGRESS,
+		.ct_egress = WGB_DEFAULT_CT_EGRESS,
+	};
+	r.c.name = name;
+	r.c.cfg = cfg;
+	r.c.e = e;
+	ret = config_read(&r, text, len);
+	if (!ret)
+		ret = config_validate(&r.c);
+out:
+	free(r.c.peer);
+	free(r.c.fwd);
+	free(r.c.egr);
+	if (ret < 0) {
+		config_free(cfg);
+		return ret;
+	}
+	*out = cfg;
+	return 0;
+}
+
+int config_parse(const char *name, const char *text, size_t len,
+		 struct wgb_config **out, struct wgb_err *e)
+{
+	return parse_common(name, NULL, false, text, len, out, e);
+}
+
+/* Configs are small; this only stops a wrong path (a disk image) early. */
+#define CONFIG_MAX	(64u << 20)
+
+int config_load(const char *path, struct wgb_config **out, struct wgb_err *e)
+{
+	char *text = NULL, *dir = NULL, *slash;
+	size_t len = 0, cap = 0;
+	struct stat st;
+	ssize_t n;
+	int fd, ret;
+
+	*out = NULL;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return err_set(e, -errno, "%s: cannot open the config: %s", path,
+			       strerror(errno));
+	if (fstat(fd, &st) < 0 || S_ISDIR(st.st_mode)) {
+		ret = err_set(e, S_ISDIR(st.st_mode) ? -EISDIR : -errno,
+			      "%s: cannot read the config: %s", path,
+			      strerror(S_ISDIR(st.st_mode) ? EISDIR : errno));
+		goto out;
+	}
+	for (;;) {
+		if (len + 4096 > cap) {
+			if (cap >= CONFIG_MAX) {
+				ret = err_set(e, -EFBIG, "%s: larger than %u MiB: not a config",
+					      path, CONFIG_MAX >> 20);
+				goto out;
+			}
+			if (array_reserve(text, &cap, len + 4096) < 0) {
+				ret = err_set(e, -ENOMEM, "out of memory");
+				goto out;
+			}
+		}
+		n = read(fd, text + len, cap - len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			ret = err_set(e, -errno, "%s: cannot read the config: %s", path,
+				      strerror(errno));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	dir = strdup(path);
+	if (!dir) {
+		ret = err_set(e, -ENOMEM, "out of memory");
+		goto out;
+	}
+	slash = strrchr(dir, '/');
+	if (slash)
+		slash == dir ? (void)(slash[1] = '\0') : (void)(*slash = '\0');
+	else
+		strcpy(dir, ".");
+	ret = parse_common(path, dir, (st.st_mode & S_IROTH) != 0,
+			   text ? text : "", len, out, e);
+out:
+	if (text) {
+		sodium_memzero(text, cap);
+		free(text);
+	}
+	free(dir);
+	close(fd);
+	return ret;
+}

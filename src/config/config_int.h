@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Shared by config.c (the INI reader), config_keys.c (each key),
+ * config_validate.c (defaults and the checks across sections) and
+ * config_err.c (their messages): where each key was, so that a check made
+ * after parsing can still point at the line that caused it.
+ */
+#ifndef WGB_CONFIG_INT_H
+#define WGB_CONFIG_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "lib/err.h"
+#include "model.h"
+
+enum cfg_key {
+	K_NAME, K_PRIVATE_KEY, K_PRIVATE_KEY_FILE, K_LISTEN_PORT, K_ADDRESS,
+	K_MTU, K_FWMARK,
+	K_PUBLIC_KEY, K_PRESHARED_KEY, K_PRESHARED_KEY_FILE, K_ALLOWED_IPS,
+	K_ENDPOINT, K_KEEPALIVE,
+	K_PROTOCOL, K_PORT, K_DESTINATION, K_ALLOW, K_MASQUERADE, K_SHADOW,
+	K_SOURCE, K_DENY, K_INTERFACE,
+	K_TABLE, K_MARK, K_PRIORITY, K_CT_INGRESS, K_CT_EGRESS,
+	K__COUNT
+};
+
+/* Line of each key in one section (0: not given) and of its header. */
+struct cfg_lines {
+	unsigned section;
+	unsigned key[K__COUNT];
+};
+
+struct cfg_ctx {
+	const char *name;		/* the file, as messages call it */
+	struct wgb_config *cfg;
+	struct wgb_err *e;
+	struct cfg_lines iface, bastion;
+	struct cfg_lines *peer, *fwd, *egr;	/* parallel to cfg's arrays */
+	bool has_iface, has_bastion;
+};
+
+/* "FILE:LINE: Key: \"value\" why" */
+int cfg_bad_value(struct cfg_ctx *c, unsigned line, const char *key,
+		  const char *value, const char *why);
+/* "FILE:LINE: ..." (line 0: "FILE: ...") */
+int cfg_bad(struct cfg_ctx *c, unsigned line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Defaults that depend on other sections, list cleanup, and every check
+ * across sections (SPEC §3). */
+int config_validate(struct cfg_ctx *c);
+
+/* What follows is the reader's, shared by config.c and config_keys.c. */
+enum section {
+	S_NONE, S_INTERFACE, S_PEER, S_FORWARD, S_EGRESS, S_BASTION,
+};
+
+extern const char *const section_names[];
+
+/* The reader's state on top of what validation shares. */
+struct reader {
+	struct cfg_ctx c;
+	const char *dir;	/* relative key file paths are relative to this */
+	bool world_readable;	/* the config file: no secrets inside then */
+	enum section sec;
+	size_t idx;		/* of the current peer / forward / egress */
+	size_t cap_peer, cap_fwd, cap_egr;
+	unsigned line;
+};
+
+char *cfg_trim(char *s);
+/* One "Key = Value" line of the current section. */
+int cfg_key_line(struct reader *r, char *text);
+
+#endif

@@ -1,0 +1,418 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The keys of each section: their canonical spelling, the wg-quick keys we
+ * refuse by name, and one value handler per key (the value parsers are in
+ * parse.c and key.c). A key handler sees one value; what needs more than
+ * that waits for config_validate.c.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "config_int.h"
+#include "lib/array.h"
+#include "lib/warn.h"
+#include "lib/key.h"
+#include "parse.h"
+
+const char *const section_names[] = {
+	[S_INTERFACE] = "Interface", [S_PEER] = "Peer", [S_FORWARD] = "Forward",
+	[S_EGRESS] = "Egress", [S_BASTION] = "Bastion",
+};
+
+static const struct key_def {
+	enum section section;
+	enum cfg_key id;
+	const char *name;	/* canonical spelling, used in messages */
+} key_defs[] = {
+	{ S_INTERFACE, K_NAME, "Name" },
+	{ S_INTERFACE, K_PRIVATE_KEY, "PrivateKey" },
+	{ S_INTERFACE, K_PRIVATE_KEY_FILE, "PrivateKeyFile" },
+	{ S_INTERFACE, K_LISTEN_PORT, "ListenPort" },
+	{ S_INTERFACE, K_ADDRESS, "Address" },
+	{ S_INTERFACE, K_MTU, "MTU" },
+	{ S_INTERFACE, K_FWMARK, "FwMark" },
+	{ S_PEER, K_PUBLIC_KEY, "PublicKey" },
+	{ S_PEER, K_PRESHARED_KEY, "PresharedKey" },
+	{ S_PEER, K_PRESHARED_KEY_FILE, "PresharedKeyFile" },
+	{ S_PEER, K_ALLOWED_IPS, "AllowedIPs" },
+	{ S_PEER, K_ENDPOINT, "Endpoint" },
+	{ S_PEER, K_KEEPALIVE, "PersistentKeepalive" },
+	{ S_FORWARD, K_PROTOCOL, "Protocol" },
+	{ S_FORWARD, K_PORT, "Port" },
+	{ S_FORWARD, K_DESTINATION, "Destination" },
+	{ S_FORWARD, K_ALLOW, "Allow" },
+	{ S_FORWARD, K_MASQUERADE, "Masquerade" },
+	{ S_FORWARD, K_SHADOW, "Shadow" },
+	{ S_EGRESS, K_SOURCE, "Source" },
+	{ S_EGRESS, K_DESTINATION, "Destination" },
+	{ S_EGRESS, K_DENY, "Deny" },
+	{ S_EGRESS, K_INTERFACE, "Interface" },
+	{ S_EGRESS, K_MASQUERADE, "Masquerade" },
+	{ S_BASTION, K_TABLE, "Table" },
+	{ S_BASTION, K_MARK, "Mark" },
+	{ S_BASTION, K_PRIORITY, "Priority" },
+	{ S_BASTION, K_CT_INGRESS, "IngressConnMark" },
+	{ S_BASTION, K_CT_EGRESS, "EgressConnMark" },
+};
+
+/* wg-quick keys that would silently do nothing here: refused, with why. */
+static const struct {
+	enum section section;	/* S_NONE: in any section */
+	const char *name;
+	const char *why;
+} wg_quick_keys[] = {
+	{ S_NONE, "PreUp", "wgbastion runs no commands" },
+	{ S_NONE, "PostUp", "wgbastion runs no commands" },
+	{ S_NONE, "PreDown", "wgbastion runs no commands" },
+	{ S_NONE, "PostDown", "wgbastion runs no commands" },
+	{ S_NONE, "SaveConfig", "wgbastion never writes its config" },
+	{ S_NONE, "DNS", "wgbastion does not touch the resolver" },
+	{ S_INTERFACE, "Table", "routing is wgbastion's own: see [Bastion] Table" },
+};
+
+static struct cfg_lines *cur_lines(struct reader *r)
+{
+	switch (r->sec) {
+	case S_INTERFACE: return &r->c.iface;
+	case S_BASTION: return &r->c.bastion;
+	case S_PEER: return &r->c.peer[r->idx];
+	case S_FORWARD: return &r->c.fwd[r->idx];
+	case S_EGRESS: return &r->c.egr[r->idx];
+	default: return NULL;
+	}
+}
+
+
+/* Appends the comma-separated prefixes in v to l. */
+static int prefix_list_parse(struct reader *r, const char *key, char *v,
+			     enum prefix_mode mode, struct prefix_list *l)
+{
+	char why[PARSE_WHY], *item, *next;
+	size_t count = 1;
+	const char *s;
+
+	for (s = v; *s; ++s)
+		count += *s == ',';
+	if (array_reserve(l->v, &l->cap, l->n + count) < 0)
+		return err_set(r->c.e, -ENOMEM, "out of memory");
+	for (item = v; item; item = next) {
+		next = strchr(item, ',');
+		if (next)
+			*next++ = '\0';
+		item = cfg_trim(item);
+		if (!*item)
+			return cfg_bad(&r->c, r->line, "%s: empty element in the list", key);
+		if (parse_prefix(item, mode, &l->v[l->n], why) < 0)
+			return cfg_bad_value(&r->c, r->line, key, item, why);
+		++l->n;
+	}
+	return 0;
+}
+
+static int protocol_parse(struct reader *r, const char *key, char *v, unsigned *out)
+{
+	char *item, *next;
+	unsigned bit;
+
+	*out = 0;
+	for (item = v; item; item = next) {
+		next = strchr(item, ',');
+		if (next)
+			*next++ = '\0';
+		item = cfg_trim(item);
+		if (!strcasecmp(item, "tcp"))
+			bit = PROTO_TCP;
+		else if (!strcasecmp(item, "udp"))
+			bit = PROTO_UDP;
+		else
+			return cfg_bad_value(&r->c, r->line, key, item,
+					     "is not a protocol (tcp, udp or tcp,udp)");
+		if (*out & bit)
+			return cfg_bad_value(&r->c, r->line, key, item, "is given twice");
+		*out |= bit;
+	}
+	return 0;
+}
+
+/* Key file paths: relative ones are relative to the config file's directory,
+ * so that a config and its keys can move together. */
+static char *key_path(struct reader *r, const char *v)
+{
+	char *p;
+
+	if (v[0] == '/' || !r->dir)
+		return strdup(v);
+	if (asprintf(&p, "%s/%s", r->dir, v) < 0)
+		return NULL;
+	return p;
+}
+
+static int key_file_load(struct reader *r, const char *key, const char *v,
+			 uint8_t out[WG_KEY_LEN], bool missing_ok, bool *present,
+			 char **path_out)
+{
+	char why[PARSE_WHY];
+	char *path = key_path(r, v);
+	int ret;
+
+	*present = false;
+	if (!path)
+		return err_set(r->c.e, -ENOMEM, "out of memory");
+	ret = key_file_read(path, out, why);
+	if (ret == -ENOENT && missing_ok) {
+		ret = 0;
+	} else if (ret == -EACCES) {
+		/* check needs no privileges (SPEC §2): a root-only key file is
+		 * not an error for an unprivileged check, only unchecked */
+		warning("%s:%u: %s: \"%s\" cannot be read by this user: not checked",
+			r->c.name, r->line, key, path);
+		ret = 0;
+	} else if (ret < 0) {	/* keep the cause: -EPERM, -ENOENT, ... */
+		err_set(r->c.e, ret, "%s:%u: %s: \"%s\" %s", r->c.name, r->line,
+			key, path, why);
+	} else {
+		*present = true;
+	}
+	if (ret == 0 && path_out)
+		*path_out = path;
+	else
+		free(path);
+	return ret;
+}
+
+static int secret_refuse_readable(struct reader *r, const char *key)
+{
+	if (!r->world_readable)
+		return 0;
+	return cfg_bad(&r->c, r->line,
+		       "%s: the config file holds a secret and is readable by others: chmod 600 %s, or use %sFile",
+		       key, r->c.name, key);
+}
+
+static int set_u32(struct reader *r, const char *key, const char *v,
+		   uint32_t min, uint32_t max, uint32_t *out, const char *range)
+{
+	char why[PARSE_WHY];
+
+	if (parse_u32(v, min, max, out) < 0) {
+		snprintf(why, sizeof(why), "is not a number in %s", range);
+		return cfg_bad_value(&r->c, r->line, key, v, why);
+	}
+	return 0;
+}
+
+static int key_set(struct reader *r, const struct key_def *d, char *v)
+{
+	struct wgb_config *cfg = r->c.cfg;
+	struct wgb_interface *in = &cfg->iface;
+	struct wgb_peer *pe = r->sec == S_PEER ? &cfg->peers[r->idx] : NULL;
+	struct wgb_forward *f = r->sec == S_FORWARD ? &cfg->forwards[r->idx] : NULL;
+	struct wgb_egress *eg = r->sec == S_EGRESS ? &cfg->egresses[r->idx] : NULL;
+	struct wgb_bastion *b = &cfg->bastion;
+	const char *k = d->name;
+	char why[PARSE_WHY];
+	uint32_t u;
+	uint16_t port;
+	bool present;
+	int ret;
+
+	switch (d->id) {
+	case K_NAME:
+		if (parse_ifname(v, why) < 0)
+			return cfg_bad_value(&r->c, r->line, k, v, why);
+		snprintf(in->name, sizeof(in->name), "%s", v);
+		return 0;
+	case K_PRIVATE_KEY:
+		if ((ret = secret_refuse_readable(r, k)) < 0)
+			return ret;
+		if (r->c.iface.key[K_PRIVATE_KEY_FILE])
+			return cfg_bad(&r->c, r->line,
+				       "PrivateKey: give PrivateKey or PrivateKeyFile, not both (PrivateKeyFile is at line %u)",
+				       r->c.iface.key[K_PRIVATE_KEY_FILE]);
+		if (key_from_base64(in->private_key, v) < 0)
+			return cfg_bad(&r->c, r->line,
+				       "PrivateKey: is not a base64 WireGuard key (44 characters, as wg genkey prints)");
+		in->has_private_key = true;
+		return 0;
+	case K_PRIVATE_KEY_FILE:
+		if (r->c.iface.key[K_PRIVATE_KEY])
+			return cfg_bad(&r->c, r->line,
+				       "PrivateKeyFile: give PrivateKey or PrivateKeyFile, not both (PrivateKey is at line %u)",
+				       r->c.iface.key[K_PRIVATE_KEY]);
+		ret = key_file_load(r, k, v, in->private_key, true, &present,
+				    &in->private_key_file);
+		in->has_private_key = present;
+		return ret;
+	case K_LISTEN_PORT:
+		if (parse_port(v, &in->listen_port, why) < 0)
+			return cfg_bad_value(&r->c, r->line, k, v, why);
+		return 0;
+	case K_ADDRESS:
+		return prefix_list_parse(r, k, v, PREFIX_HOST, &in->addresses);
+	case K_MTU:
+		if (parse_u32(v, 576, 9000, &in->mtu) < 0)
+			return cfg_bad_value(&r->c, r->line, k, v, "is not an MTU (576-9000)");
+		return 0;
+	case K_FWMARK:
+		if (!strcasecmp(v, "off")) {
+			in->fwmark = 0;
+			return 0;
+		}
+		if (parse_u32(v, 0, UINT32_MAX, &in->fwmark) < 0)
+			return cfg_bad_value(&r->c, r->line, k, v,
+					     "is not a mark (off, or a number, decimal or 0x hex)");
+		return 0;
+
+	case K_PUBLIC_KEY:
+		if (key_from_base64(pe->public_key, v) < 0)
+			return cfg_bad_value(&r->c, r->line, k, v,
+					     "is not a base64 WireGuard key (44 characters, as wg pubkey prints)");
+		return 0;
+	case K_PRESHARED_KEY:
+		if ((ret = secret_refuse_readable(r, k)) < 0)
+			return ret;
+		if (r->c.peer[r->idx].key[K_PRESHARED_KEY_FILE])
+			return cfg_bad(&r->c, r->line,
+				       "PresharedKey: give PresharedKey or PresharedKeyFile, not both (PresharedKeyFile is at line %u)",
+				       r->c.peer[r->idx].key[K_PRESHARED_KEY_FILE]);
+		if (key_from_base64(pe->preshared_key, v) < 0)
+			return cfg_bad(&r->c, r->line,
+				       "PresharedKey: is not a base64 WireGuard key (44 characters, as wg genpsk prints)");
+		pe->has_preshared_key = true;
+		return 0;
+	case K_PRESHARED_KEY_FILE:
+		if (r->c.peer[r->idx].key[K_PRESHARED_KEY])
+			return cfg_bad(&r->c, r->line,
+				       "PresharedKeyFile: give PresharedKey or PresharedKeyFile, not both (PresharedKey is at line %u)",
+				       r->c.peer[r->idx].key[K_PRESHARED_KEY]);
+		ret = key_file_load(r, k, v, pe->preshared_key, false, &present, NULL);
+		pe->has_preshared_key = present;
+		return ret;
+	case K_ALLOWED_IPS:
+		return prefix_list_parse(r, k, v, PREFIX_NETWORK, &pe->allowed_ips);
+	case K_ENDPOINT:
+		if (parse_endpoint(v, why) < 0)
+			return cfg_bad_value(&r->c, r->line, k, v, why);
+		pe->endpoint = strdup(v);
+		return pe->endpoint ? 0 : err_set(r->c.e, -ENOMEM, "out of memory");
+	case K_KEEPALIVE:
+		if (!strcasecmp(v, "off")) {
+			pe->persistent_keepalive = 0;
+			return 0;
+		}
+		if (parse_u32(v, 0, 65535, &u) < 0)
+			return cfg_bad_value(&r->c, r->line, k, v,
+					     "is not an interval (off, or 0-65535 seconds)");
+		pe->persistent_keepalive = (uint16_t)u;
+		return 0;
+
+	case K_PROTOCOL:
+		return protocol_parse(r, k, v, &f->protocols);
+	case K_PORT:
+		if (parse_port_range(v, &f->port_lo, &f->port_hi, why) < 0)
+			return cfg_bad_value(&r->c, r->line, k, v, why);
+		return 0;
+	case K_DESTINATION:
+		if (f) {
+			if (parse_destination(v, &f->family, f->dst.bytes, &port, why) < 0)
+				return cfg_bad_value(&r->c, r->line, k, v, why);
+			f->dst_port = port;
+			return 0;
+		}
+		return prefix_list_parse(r, k, v, PREFIX_NETWORK, &eg->destination);
+	case K_ALLOW:
+		return prefix_list_parse(r, k, v, PREFIX_NETWORK, &f->allow);
+	case K_MASQUERADE:
+		if (parse_bool(v, f ? &f->masquerade : &eg->masquerade, why) < 0)
+			return cfg_bad_value(&r->c, r->line, k, v, why);
+		return 0;
+	case K_SHADOW:
+		if (parse_bool(v, &f->shadow, why) < 0)
+			return cfg_bad_value(&r->c, r->line, k, v, why);
+		return 0;
+
+	case K_SOURCE:
+		return prefix_list_parse(r, k, v, PREFIX_NETWORK, &eg->source);
+	case K_DENY:
+		if (!strcasecmp(v, "none"))
+			return 0;	/* given, and empty: validation keeps it so */
+		return prefix_list_parse(r, k, v, PREFIX_NETWORK, &eg->deny);
+	case K_INTERFACE:
+		if (parse_ifname(v, why) < 0)
+			return cfg_bad_value(&r->c, r->line, k, v, why);
+		snprintf(eg->interface, sizeof(eg->interface), "%s", v);
+		return 0;
+
+	case K_TABLE:
+		if (parse_u32(v, 1, UINT32_MAX, &b->table) < 0)
+			return cfg_bad_value(&r->c, r->line, k, v,
+					     "is not a routing table (1-4294967295)");
+		if (b->table >= 253 && b->table <= 255)
+			return cfg_bad_value(&r->c, r->line, k, v,
+					     "is a reserved table (253 default, 254 main, 255 local)");
+		return 0;
+	case K_MARK:
+		if (parse_mark(v, &b->mark, &b->mark_mask, why) < 0)
+			return cfg_bad_value(&r->c, r->line, k, v, why);
+		return 0;
+	case K_PRIORITY:
+		return set_u32(r, k, v, 1, 32765, &b->priority, "1-32765");
+	case K_CT_INGRESS:
+	case K_CT_EGRESS:
+		if (parse_u32(v, 1, UINT32_MAX, &u) < 0 || (u & (u - 1)))
+			return cfg_bad_value(&r->c, r->line, k, v,
+					     "is not a single-bit mark (such as 0x10000000)");
+		*(d->id == K_CT_INGRESS ? &b->ct_ingress : &b->ct_egress) = u;
+		return 0;
+	default:
+		break;
+	}
+	return 0;
+}
+
+int cfg_key_line(struct reader *r, char *text)
+{
+	char *eq = strchr(text, '='), *key, *v;
+	const struct key_def *d = NULL;
+	struct cfg_lines *lines;
+	size_t i;
+
+	if (!eq)
+		return cfg_bad(&r->c, r->line,
+			       "expected \"Key = Value\" or a [Section] header");
+	*eq = '\0';
+	key = cfg_trim(text);
+	v = cfg_trim(eq + 1);
+	if (!*key)
+		return cfg_bad(&r->c, r->line, "a value without a key");
+	if (r->sec == S_NONE)
+		return cfg_bad(&r->c, r->line, "%s: a key outside any section", key);
+
+	for (i = 0; i < sizeof(wg_quick_keys) / sizeof(wg_quick_keys[0]); ++i)
+		if ((wg_quick_keys[i].section == S_NONE ||
+		     wg_quick_keys[i].section == r->sec) &&
+		    !strcasecmp(key, wg_quick_keys[i].name))
+			return cfg_bad(&r->c, r->line,
+				       "%s: a wg-quick key that wgbastion does not support: %s",
+				       wg_quick_keys[i].name, wg_quick_keys[i].why);
+	for (i = 0; i < sizeof(key_defs) / sizeof(key_defs[0]); ++i)
+		if (key_defs[i].section == r->sec && !strcasecmp(key, key_defs[i].name))
+			d = &key_defs[i];
+	if (!d)
+		return cfg_bad(&r->c, r->line, "unknown key \"%s\" in [%s]", key,
+			       section_names[r->sec]);
+	lines = cur_lines(r);
+	/* SPEC §3: duplicate keys are errors, even the ones wg-quick lets
+	 * repeat (Address, AllowedIPs): give the list on one line. */
+	if (lines->key[d->id])
+		return cfg_bad(&r->c, r->line, "%s: given twice in one section (first at line %u)",
+			       d->name, lines->key[d->id]);
+	if (!*v)
+		return cfg_bad(&r->c, r->line, "%s: empty value", d->name);
+	if (!lines->key[d->id])
+		lines->key[d->id] = r->line;
+	return key_set(r, d, v);
+}

@@ -1,0 +1,499 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * After the INI reader: defaults that depend on other sections, list
+ * cleanup, and every check across keys and sections (SPEC §3). Each message
+ * points at the line of the key (or section) that has to change.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config_int.h"
+#include "lib/warn.h"
+#include "lib/key.h"
+#include "parse.h"
+
+static const char *family_name(uint8_t family)
+{
+	return family == AF_INET ? "IPv4" : "IPv6";
+}
+
+/* The line of a key, or of its section when the key was defaulted. */
+static unsigned line_of(const struct cfg_lines *l, enum cfg_key k)
+{
+	return l->key[k] ? l->key[k] : l->section;
+}
+
+static int list_set(struct cfg_ctx *c, struct prefix_list *l,
+		    const char *const *text, size_t n)
+{
+	char why[PARSE_WHY];
+	size_t i;
+
+	l->v = calloc(n, sizeof(*l->v));
+	if (!l->v)
+		return err_set(c->e, -ENOMEM, "out of memory");
+	for (i = 0; i < n; ++i)
+		if (parse_prefix(text[i], PREFIX_NETWORK, &l->v[i], why) < 0)
+			return err_set(c->e, -EINVAL, "internal: bad default %s", text[i]);
+	l->n = n;
+	return 0;
+}
+
+static const char *const everything[] = { "0.0.0.0/0", "::/0" };
+static const char *const default_deny[] = { "169.254.0.0/16", "fe80::/10" };
+
+static int cmp_prefix(const void *a, const void *b)
+{
+	return prefix_cmp(a, b);
+}
+
+/*
+ * nftables interval sets refuse overlapping elements, and a prefix inside
+ * another of the same list adds nothing: keep only the outermost ones.
+ * In sorted order a container comes right before what it contains, so one
+ * pass against the last kept prefix suffices (the kept ones are disjoint).
+ */
+static void list_drop_contained(struct prefix_list *l)
+{
+	size_t i, n = 0;
+
+	if (l->n < 2)
+		return;
+	qsort(l->v, l->n, sizeof(*l->v), cmp_prefix);
+	for (i = 0; i < l->n; ++i) {
+		if (n && prefix_contains(&l->v[n - 1], &l->v[i]))
+			continue;
+		l->v[n++] = l->v[i];
+	}
+	l->n = n;
+}
+
+/* Exact duplicates only, order kept (Address: the first is the primary). */
+static void list_drop_duplicates(struct prefix_list *l)
+{
+	size_t i, j, n = 0;
+
+	for (i = 0; i < l->n; ++i) {
+		for (j = 0; j < n; ++j)
+			if (!prefix_cmp(&l->v[j], &l->v[i]))
+				break;
+		if (j == n)
+			l->v[n++] = l->v[i];
+	}
+	l->n = n;
+}
+
+static bool iface_has_family(const struct wgb_config *cfg, uint8_t family)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->iface.addresses.n; ++i)
+		if (cfg->iface.addresses.v[i].family == family)
+			return true;
+	return false;
+}
+
+static int validate_interface(struct cfg_ctx *c)
+{
+	struct wgb_interface *in = &c->cfg->iface;
+
+	if (!c->has_iface)
+		return cfg_bad(c, 0, "no [Interface] section: the bastion's WireGuard device must be described");
+	if (!c->iface.key[K_PRIVATE_KEY] && !c->iface.key[K_PRIVATE_KEY_FILE])
+		return cfg_bad(c, c->iface.section, "[Interface] needs PrivateKey or PrivateKeyFile");
+	list_drop_duplicates(&in->addresses);
+	return 0;
+}
+
+static int peers_overlap(struct cfg_ctx *c);
+
+static int validate_peers(struct cfg_ctx *c)
+{
+	struct wgb_config *cfg = c->cfg;
+	uint8_t own[WG_KEY_LEN];
+	char b64[WG_KEY_B64_LEN + 1], why[PARSE_WHY];
+	bool have_own = false;
+	size_t i, j;
+	int ret;
+
+	if (!cfg->n_peers)
+		return cfg_bad(c, 0, "no [Peer] section: the far side of the tunnel must be described");
+	if (cfg->iface.has_private_key &&
+	    key_public_from_private(own, cfg->iface.private_key) == 0)
+		have_own = true;
+	for (i = 0; i < cfg->n_peers; ++i) {
+		struct wgb_peer *p = &cfg->peers[i];
+		struct cfg_lines *l = &c->peer[i];
+
+		if (!l->key[K_PUBLIC_KEY])
+			return cfg_bad(c, l->section, "[Peer] needs a PublicKey");
+		key_to_base64(b64, p->public_key);
+		if (have_own && key_equal(own, p->public_key))
+			return cfg_bad_value(c, l->key[K_PUBLIC_KEY], "PublicKey", b64,
+					     "is the [Interface]'s own public key");
+		for (j = 0; j < i; ++j) {
+			if (!key_equal(cfg->peers[j].public_key, p->public_key))
+				continue;
+			snprintf(why, sizeof(why), "is also the key of the peer at line %u",
+				 c->peer[j].section);
+			return cfg_bad_value(c, l->key[K_PUBLIC_KEY], "PublicKey", b64, why);
+		}
+		if (!l->key[K_ALLOWED_IPS]) {
+			if (cfg->n_peers > 1)
+				return cfg_bad(c, l->section,
+					       "[Peer] needs AllowedIPs when there is more than one peer");
+			ret = list_set(c, &p->allowed_ips, everything, 2);
+			if (ret < 0)
+				return ret;
+		}
+		qsort(p->allowed_ips.v, p->allowed_ips.n, sizeof(*p->allowed_ips.v), cmp_prefix);
+		list_drop_duplicates(&p->allowed_ips);
+	}
+	return peers_overlap(c);
+}
+
+struct owned_prefix {
+	struct prefix p;
+	size_t peer;
+};
+
+static int cmp_owned(const void *a, const void *b)
+{
+	const struct owned_prefix *x = a, *y = b;
+
+	return prefix_cmp(&x->p, &y->p) ?: (x->peer < y->peer ? -1 : x->peer > y->peer);
+}
+
+/*
+ * Peers' AllowedIPs may not overlap: WireGuard would route the overlap to one
+ * of them only. Sorted, the prefixes that contain the current one form a
+ * chain (a stack); an overlap is a container on it from another peer.
+ */
+static int peers_overlap(struct cfg_ctx *c)
+{
+	struct wgb_config *cfg = c->cfg;
+	struct owned_prefix *all, *stack[130];
+	char a[PREFIX_STRLEN], b[PREFIX_STRLEN], why[PARSE_WHY];
+	size_t n = 0, i, j, depth = 0;
+	int ret = 0;
+
+	for (i = 0; i < cfg->n_peers; ++i)
+		n += cfg->peers[i].allowed_ips.n;
+	if (cfg->n_peers < 2 || !n)
+		return 0;
+	all = calloc(n, sizeof(*all));
+	if (!all)
+		return err_set(c->e, -ENOMEM, "out of memory");
+	n = 0;
+	for (i = 0; i < cfg->n_peers; ++i)
+		for (j = 0; j < cfg->peers[i].allowed_ips.n; ++j)
+			all[n++] = (struct owned_prefix){ cfg->peers[i].allowed_ips.v[j], i };
+	qsort(all, n, sizeof(*all), cmp_owned);
+	for (i = 0; i < n && !ret; ++i) {
+		while (depth && !prefix_contains(&stack[depth - 1]->p, &all[i].p))
+			--depth;
+		for (j = 0; j < depth; ++j) {
+			struct owned_prefix *o = stack[j], *later = &all[i];
+
+			if (o->peer == all[i].peer)
+				continue;
+			/* report at the peer further down the file */
+			if (o->peer > later->peer) {
+				later = o;
+				o = &all[i];
+			}
+			snprintf(why, sizeof(why),
+				 "overlaps %s of the peer at line %u: AllowedIPs of peers must not overlap",
+				 prefix_fmt(&o->p, b), c->peer[o->peer].section);
+			ret = cfg_bad_value(c, line_of(&c->peer[later->peer], K_ALLOWED_IPS),
+					    "AllowedIPs", prefix_fmt(&later->p, a), why);
+			break;
+		}
+		if (depth < sizeof(stack) / sizeof(stack[0]))
+			stack[depth++] = &all[i];
+	}
+	free(all);
+	return ret;
+}
+
+static bool inside_allowed_ips(const struct wgb_config *cfg, const struct prefix *p)
+{
+	size_t i, j;
+
+	for (i = 0; i < cfg->n_peers; ++i)
+		for (j = 0; j < cfg->peers[i].allowed_ips.n; ++j)
+			if (prefix_contains(&cfg->peers[i].allowed_ips.v[j], p))
+				return true;
+	return false;
+}
+
+static void port_fmt(const struct wgb_forward *f, char *buf, size_t n)
+{
+	if (f->port_lo == f->port_hi)
+		snprintf(buf, n, "%u", f->port_lo);
+	else
+		snprintf(buf, n, "%u-%u", f->port_lo, f->port_hi);
+}
+
+static int validate_forward(struct cfg_ctx *c, size_t idx)
+{
+	struct wgb_config *cfg = c->cfg;
+	struct wgb_forward *f = &cfg->forwards[idx];
+	struct cfg_lines *l = &c->fwd[idx];
+	char a[PREFIX_STRLEN], why[PARSE_WHY], ports[16];
+	struct prefix host = { .family = f->family };
+	size_t i, n;
+	int ret;
+
+	if (!l->key[K_PORT])
+		return cfg_bad(c, l->section, "[Forward %s] needs a Port", f->name);
+	if (!l->key[K_DESTINATION])
+		return cfg_bad(c, l->section, "[Forward %s] needs a Destination", f->name);
+	if (!l->key[K_ALLOW]) {
+		ret = list_set(c, &f->allow, f->family == AF_INET ? everything : everything + 1, 1);
+		if (ret < 0)
+			return ret;
+	}
+	/* A forward serves clients of its destination's family. A catch-all
+	 * of the other family ("0.0.0.0/0, ::/0": everyone) says nothing
+	 * about this forward and is dropped; any other one is a mistake. */
+	for (i = 0, n = 0; i < f->allow.n; ++i) {
+		struct prefix *p = &f->allow.v[i];
+
+		if (p->family != f->family) {
+			if (p->len == 0)
+				continue;
+			snprintf(why, sizeof(why),
+				 "is %s, but the destination is %s: a forward serves clients of its destination's family (give a second forward for %s)",
+				 family_name(p->family), family_name(f->family),
+				 family_name(p->family));
+			return cfg_bad_value(c, l->key[K_ALLOW], "Allow", prefix_fmt(p, a), why);
+		}
+		f->allow.v[n++] = *p;
+	}
+	f->allow.n = n;
+	if (!n)
+		return cfg_bad(c, l->key[K_ALLOW], "Allow: no %s prefix: the destination is %s",
+			       family_name(f->family), family_name(f->family));
+	list_drop_contained(&f->allow);
+
+	host.len = f->family == AF_INET ? 32 : 128;
+	memcpy(host.addr.bytes, f->dst.bytes, sizeof(host.addr.bytes));
+	if (!inside_allowed_ips(cfg, &host))
+		return cfg_bad_value(c, l->key[K_DESTINATION], "Destination",
+				     addr_fmt(f->family, f->dst.bytes, a),
+				     "is not inside any peer's AllowedIPs: it would not be sent into the tunnel");
+	if (f->masquerade && !iface_has_family(cfg, f->family)) {
+		snprintf(why, sizeof(why),
+			 "needs an [Interface] Address of the destination's family (%s): it is the masquerade source",
+			 family_name(f->family));
+		return cfg_bad_value(c, l->key[K_MASQUERADE], "Masquerade", "yes", why);
+	}
+	if ((f->protocols & PROTO_UDP) && f->port_lo <= cfg->iface.listen_port &&
+	    cfg->iface.listen_port <= f->port_hi) {
+		port_fmt(f, ports, sizeof(ports));
+		snprintf(why, sizeof(why), "claims the WireGuard ListenPort %u over UDP",
+			 cfg->iface.listen_port);
+		return cfg_bad_value(c, l->key[K_PORT], "Port", ports, why);
+	}
+	if (f->family == AF_INET6)
+		cfg->uses_ipv6 = true;
+	return 0;
+}
+
+struct claim {
+	uint8_t family;
+	unsigned proto;
+	uint16_t lo, hi;
+	size_t fwd;
+};
+
+static int cmp_claim(const void *a, const void *b)
+{
+	const struct claim *x = a, *y = b;
+
+	if (x->family != y->family)
+		return x->family < y->family ? -1 : 1;
+	if (x->proto != y->proto)
+		return x->proto < y->proto ? -1 : 1;
+	if (x->lo != y->lo)
+		return x->lo < y->lo ? -1 : 1;
+	return x->fwd < y->fwd ? -1 : x->fwd > y->fwd;
+}
+
+/* No two forwards of one family claim one protocol and port: sort the
+ * claims, and each must start after the furthest end seen before it. */
+static int forwards_overlap(struct cfg_ctx *c)
+{
+	struct wgb_config *cfg = c->cfg;
+	struct claim *v, *reach = NULL;
+	char ports[16], why[PARSE_WHY];
+	size_t i, n = 0;
+	int ret = 0;
+
+	if (cfg->n_forwards < 2)
+		return 0;
+	v = calloc(cfg->n_forwards * 2, sizeof(*v));
+	if (!v)
+		return err_set(c->e, -ENOMEM, "out of memory");
+	for (i = 0; i < cfg->n_forwards; ++i) {
+		const struct wgb_forward *f = &cfg->forwards[i];
+		unsigned p;
+
+		for (p = PROTO_TCP; p <= PROTO_UDP; p <<= 1)
+			if (f->protocols & p)
+				v[n++] = (struct claim){ f->family, p, f->port_lo, f->port_hi, i };
+	}
+	qsort(v, n, sizeof(*v), cmp_claim);
+	for (i = 0; i < n; ++i) {
+		if (reach && reach->family == v[i].family && reach->proto == v[i].proto &&
+		    v[i].lo <= reach->hi) {
+			size_t first = reach->fwd < v[i].fwd ? reach->fwd : v[i].fwd;
+			size_t later = reach->fwd < v[i].fwd ? v[i].fwd : reach->fwd;
+			const struct wgb_forward *f = &cfg->forwards[later];
+
+			port_fmt(f, ports, sizeof(ports));
+			snprintf(why, sizeof(why),
+				 "of [Forward %s] overlaps [Forward %s] (line %u) on %s %s",
+				 f->name, cfg->forwards[first].name,
+				 line_of(&c->fwd[first], K_PORT),
+				 family_name(f->family), v[i].proto == PROTO_TCP ? "tcp" : "udp");
+			ret = cfg_bad_value(c, line_of(&c->fwd[later], K_PORT), "Port", ports, why);
+			break;
+		}
+		if (!reach || reach->family != v[i].family || reach->proto != v[i].proto ||
+		    v[i].hi > reach->hi)
+			reach = &v[i];
+	}
+	free(v);
+	return ret;
+}
+
+static int validate_egress(struct cfg_ctx *c, size_t idx)
+{
+	struct wgb_config *cfg = c->cfg;
+	struct wgb_egress *g = &cfg->egresses[idx];
+	struct cfg_lines *l = &c->egr[idx];
+	char a[PREFIX_STRLEN];
+	size_t i;
+	int ret;
+
+	if (!l->key[K_SOURCE])
+		return cfg_bad(c, l->section, "[Egress %s] needs a Source", g->name);
+	if (!l->key[K_DESTINATION] && (ret = list_set(c, &g->destination, everything, 2)) < 0)
+		return ret;
+	if (!l->key[K_DENY] && (ret = list_set(c, &g->deny, default_deny, 2)) < 0)
+		return ret;
+	if (g->interface[0] && !strcmp(g->interface, cfg->iface.name))
+		return cfg_bad_value(c, l->key[K_INTERFACE], "Interface", g->interface,
+				     "is the tunnel itself: name the uplink egress leaves by");
+	list_drop_contained(&g->source);
+	list_drop_contained(&g->destination);
+	list_drop_contained(&g->deny);
+	for (i = 0; i < g->source.n; ++i) {
+		if (g->source.v[i].family == AF_INET6)
+			cfg->uses_ipv6 = true;
+		if (!inside_allowed_ips(cfg, &g->source.v[i]))
+			warning("%s:%u: Source: \"%s\" is not inside any peer's AllowedIPs: no such packets come out of the tunnel",
+				c->name, l->key[K_SOURCE], prefix_fmt(&g->source.v[i], a));
+	}
+	return 0;
+}
+
+static int validate_bastion(struct cfg_ctx *c)
+{
+	struct wgb_config *cfg = c->cfg;
+	struct wgb_bastion *b = &cfg->bastion;
+	char v[24];
+
+	if (b->ct_ingress == b->ct_egress) {
+		snprintf(v, sizeof(v), "0x%x", b->ct_egress);
+		return cfg_bad_value(c, line_of(&c->bastion, c->bastion.key[K_CT_EGRESS] ?
+						K_CT_EGRESS : K_CT_INGRESS),
+				     c->bastion.key[K_CT_EGRESS] ? "EgressConnMark" : "IngressConnMark",
+				     v, "is the same bit as the other ConnMark: they must differ");
+	}
+	/* The tunnel's own UDP packets carry FwMark; if that matched our rule
+	 * they would be routed into the tunnel itself. */
+	if (cfg->iface.fwmark && (cfg->iface.fwmark & b->mark_mask) == b->mark) {
+		snprintf(v, sizeof(v), "0x%x", cfg->iface.fwmark);
+		return cfg_bad_value(c, c->iface.key[K_FWMARK], "FwMark", v,
+				     "matches the [Bastion] Mark: the tunnel's own packets would be routed into the tunnel");
+	}
+	return 0;
+}
+
+struct named {
+	const char *name;
+	unsigned line;
+};
+
+static int cmp_named(const void *a, const void *b)
+{
+	const struct named *x = a, *y = b;
+
+	return strcmp(x->name, y->name) ?: (x->line > y->line) - (x->line < y->line);
+}
+
+/* Forward names are unique, and so are egress names (each its own
+ * namespace). Sorted, so that thousands of forwards stay cheap. */
+static int names_unique(struct cfg_ctx *c, const char *kind, size_t n,
+			const char *(*name)(const struct wgb_config *, size_t),
+			unsigned (*line)(const struct wgb_config *, size_t))
+{
+	struct named *v;
+	size_t i;
+	int ret = 0;
+
+	if (n < 2)
+		return 0;
+	v = calloc(n, sizeof(*v));
+	if (!v)
+		return err_set(c->e, -ENOMEM, "out of memory");
+	for (i = 0; i < n; ++i)
+		v[i] = (struct named){ name(c->cfg, i), line(c->cfg, i) };
+	qsort(v, n, sizeof(*v), cmp_named);
+	for (i = 1; i < n && !ret; ++i)
+		if (!strcmp(v[i - 1].name, v[i].name))
+			ret = cfg_bad(c, v[i].line, "[%s %s] is defined twice (first at line %u)",
+				      kind, v[i].name, v[i - 1].line);
+	free(v);
+	return ret;
+}
+
+static const char *fwd_name(const struct wgb_config *cfg, size_t i) { return cfg->forwards[i].name; }
+static unsigned fwd_line(const struct wgb_config *cfg, size_t i) { return cfg->forwards[i].line; }
+static const char *egr_name(const struct wgb_config *cfg, size_t i) { return cfg->egresses[i].name; }
+static unsigned egr_line(const struct wgb_config *cfg, size_t i) { return cfg->egresses[i].line; }
+
+int config_validate(struct cfg_ctx *c)
+{
+	struct wgb_config *cfg = c->cfg;
+	char v[16];
+	size_t i;
+	int ret;
+
+	if ((ret = names_unique(c, "Forward", cfg->n_forwards, fwd_name, fwd_line)) < 0 ||
+	    (ret = names_unique(c, "Egress", cfg->n_egresses, egr_name, egr_line)) < 0 ||
+	    (ret = validate_interface(c)) < 0 || (ret = validate_peers(c)) < 0)
+		return ret;
+	for (i = 0; i < cfg->n_forwards; ++i)
+		if ((ret = validate_forward(c, i)) < 0)
+			return ret;
+	if ((ret = forwards_overlap(c)) < 0)
+		return ret;
+	for (i = 0; i < cfg->n_egresses; ++i)
+		if ((ret = validate_egress(c, i)) < 0)
+			return ret;
+	if ((ret = validate_bastion(c)) < 0)
+		return ret;
+	/* Linux drops IPv6 from a link whose MTU is below 1280 */
+	if (cfg->iface.mtu < 1280 && (cfg->uses_ipv6 || iface_has_family(cfg, AF_INET6))) {
+		snprintf(v, sizeof(v), "%u", cfg->iface.mtu);
+		return cfg_bad_value(c, line_of(&c->iface, K_MTU), "MTU", v,
+				     "is below 1280, the IPv6 minimum, and IPv6 is used");
+	}
+	return 0;
+}

@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Freeing the model; key material is wiped first. */
+#include <sodium.h>
+#include <stdlib.h>
+
+#include "model.h"
+
+void config_free(struct wgb_config *cfg)
+{
+	size_t i;
+
+	if (!cfg)
+		return;
+	free(cfg->path);
+	free(cfg->iface.private_key_file);
+	prefix_list_free(&cfg->iface.addresses);
+	for (i = 0; i < cfg->n_peers; ++i) {
+		prefix_list_free(&cfg->peers[i].allowed_ips);
+		free(cfg->peers[i].endpoint);
+	}
+	if (cfg->peers)
+		sodium_memzero(cfg->peers, cfg->n_peers * sizeof(*cfg->peers));
+	free(cfg->peers);
+	for (i = 0; i < cfg->n_forwards; ++i)
+		prefix_list_free(&cfg->forwards[i].allow);
+	free(cfg->forwards);
+	for (i = 0; i < cfg->n_egresses; ++i) {
+		prefix_list_free(&cfg->egresses[i].source);
+		prefix_list_free(&cfg->egresses[i].destination);
+		prefix_list_free(&cfg->egresses[i].deny);
+	}
+	free(cfg->egresses);
+	/* the whole struct: private key included */
+	sodium_memzero(cfg, sizeof(*cfg));
+	free(cfg);
+}

@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The desired-state model: plain data shared by the parser, the planner,
+ * the backends and show. No behaviour lives here besides the free helpers.
+ *
+ * Conventions (as wireguard-tools' containers.h): fixed-size fields where a
+ * bound exists, counted arrays for lists, a line number on everything that
+ * came from the config so that later checks can still say "file:line:".
+ */
+#ifndef WGB_MODEL_H
+#define WGB_MODEL_H
+
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "lib/key.h"
+#include "lib/prefix.h"
+
+#define WGB_NAME_MAX		32	/* Forward / Egress names */
+
+#define WGB_DEFAULT_IFNAME	"wg0"
+#define WGB_DEFAULT_PORT	51820
+#define WGB_DEFAULT_MTU		1420
+#define WGB_DEFAULT_TABLE	51821
+#define WGB_DEFAULT_MARK	0x8000000u
+#define WGB_DEFAULT_MARK_MASK	0x8000000u
+#define WGB_DEFAULT_PRIORITY	5210
+/* conntrack mark bits (extension keys IngressConnMark / EgressConnMark) */
+#define WGB_DEFAULT_CT_INGRESS	0x10000000u
+#define WGB_DEFAULT_CT_EGRESS	0x20000000u
+/* our route protocol number (rtnetlink RTPROT_*), see /etc/iproute2/rt_protos */
+#define WGB_RTPROT		0x57	/* 87, unassigned upstream */
+
+enum {
+	PROTO_TCP = 1 << 0,
+	PROTO_UDP = 1 << 1,
+};
+
+struct wgb_interface {
+	char name[IFNAMSIZ];
+	uint8_t private_key[WG_KEY_LEN];
+	bool has_private_key;
+	/* PrivateKeyFile as given. When the file does not exist yet, check
+	 * says so and apply creates it (0600) with a new key; has_private_key
+	 * is false until then. */
+	char *private_key_file;
+	uint16_t listen_port;
+	struct prefix_list addresses;
+	uint32_t mtu;
+	uint32_t fwmark;	/* 0 = off */
+	unsigned line;		/* of the [Interface] header */
+};
+
+struct wgb_peer {
+	uint8_t public_key[WG_KEY_LEN];
+	uint8_t preshared_key[WG_KEY_LEN];
+	bool has_preshared_key;
+	struct prefix_list allowed_ips;
+	/* Endpoint kept as text: host names are resolved at apply time, never
+	 * at check time (check touches nothing, not even DNS). */
+	char *endpoint;		/* "host:port" or "[v6]:port", NULL if none */
+	uint16_t persistent_keepalive;	/* 0 = off */
+	unsigned line;
+};
+
+struct wgb_forward {
+	char name[WGB_NAME_MAX + 1];
+	unsigned protocols;	/* PROTO_TCP | PROTO_UDP */
+	uint16_t port_lo, port_hi;	/* public port range, lo == hi for one */
+	uint8_t family;		/* of the destination */
+	union {
+		struct in_addr ip4;
+		struct in6_addr ip6;
+		uint8_t bytes[16];
+	} dst;
+	/* 0: keep the public port (a range maps port to port); otherwise a
+	 * range collapses onto this one port. */
+	uint16_t dst_port;
+	struct prefix_list allow;	/* never empty after parsing */
+	bool masquerade;
+	bool shadow;
+	unsigned line;
+};
+
+struct wgb_egress {
+	char name[WGB_NAME_MAX + 1];
+	struct prefix_list source;
+	struct prefix_list destination;	/* default 0.0.0.0/0, ::/0 */
+	struct prefix_list deny;	/* default 169.254.0.0/16, fe80::/10 */
+	char interface[IFNAMSIZ];	/* "" = any uplink */
+	bool masquerade;		/* default yes */
+	unsigned line;
+};
+
+struct wgb_bastion {
+	uint32_t table;
+	uint32_t mark, mark_mask;	/* only mark_mask bits are written */
+	uint32_t priority;
+	uint32_t ct_ingress, ct_egress;	/* one bit each */
+};
+
+struct wgb_config {
+	char *path;		/* as given, for messages */
+	struct wgb_interface iface;
+	struct wgb_peer *peers;
+	size_t n_peers;
+	struct wgb_forward *forwards;
+	size_t n_forwards;
+	struct wgb_egress *egresses;
+	size_t n_egresses;
+	struct wgb_bastion bastion;
+	bool uses_ipv6;		/* any IPv6 forward, egress source or peer route */
+};
+
+#define for_each_peer(cfg, p) \
+	for ((p) = (cfg)->peers; (p) < (cfg)->peers + (cfg)->n_peers; ++(p))
+#define for_each_forward(cfg, f) \
+	for ((f) = (cfg)->forwards; (f) < (cfg)->forwards + (cfg)->n_forwards; ++(f))
+#define for_each_egress(cfg, e) \
+	for ((e) = (cfg)->egresses; (e) < (cfg)->egresses + (cfg)->n_egresses; ++(e))
+
+/* Frees everything and wipes key material. NULL-tolerant. */
+void config_free(struct wgb_config *cfg);
+
+#endif

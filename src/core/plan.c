@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/array.h"
+#include "plan.h"
+
+int plan_add(struct plan *p, char op, const char *fmt, ...)
+{
+	struct plan_line *l;
+	va_list ap;
+	char *text;
+	int r;
+
+	va_start(ap, fmt);
+	r = vasprintf(&text, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		return -ENOMEM;
+	l = array_push(p->v, p->n, &p->cap);
+	if (!l) {
+		free(text);
+		return -ENOMEM;
+	}
+	l->op = op;
+	l->text = text;
+	return 0;
+}
+
+void plan_print(const struct plan *p, FILE *f)
+{
+	size_t i;
+
+	if (!p->n) {
+		fputs("in sync\n", f);
+		return;
+	}
+	for (i = 0; i < p->n; ++i)
+		fprintf(f, "%c %s\n", p->v[i].op, p->v[i].text);
+}
+
+void plan_free(struct plan *p)
+{
+	size_t i;
+
+	if (!p)
+		return;
+	for (i = 0; i < p->n; ++i)
+		free(p->v[i].text);
+	free(p->v);
+	memset(p, 0, sizeof(*p));
+}

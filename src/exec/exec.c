@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/rundir.h"
+#include "exec.h"
+#include "lib/fault.h"
+
+static int run_start(struct run *r, const struct stage_list *stages,
+		     const struct instance *in, struct wgb_err *e)
+{
+	memset(r, 0, sizeof(*r));
+	r->in = *in;
+	r->s = calloc(stages->n ? stages->n : 1, sizeof(*r->s));
+	if (!r->s)
+		return err_set(e, -ENOMEM, "out of memory");
+	return 0;
+}
+
+int run_plan(struct run *r, const struct stage_list *stages, const struct instance *in,
+	     const struct wgb_config *cfg, struct plan *p, struct wgb_err *e)
+{
+	struct stage_run *s;
+	size_t i;
+	int ret;
+
+	ret = run_start(r, stages, in, e);
+	if (ret < 0)
+		return ret;
+	/* r->s is in the order run_apply syncs: a flush goes last to first
+	 * (the link must outlive the routes through it), and its plan reads
+	 * in that order too. */
+	for (i = 0; i < stages->n; ++i) {
+		s = &r->s[r->n++];
+		s->st = stages->v[cfg ? i : stages->n - 1 - i];
+		ret = s->st->read(&r->in, &s->old, e);
+		if (ret < 0)
+			return ret;
+		ret = s->st->build(&r->in, cfg, &s->want, e);
+		if (ret < 0)
+			return ret;
+		ret = s->st->diff(s->old, s->want, p);
+		if (ret < 0)
+			return err_set(e, ret, "%s: cannot compute the changes", s->st->name);
+		s->changes = ret;
+	}
+	return 0;
+}
+
+int run_read(struct run *r, const struct stage_list *stages, const struct instance *in,
+	     struct wgb_err *e)
+{
+	size_t i;
+	int ret, first;
+
+	first = run_start(r, stages, in, e);
+	if (first < 0)
+		return first;
+	for (i = 0; i < stages->n; ++i) {
+		struct stage_run *s = &r->s[r->n++];
+
+		s->st = stages->v[i];
+		ret = s->st->read(&r->in, &s->old, e);
+		if (ret < 0 && !first)
+			first = ret;
+	}
+	return first;
+}
+
+int run_apply(struct run *r, struct wgb_err *e)
+{
+	struct stage_run *s;
+	size_t i;
+	int ret;
+
+	for (i = 0; i < r->n; ++i) {
+		s = &r->s[i];
+		if (!s->changes)
+			continue;
+		s->touched = true;
+		ret = s->st->sync(&r->in, s->old, s->want, e);
+		if (!ret && (ret = fault_inject(s->st->name)) < 0)
+			err_set(e, ret, "%s: injected failure (WGBASTION_FAIL_AT)", s->st->name);
+		if (ret < 0) {
+			struct wgb_err re = { 0 };
+			size_t n;
+
+			/* e holds the first cause; a failed rollback is said after it */
+			if (run_rollback(r, &re) < 0 && e) {
+				n = strlen(e->msg);
+				snprintf(e->msg + n, sizeof(e->msg) - n,
+					 "; the rollback failed too: %s", re.msg);
+			}
+			return ret;
+		}
+	}
+	return 0;
+}
+
+int run_rollback(struct run *r, struct wgb_err *e)
+{
+	struct stage_run *s;
+	void *cur;
+	size_t i;
+	int ret, first = 0;
+
+	for (i = r->n; i-- > 0;) {
+		s = &r->s[i];
+		if (!s->touched)
+			continue;
+		cur = NULL;
+		ret = s->st->read(&r->in, &cur, e);
+		if (!ret)
+			ret = s->st->sync(&r->in, cur, s->old, e);
+		s->st->free(cur);
+		if (ret < 0 && !first)
+			first = ret;
+		if (!ret)
+			s->touched = false;
+	}
+	return first;
+}
+
+bool run_undone(const struct run *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; ++i)
+		if (r->s[i].touched)
+			return false;
+	return true;
+}
+
+static const struct stage_run *run_find(const struct run *r, const struct stage *st)
+{
+	size_t i;
+
+	for (i = 0; r && i < r->n; ++i)
+		if (r->s[i].st == st)
+			return &r->s[i];
+	return NULL;
+}
+
+const void *run_live(const struct run *r, const struct stage *st)
+{
+	const struct stage_run *s = run_find(r, st);
+
+	return s ? s->old : NULL;
+}
+
+const void *run_want(const struct run *r, const struct stage *st)
+{
+	const struct stage_run *s = run_find(r, st);
+
+	return s ? s->want : NULL;
+}
+
+void run_free(struct run *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; ++i) {
+		r->s[i].st->free(r->s[i].old);
+		r->s[i].st->free(r->s[i].want);
+	}
+	free(r->s);
+	memset(r, 0, sizeof(*r));
+}
+
+int run_forget(const struct stage_list *stages, const struct instance *in)
+{
+	size_t i;
+	int lock, ret, first = 0;
+
+	/* Under the records lock, so that no instance flushing at the same
+	 * time hands this one anything once its record is gone; and the
+	 * stages forget in reverse order, as a flush runs. */
+	lock = rundir_records_lock();
+	rundir_forget_instance(in->name);
+	for (i = stages->n; i-- > 0;) {
+		if (!stages->v[i]->forget)
+			continue;
+		ret = stages->v[i]->forget(in);
+		if (ret < 0 && !first)
+			first = ret;
+	}
+	rundir_unlock(lock);
+	return first;
+}

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The executor: runs a list of stages (core/stage.h) in order, and undoes
+ * them. Rollback does not replay a journal of inverse messages: it re-reads
+ * each touched stage and syncs it back to the state read before the run,
+ * which also repairs a stage that failed half-way through its own messages.
+ *
+ * The list is a parameter (wgbastion's own is exec/stages.h's), so that the
+ * unit tests run the executor on stages of their own.
+ */
+#ifndef WGB_EXEC_H
+#define WGB_EXEC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/stage.h"
+
+/* Stages in the order apply syncs them; flush goes last to first. */
+struct stage_list {
+	const struct stage *const *v;
+	size_t n;
+};
+
+struct stage_run {
+	const struct stage *st;
+	void *old;		/* live state before this run */
+	void *want;		/* desired state (NULL: read only) */
+	int changes;		/* plan lines this stage produced */
+	bool touched;		/* sync was attempted */
+};
+
+/* A run; zeroed, run_free is safe on it before any run_* call. */
+struct run {
+	struct instance in;
+	struct stage_run *s;	/* in the order run_apply syncs */
+	size_t n;
+};
+
+/* Reads and builds every stage of 'stages', filling p with the
+ * differences. cfg NULL: flush, whose stages run in reverse order. */
+int run_plan(struct run *r, const struct stage_list *stages, const struct instance *in,
+	     const struct wgb_config *cfg, struct plan *p, struct wgb_err *e);
+/* Reads every stage only (show without a config): one that cannot be read
+ * does not hide the others; returns the first error. */
+int run_read(struct run *r, const struct stage_list *stages, const struct instance *in,
+	     struct wgb_err *e);
+/* Syncs every stage with changes, in order; on failure rolls back and
+ * returns the error (e says what failed, and what the rollback could not
+ * undo after it). */
+int run_apply(struct run *r, struct wgb_err *e);
+/* Puts every touched stage back to its 'old' state, last to first.
+ * Returns 0 when the rollback itself succeeded. */
+int run_rollback(struct run *r, struct wgb_err *e);
+/* Nothing of this run is left in the kernel: no stage touched, or every
+ * touched one rolled back. */
+bool run_undone(const struct run *r);
+/* The stage's live (or desired) state in r, or NULL. */
+const void *run_live(const struct run *r, const struct stage *st);
+const void *run_want(const struct run *r, const struct stage *st);
+void run_free(struct run *r);
+
+/* The instance is gone (flushed, or its first apply undone whole): its
+ * record leaves the run directory and every stage forgets what it kept
+ * for it, under the run directory's records lock. */
+int run_forget(const struct stage_list *stages, const struct instance *in);
+
+#endif

@@ -1,0 +1,459 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The desired table, from the config: docs/ruleset.md made concrete.
+ * Forwards become elements of fixed sets and maps (per family and
+ * protocol, keyed by public port ranges); egresses get their own sets and
+ * a few rules each; the rules are otherwise fixed.
+ */
+#include <netinet/in.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libnftnl/chain.h>
+#include <libnftnl/rule.h>
+#include <libnftnl/udata.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_conntrack_common.h>
+#include <linux/netfilter_ipv4.h>
+#include <linux/netfilter/nf_nat.h>
+#include <linux/netfilter/nf_tables.h>
+
+#include "nft_int.h"
+
+/* nft's datatype numbers (src/datatype.h; addresses: nft_names.c), so
+ * that `nft list` names the key and data types; concatenations shift
+ * earlier fields left. */
+#define TYPE_INET_SERVICE	13
+#define TYPE_BITS		6
+
+/* ---- ranges of big-endian numbers (ports, addresses) ---- */
+
+struct range {
+	uint8_t lo[16], hi[16];
+};
+
+/* v + 1 in place; true when it wrapped (v was all ones) */
+static bool be_inc(uint8_t *v, size_t len)
+{
+	while (len--) {
+		if (++v[len])
+			return false;
+	}
+	return true;
+}
+
+static bool be_is_max(const uint8_t *v, size_t len)
+{
+	while (len--)
+		if (v[len] != 0xff)
+			return false;
+	return true;
+}
+
+static void prefix_range(const struct prefix *p, size_t alen, struct range *r)
+{
+	size_t i;
+
+	for (i = 0; i < alen; ++i) {
+		unsigned bits = p->len > 8 * i ? p->len - 8 * i : 0;
+		uint8_t mask = bits >= 8 ? 0xff : (uint8_t)(0xff00 >> bits);
+
+		r->lo[i] = p->addr.bytes[i] & mask;
+		r->hi[i] = p->addr.bytes[i] | (uint8_t)~mask;
+	}
+}
+
+static size_t sort_alen;
+
+static int range_cmp(const void *a, const void *b)
+{
+	return memcmp(((const struct range *)a)->lo, ((const struct range *)b)->lo, sort_alen);
+}
+
+/*
+ * The prefixes of one family as disjoint, sorted ranges: interval sets
+ * refuse overlapping elements, and a config may well list 10.0.0.0/8 and
+ * 10.1.0.0/16. Adjacent ranges are merged too, like nft's auto-merge.
+ */
+static int ranges_of(const struct prefix_list *l, const struct nft_fam *f,
+		     struct range **out, size_t *n_out)
+{
+	struct range *v;
+	size_t i, n = 0;
+
+	*out = NULL;
+	*n_out = 0;
+	v = calloc(l->n ? l->n : 1, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	for (i = 0; i < l->n; ++i)
+		if (l->v[i].family == f->af)
+			prefix_range(&l->v[i], f->alen, &v[n++]);
+	sort_alen = f->alen;
+	nft_qsort(v, n, sizeof(*v), range_cmp);
+	if (n) {
+		size_t w = 0;
+
+		for (i = 1; i < n; ++i) {
+			uint8_t next[16];
+
+			memcpy(next, v[w].hi, f->alen);
+			if (be_is_max(v[w].hi, f->alen) ||
+			    memcmp(v[i].lo, v[w].hi, f->alen) <= 0 ||
+			    (!be_inc(next, f->alen) && !memcmp(v[i].lo, next, f->alen))) {
+				if (memcmp(v[i].hi, v[w].hi, f->alen) > 0)
+					memcpy(v[w].hi, v[i].hi, f->alen);
+			} else {
+				v[++w] = v[i];
+			}
+		}
+		n = w + 1;
+	}
+	*out = v;
+	*n_out = n;
+	return 0;
+}
+
+/* ---- sets and elements ---- */
+
+static struct nft_set *set_add(struct nft_bld *b, const char *name, uint32_t flags,
+			       uint32_t key_type, uint32_t key_len)
+{
+	struct nft_set *s;
+
+	if (b->err)
+		return NULL;
+	s = nft_state_add_set(b->st, name);
+	if (!s) {
+		b->err = -ENOMEM;
+		return NULL;
+	}
+	s->flags = flags;
+	s->key_type = key_type;
+	s->key_len = key_len;
+	return s;
+}
+
+/* A forward set of the table being built (sorted by then). */
+static struct nft_set *set_find(struct nft_bld *b, int kind, const struct nft_fam *f, size_t proto)
+{
+	struct nft_set *s = b->err ? NULL : (struct nft_set *)b->fs[kind][f->af == AF_INET6][proto];
+
+	if (!s && !b->err)
+		b->err = -ENOENT;
+	return s;
+}
+
+/* nft marks the start element of an interval running to the end of the
+ * key space ("0.0.0.0/0", "60000-65535") so that it prints it as such. */
+static int elem_mark_open(struct nft_set *s, size_t idx)
+{
+	uint8_t ud[6];
+	uint32_t flag = NFTNL_SET_ELEM_F_INTERVAL_OPEN;
+	struct nft_elem *el;
+	int64_t off;
+
+	ud[0] = NFTNL_UDATA_SET_ELEM_FLAGS;
+	ud[1] = sizeof(flag);
+	memcpy(ud + 2, &flag, sizeof(flag));
+	off = nft_set_pool_put(s, ud, sizeof(ud));
+	if (off < 0)
+		return (int)off;
+	el = nft_set_elem(s, idx);
+	el->udata = (uint32_t)off;
+	el->udata_len = sizeof(ud);
+	el->has |= NFT_ELEM_UDATA;
+	return 0;
+}
+
+/*
+ * A range in a one-field interval set (rbtree): a start element carrying
+ * the data, and an end element at hi + 1 unless hi is the last value.
+ */
+static struct nft_elem *interval_add(struct nft_bld *b, struct nft_set *s,
+				     const uint8_t *lo, const uint8_t *hi)
+{
+	uint8_t end[16];
+	struct nft_elem *el;
+	size_t idx;
+
+	if (!s || b->err)
+		return NULL;
+	el = nft_set_push(s);
+	if (!el)
+		goto oom;
+	idx = s->n_elems - 1;
+	memcpy(nft_elem_key(s, el), lo, s->key_len);
+	memcpy(end, hi, s->key_len);
+	if (be_inc(end, s->key_len)) {
+		if (elem_mark_open(s, idx) < 0)
+			goto oom;
+	} else {
+		el = nft_set_push(s);
+		if (!el)
+			goto oom;
+		memcpy(nft_elem_key(s, el), end, s->key_len);
+		el->flags = NFT_SET_ELEM_INTERVAL_END;
+	}
+	return nft_set_elem(s, idx);
+oom:
+	b->err = -ENOMEM;
+	return NULL;
+}
+
+static struct nft_elem *port_range_add(struct nft_bld *b, struct nft_set *s,
+				       uint16_t lo, uint16_t hi)
+{
+	uint16_t l = htons(lo), h = htons(hi);
+
+	return interval_add(b, s, (uint8_t *)&l, (uint8_t *)&h);
+}
+
+static void elem_objref(struct nft_bld *b, struct nft_set *s, struct nft_elem *el,
+			const char *name)
+{
+	size_t idx;
+	int64_t off;
+
+	if (!el || b->err)
+		return;
+	idx = (size_t)((uint8_t *)el - s->elems) / s->stride;
+	off = nft_set_pool_put(s, name, strlen(name));
+	if (off < 0) {
+		b->err = (int)off;
+		return;
+	}
+	el = nft_set_elem(s, idx);
+	el->str = (uint32_t)off;
+	el->has |= NFT_ELEM_OBJREF;
+}
+
+static void counter_add(struct nft_bld *b, const char *prefix, const char *name)
+{
+	char buf[64];
+
+	if (b->err)
+		return;
+	snprintf(buf, sizeof(buf), "%s%s", prefix, name);
+	if (!nft_state_add_obj(b->st, buf, NFT_OBJECT_COUNTER))
+		b->err = -ENOMEM;
+}
+
+/* ---- the forward sets ---- */
+
+/* Kind by kind, as docs/ruleset.md lists them: the kernel lists sets in
+ * the order they are made. */
+static void forward_sets(struct nft_bld *b)
+{
+	char name[64];
+	size_t k, i, j;
+
+	for (k = 0; k < NFT_FS_KINDS; ++k) {
+		for (i = 0; i < 2; ++i) {
+			const struct nft_fam *f = &nft_fams[i];
+			uint32_t pair = f->atype << TYPE_BITS | TYPE_INET_SERVICE;
+
+			for (j = 0; j < 2; ++j) {
+				struct nft_set *s = NULL;
+
+				nft_fwd_set_name(name, sizeof(name), (enum nft_fs_kind)k, i, j);
+				switch (k) {
+				case NFT_FS_OPEN:
+				case NFT_FS_MASQ:
+					set_add(b, name, NFT_SET_INTERVAL, TYPE_INET_SERVICE, 2);
+					break;
+				case NFT_FS_ALLOW:
+					s = set_add(b, name, NFT_SET_INTERVAL | NFT_SET_CONCAT, pair,
+						    f->alen + 4);
+					if (s) {
+						s->field_count = 2;
+						s->field_len[0] = (uint8_t)f->alen;
+						s->field_len[1] = 2;
+					}
+					break;
+				case NFT_FS_DNAT:
+				case NFT_FS_KEEP:
+					s = set_add(b, name, NFT_SET_MAP | NFT_SET_INTERVAL,
+						    TYPE_INET_SERVICE, 2);
+					if (s) {
+						s->data_type = k == NFT_FS_KEEP ? f->atype : pair;
+						s->data_len = k == NFT_FS_KEEP ? f->alen : f->alen + 4;
+					}
+					break;
+				case NFT_FS_COUNT:
+					s = set_add(b, name, NFT_SET_OBJECT | NFT_SET_INTERVAL,
+						    TYPE_INET_SERVICE, 2);
+					if (s)
+						s->obj_type = NFT_OBJECT_COUNTER;
+					break;
+				}
+			}
+		}
+	}
+}
+
+static void forward_elems(struct nft_bld *b, const struct wgb_forward *fw)
+{
+	const struct nft_fam *f = fw->family == AF_INET6 ? &nft_fams[1] : &nft_fams[0];
+	struct range *allow = NULL;
+	size_t n_allow = 0, i, j;
+	char counter[64];
+	bool open;
+
+	counter_add(b, NFT_FWD_PREFIX, fw->name);
+	if (b->err)
+		return;
+	if (ranges_of(&fw->allow, f, &allow, &n_allow) < 0) {
+		b->err = -ENOMEM;
+		return;
+	}
+	/* everyone allowed: a port set, no address ranges to walk */
+	open = n_allow == 1 && !memcmp(allow[0].lo, (uint8_t[16]){ 0 }, f->alen) &&
+	       be_is_max(allow[0].hi, f->alen);
+	snprintf(counter, sizeof(counter), NFT_FWD_PREFIX "%s", fw->name);
+	for (j = 0; j < 2 && !b->err; ++j) {
+		uint16_t lo = htons(fw->port_lo), hi = htons(fw->port_hi);
+		struct nft_set *s;
+		struct nft_elem *el;
+
+		if (!(fw->protocols & nft_protos[j].bit))
+			continue;
+		if (open) {
+			port_range_add(b, set_find(b, NFT_FS_OPEN, f, j), fw->port_lo, fw->port_hi);
+		} else {
+			s = set_find(b, NFT_FS_ALLOW, f, j);
+			for (i = 0; s && i < n_allow && !b->err; ++i) {
+				el = nft_set_push(s);
+				if (!el) {
+					b->err = -ENOMEM;
+					break;
+				}
+				memcpy(nft_elem_key(s, el), allow[i].lo, f->alen);
+				memcpy(nft_elem_key(s, el) + f->alen, &lo, 2);
+				memcpy(nft_elem_key_end(s, el), allow[i].hi, f->alen);
+				memcpy(nft_elem_key_end(s, el) + f->alen, &hi, 2);
+				el->has |= NFT_ELEM_KEY_END;
+			}
+		}
+		if (fw->dst_port || fw->port_lo == fw->port_hi) {
+			uint16_t dport = htons(fw->dst_port ? fw->dst_port : fw->port_lo);
+
+			s = set_find(b, NFT_FS_DNAT, f, j);
+			el = port_range_add(b, s, fw->port_lo, fw->port_hi);
+			if (el) {
+				memcpy(nft_elem_data(s, el), fw->dst.bytes, f->alen);
+				memcpy(nft_elem_data(s, el) + f->alen, &dport, 2);
+				el->has |= NFT_ELEM_DATA;
+			}
+		} else {
+			s = set_find(b, NFT_FS_KEEP, f, j);
+			el = port_range_add(b, s, fw->port_lo, fw->port_hi);
+			if (el) {
+				memcpy(nft_elem_data(s, el), fw->dst.bytes, f->alen);
+				el->has |= NFT_ELEM_DATA;
+			}
+		}
+		s = set_find(b, NFT_FS_COUNT, f, j);
+		elem_objref(b, s, port_range_add(b, s, fw->port_lo, fw->port_hi), counter);
+		if (fw->masquerade)
+			port_range_add(b, set_find(b, NFT_FS_MASQ, f, j), fw->port_lo, fw->port_hi);
+	}
+	free(allow);
+}
+
+/* ---- egress sets ---- */
+
+static void egress_sets(struct nft_bld *b, const struct wgb_egress *eg)
+{
+	const struct prefix_list *lists[NFT_ES_KINDS] = { &eg->source, &eg->destination, &eg->deny };
+	char name[128];
+	size_t i, k, r;
+
+	counter_add(b, NFT_EGR_PREFIX, eg->name);
+	for (i = 0; i < 2 && !b->err; ++i) {
+		const struct nft_fam *f = &nft_fams[i];
+
+		for (k = 0; k < NFT_ES_KINDS && !b->err; ++k) {
+			struct range *v;
+			struct nft_set *s;
+			size_t n;
+
+			nft_egr_set_name(name, sizeof(name), eg->name, (enum nft_es_kind)k, i);
+			s = set_add(b, name, NFT_SET_INTERVAL, f->atype, f->alen);
+			if (!s)
+				return;
+			if (ranges_of(lists[k], f, &v, &n) < 0) {
+				b->err = -ENOMEM;
+				return;
+			}
+			for (r = 0; r < n && !b->err; ++r)
+				interval_add(b, s, v[r].lo, v[r].hi);
+			free(v);
+		}
+	}
+}
+
+static int table_comment(struct nft_state *st)
+{
+	struct nftnl_udata_buf *u = nftnl_udata_buf_alloc(NFT_USERDATA_MAXLEN);
+	int ret = -ENOMEM;
+
+	if (u && nftnl_udata_put_strz(u, NFTNL_UDATA_TABLE_COMMENT, NFT_TABLE_COMMENT))
+		ret = nft_state_set_udata(&st->table_udata, &st->table_udata_len,
+					  nftnl_udata_buf_data(u), nftnl_udata_buf_len(u));
+	nftnl_udata_buf_free(u);
+	return ret;
+}
+
+int nft_build(const struct instance *in, const struct wgb_config *cfg,
+	      void **state, struct wgb_err *e)
+{
+	const struct wgb_forward *fw;
+	const struct wgb_egress *eg;
+	struct nft_bld b = { 0 };
+	char table[64];
+
+	*state = NULL;
+	snprintf(table, sizeof(table), NFT_TABLE_PREFIX "%s", in->name);
+	b.st = nft_state_new(table);
+	if (!b.st)
+		return err_set(e, -ENOMEM, "nft: out of memory");
+	if (!cfg)
+		goto done;	/* flush: no table at all */
+	b.cfg = cfg;
+	b.ifname = cfg->iface.name;
+	b.ing = cfg->bastion.ct_ingress;
+	b.egr = cfg->bastion.ct_egress;
+	b.st->table_exists = true;
+	b.err = table_comment(b.st);
+	counter_add(&b, "", NFT_DROPPED);
+	forward_sets(&b);
+	/* sorted now; the forwards find their sets in b.fs (the array
+	 * does not move until the egress sets are added, after them) */
+	if (!b.err) {
+		nft_state_finish(b.st);
+		nft_fwd_sets(b.st, b.fs);
+	}
+	for_each_forward(cfg, fw) {
+		if (b.err)
+			break;
+		forward_elems(&b, fw);
+	}
+	for_each_egress(cfg, eg) {
+		if (b.err)
+			break;
+		egress_sets(&b, eg);
+	}
+	nft_build_chains(&b);
+done:
+	if (!b.err)
+		b.err = nft_state_finish(b.st);
+	if (b.err) {
+		nft_state_free(b.st);
+		return err_set(e, b.err, "nft: cannot build the table: %s", strerror(-b.err));
+	}
+	*state = b.st;
+	return 0;
+}

@@ -1,0 +1,337 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The chains of our table and their rules, in the exact shapes nft itself
+ * emits for the statements of docs/ruleset.md (checked with `nft
+ * --debug=netlink`), so that `nft list` prints them as written there. The
+ * rules are fixed but for the tunnel's name, the marks, and a few rules
+ * per egress.
+ */
+#include <netinet/in.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libnftnl/chain.h>
+#include <libnftnl/rule.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_conntrack_common.h>
+#include <linux/netfilter/nf_conntrack_tuple_common.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter_ipv4.h>
+
+#include "nft_int.h"
+
+static struct nft_chain *chain_add(struct nft_bld *b, const char *name, const char *type,
+				   uint32_t hook, int32_t prio)
+{
+	struct nftnl_chain *c;
+	struct nft_chain *sc;
+
+	if (b->err)
+		return NULL;
+	c = nftnl_chain_alloc();
+	sc = c ? nft_state_add_chain(b->st, name) : NULL;
+	if (!sc) {
+		if (c)
+			nftnl_chain_free(c);
+		b->err = -ENOMEM;
+		return NULL;
+	}
+	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, name);
+	nftnl_chain_set_u32(c, NFTNL_CHAIN_HOOKNUM, hook);
+	nftnl_chain_set_s32(c, NFTNL_CHAIN_PRIO, prio);
+	nftnl_chain_set_str(c, NFTNL_CHAIN_TYPE, type);
+	nftnl_chain_set_u32(c, NFTNL_CHAIN_POLICY, NF_ACCEPT);
+	if (nft_chain_adopt(b->st, sc, c) < 0)
+		b->err = -ENOMEM;
+	return sc;
+}
+
+static void rule_end(struct nft_bld *b, struct nft_chain *c, struct nft_rb *rb, const char *comment)
+{
+	rb_comment(rb, comment);
+	if (b->err || !c) {
+		if (rb->r)
+			nftnl_rule_free(rb->r);
+		return;
+	}
+	b->err = nft_chain_add_rule(b->st, c, rb_done(rb), 0);
+}
+
+/* ct mark & bit == bit */
+static void ct_mark_has(struct nft_rb *rb, uint32_t bit)
+{
+	rb_ct_load(rb, NFT_CT_MARK, -1, NFT_REG_1);
+	rb_bitwise(rb, NFT_REG_1, bit, 0, 4);
+	rb_cmp_u32(rb, NFT_CMP_EQ, bit);
+}
+
+/* ct mark set ct mark | bit */
+static void ct_mark_or(struct nft_rb *rb, uint32_t bit)
+{
+	rb_ct_load(rb, NFT_CT_MARK, -1, NFT_REG_1);
+	rb_bitwise(rb, NFT_REG_1, ~bit, bit, 4);
+	rb_ct_set(rb, NFT_CT_MARK, NFT_REG_1);
+}
+
+static void match_ifname(struct nft_rb *rb, uint32_t key, uint32_t op, const char *name)
+{
+	rb_meta_load(rb, key, NFT_REG_1);
+	rb_cmp_ifname(rb, op, name);
+}
+
+static void match_meta_u8(struct nft_rb *rb, uint32_t key, uint8_t v)
+{
+	rb_meta_load(rb, key, NFT_REG_1);
+	rb_cmp_u8(rb, NFT_CMP_EQ, v);
+}
+
+static void chain_pre_nat(struct nft_bld *b)
+{
+	struct nft_chain *c = chain_add(b, "pre_nat", "nat", NF_INET_PRE_ROUTING, NF_IP_PRI_NAT_DST);
+	char set[64];
+	struct nft_rb rb;
+	size_t i, j;
+
+	rb_init(&rb);
+	match_ifname(&rb, NFT_META_IIFNAME, NFT_CMP_EQ, b->ifname);
+	rb_verdict(&rb, NFT_RETURN);
+	rule_end(b, c, &rb, "from the tunnel: never DNAT");
+
+	rb_init(&rb);
+	rb_fib(&rb, NFT_FIB_RESULT_ADDRTYPE, NFTA_FIB_F_DADDR, NFT_REG_1);
+	rb_cmp_u32(&rb, NFT_CMP_NEQ, 2 /* RTN_LOCAL */);
+	rb_verdict(&rb, NFT_RETURN);
+	rule_end(b, c, &rb, "only connections to this host");
+
+	for (i = 0; i < 2; ++i) {
+		const struct nft_fam *f = &nft_fams[i];
+
+		for (j = 0; j < 2; ++j) {
+			rb_init(&rb);
+			match_meta_u8(&rb, NFT_META_NFPROTO, f->nfproto);
+			match_meta_u8(&rb, NFT_META_L4PROTO, nft_protos[j].num);
+			rb_payload(&rb, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, NFT_REG_1);
+			nft_fwd_set_name(set, sizeof(set), NFT_FS_OPEN, i, j);
+			rb_lookup(&rb, set, NFT_REG_1, -1, false);
+			ct_mark_or(&rb, b->ing);
+			rule_end(b, c, &rb, "ingress: forwarded port, every client");
+
+			rb_init(&rb);
+			match_meta_u8(&rb, NFT_META_NFPROTO, f->nfproto);
+			match_meta_u8(&rb, NFT_META_L4PROTO, nft_protos[j].num);
+			rb_payload(&rb, NFT_PAYLOAD_NETWORK_HEADER, f->saddr, f->alen, NFT_REG_1);
+			rb_payload(&rb, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, nft_reg(f->alen));
+			nft_fwd_set_name(set, sizeof(set), NFT_FS_ALLOW, i, j);
+			rb_lookup(&rb, set, NFT_REG_1, -1, false);
+			ct_mark_or(&rb, b->ing);
+			rule_end(b, c, &rb, "ingress: forwarded port, allowed client");
+		}
+	}
+	for (i = 0; i < 2; ++i) {
+		const struct nft_fam *f = &nft_fams[i];
+
+		for (j = 0; j < 4; ++j) {
+			bool keep = j & 1;
+
+			rb_init(&rb);
+			match_meta_u8(&rb, NFT_META_NFPROTO, f->nfproto);
+			ct_mark_has(&rb, b->ing);
+			match_meta_u8(&rb, NFT_META_L4PROTO, nft_protos[j / 2].num);
+			rb_payload(&rb, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, NFT_REG_1);
+			nft_fwd_set_name(set, sizeof(set), keep ? NFT_FS_KEEP : NFT_FS_DNAT, i, j / 2);
+			rb_lookup(&rb, set, NFT_REG_1, NFT_REG_1, false);
+			rb_nat(&rb, NFT_NAT_DNAT, f->nfproto, NFT_REG_1,
+			       keep ? -1 : (int)nft_reg(f->alen));
+			rule_end(b, c, &rb, keep ? "ingress: to address, port kept"
+						 : "ingress: to address:port");
+		}
+	}
+}
+
+static void chain_pre_mark(struct nft_bld *b)
+{
+	struct nft_chain *c = chain_add(b, "pre_mark", "filter", NF_INET_PRE_ROUTING,
+					NF_IP_PRI_NAT_DST + 10);
+	const struct wgb_bastion *bs = &b->cfg->bastion;
+	struct nft_rb rb;
+	int dir;
+
+	for (dir = IP_CT_DIR_ORIGINAL; dir <= IP_CT_DIR_REPLY; ++dir) {
+		uint8_t d = (uint8_t)dir;
+
+		rb_init(&rb);
+		rb_ct_load(&rb, NFT_CT_DIRECTION, -1, NFT_REG_1);
+		rb_cmp_u8(&rb, NFT_CMP_EQ, d);
+		ct_mark_has(&rb, dir == IP_CT_DIR_ORIGINAL ? b->ing : b->egr);
+		rb_meta_load(&rb, NFT_META_MARK, NFT_REG_1);
+		rb_bitwise(&rb, NFT_REG_1, ~bs->mark_mask, bs->mark & bs->mark_mask, 4);
+		rb_meta_set(&rb, NFT_META_MARK, NFT_REG_1);
+		rule_end(b, c, &rb, dir == IP_CT_DIR_ORIGINAL ? "ingress: route into the tunnel"
+				: "egress replies: route back into the tunnel");
+	}
+}
+
+static void mss_clamp(struct nft_bld *b, struct nft_chain *c, uint32_t key, const char *comment)
+{
+	struct nft_rb rb;
+
+	rb_init(&rb);
+	match_ifname(&rb, key, NFT_CMP_EQ, b->ifname);
+	match_meta_u8(&rb, NFT_META_L4PROTO, IPPROTO_TCP);
+	/* tcp flags & (syn | rst) == syn */
+	rb_payload(&rb, NFT_PAYLOAD_TRANSPORT_HEADER, 13, 1, NFT_REG_1);
+	rb_bitwise(&rb, NFT_REG_1, 0x06, 0, 1);
+	rb_cmp_u8(&rb, NFT_CMP_EQ, 0x02);
+	/* tcp option maxseg size set rt mtu */
+	rb_rt(&rb, NFT_RT_TCPMSS, NFT_REG_1);
+	rb_byteorder(&rb, NFT_REG_1, NFT_BYTEORDER_HTON, 2, 2);
+	rb_exthdr_write(&rb, 2 /* TCPOPT_MAXSEG */, 2, 2, NFT_EXTHDR_OP_TCPOPT, NFT_REG_1);
+	rule_end(b, c, &rb, comment);
+}
+
+static void egress_rules(struct nft_bld *b, struct nft_chain *c, const struct wgb_egress *eg)
+{
+	char set[160], comment[128], counter[64];
+	struct nft_rb rb;
+	size_t i;
+
+	snprintf(counter, sizeof(counter), NFT_EGR_PREFIX "%s", eg->name);
+	for (i = 0; i < 2; ++i) {
+		const struct nft_fam *f = &nft_fams[i];
+
+		if (!nft_egress_has_family(eg, f->af))
+			continue;
+		rb_init(&rb);
+		match_ifname(&rb, NFT_META_IIFNAME, NFT_CMP_EQ, b->ifname);
+		if (eg->interface[0])
+			match_ifname(&rb, NFT_META_OIFNAME, NFT_CMP_EQ, eg->interface);
+		/* ct state new */
+		rb_ct_load(&rb, NFT_CT_STATE, -1, NFT_REG_1);
+		rb_bitwise(&rb, NFT_REG_1, NF_CT_STATE_BIT(IP_CT_NEW), 0, 4);
+		rb_cmp_u32(&rb, NFT_CMP_NEQ, 0);
+		match_meta_u8(&rb, NFT_META_NFPROTO, f->nfproto);
+		rb_payload(&rb, NFT_PAYLOAD_NETWORK_HEADER, f->saddr, f->alen, NFT_REG_1);
+		nft_egr_set_name(set, sizeof(set), eg->name, NFT_ES_SRC, i);
+		rb_lookup(&rb, set, NFT_REG_1, -1, false);
+		rb_payload(&rb, NFT_PAYLOAD_NETWORK_HEADER, f->daddr, f->alen, NFT_REG_1);
+		nft_egr_set_name(set, sizeof(set), eg->name, NFT_ES_DST, i);
+		rb_lookup(&rb, set, NFT_REG_1, -1, false);
+		rb_payload(&rb, NFT_PAYLOAD_NETWORK_HEADER, f->daddr, f->alen, NFT_REG_1);
+		nft_egr_set_name(set, sizeof(set), eg->name, NFT_ES_DENY, i);
+		rb_lookup(&rb, set, NFT_REG_1, -1, true);
+		ct_mark_or(&rb, b->egr);
+		snprintf(comment, sizeof(comment), "egress %s: new connection", eg->name);
+		rule_end(b, c, &rb, comment);
+
+		rb_init(&rb);
+		ct_mark_has(&rb, b->egr);
+		match_meta_u8(&rb, NFT_META_NFPROTO, f->nfproto);
+		rb_ct_load(&rb, f->ct_src, IP_CT_DIR_ORIGINAL, NFT_REG_1);
+		nft_egr_set_name(set, sizeof(set), eg->name, NFT_ES_SRC, i);
+		rb_lookup(&rb, set, NFT_REG_1, -1, false);
+		rb_objref_name(&rb, NFT_OBJECT_COUNTER, counter);
+		rb_verdict(&rb, NF_ACCEPT);
+		snprintf(comment, sizeof(comment), "egress %s", eg->name);
+		rule_end(b, c, &rb, comment);
+	}
+}
+
+static void chain_forward(struct nft_bld *b)
+{
+	struct nft_chain *c = chain_add(b, "forward", "filter", NF_INET_FORWARD, NF_IP_PRI_FILTER);
+	const struct wgb_egress *eg;
+	char set[64];
+	struct nft_rb rb;
+	size_t i, j;
+
+	mss_clamp(b, c, NFT_META_OIFNAME, "clamp MSS into the tunnel");
+	mss_clamp(b, c, NFT_META_IIFNAME, "clamp MSS out of the tunnel");
+	for (i = 0; i < 2; ++i) {
+		for (j = 0; j < 2; ++j) {
+			rb_init(&rb);
+			ct_mark_has(&rb, b->ing);
+			match_meta_u8(&rb, NFT_META_NFPROTO, nft_fams[i].nfproto);
+			match_meta_u8(&rb, NFT_META_L4PROTO, nft_protos[j].num);
+			rb_ct_load(&rb, NFT_CT_PROTO_DST, IP_CT_DIR_ORIGINAL, NFT_REG_1);
+			nft_fwd_set_name(set, sizeof(set), NFT_FS_COUNT, i, j);
+			rb_objref_map(&rb, set, NFT_REG_1);
+			rule_end(b, c, &rb, "ingress: count per forward");
+		}
+	}
+	rb_init(&rb);
+	ct_mark_has(&rb, b->ing);
+	rb_verdict(&rb, NF_ACCEPT);
+	rule_end(b, c, &rb, "ingress");
+
+	for_each_egress(b->cfg, eg)
+		egress_rules(b, c, eg);
+
+	rb_init(&rb);
+	match_ifname(&rb, NFT_META_IIFNAME, NFT_CMP_EQ, b->ifname);
+	rb_objref_name(&rb, NFT_OBJECT_COUNTER, NFT_DROPPED);
+	rb_verdict(&rb, NF_DROP);
+	rule_end(b, c, &rb, "from the tunnel, allowed by no forward or egress");
+
+	rb_init(&rb);
+	match_ifname(&rb, NFT_META_OIFNAME, NFT_CMP_EQ, b->ifname);
+	rb_objref_name(&rb, NFT_OBJECT_COUNTER, NFT_DROPPED);
+	rb_verdict(&rb, NF_DROP);
+	rule_end(b, c, &rb, "into the tunnel, allowed by no forward or egress");
+}
+
+static void chain_post_nat(struct nft_bld *b)
+{
+	struct nft_chain *c = chain_add(b, "post_nat", "nat", NF_INET_POST_ROUTING, NF_IP_PRI_NAT_SRC);
+	const struct wgb_egress *eg;
+	char set[160], comment[128];
+	struct nft_rb rb;
+	size_t i, j;
+
+	for (i = 0; i < 2; ++i) {
+		for (j = 0; j < 2; ++j) {
+			rb_init(&rb);
+			match_ifname(&rb, NFT_META_OIFNAME, NFT_CMP_EQ, b->ifname);
+			ct_mark_has(&rb, b->ing);
+			match_meta_u8(&rb, NFT_META_NFPROTO, nft_fams[i].nfproto);
+			match_meta_u8(&rb, NFT_META_L4PROTO, nft_protos[j].num);
+			rb_ct_load(&rb, NFT_CT_PROTO_DST, IP_CT_DIR_ORIGINAL, NFT_REG_1);
+			nft_fwd_set_name(set, sizeof(set), NFT_FS_MASQ, i, j);
+			rb_lookup(&rb, set, NFT_REG_1, -1, false);
+			rb_masq(&rb);
+			rule_end(b, c, &rb, "forwards with Masquerade = yes");
+		}
+	}
+	for_each_egress(b->cfg, eg) {
+		if (!eg->masquerade)
+			continue;
+		for (i = 0; i < 2; ++i) {
+			const struct nft_fam *f = &nft_fams[i];
+
+			if (!nft_egress_has_family(eg, f->af))
+				continue;
+			rb_init(&rb);
+			if (eg->interface[0])
+				match_ifname(&rb, NFT_META_OIFNAME, NFT_CMP_EQ, eg->interface);
+			else
+				match_ifname(&rb, NFT_META_OIFNAME, NFT_CMP_NEQ, b->ifname);
+			ct_mark_has(&rb, b->egr);
+			match_meta_u8(&rb, NFT_META_NFPROTO, f->nfproto);
+			rb_ct_load(&rb, f->ct_src, IP_CT_DIR_ORIGINAL, NFT_REG_1);
+			nft_egr_set_name(set, sizeof(set), eg->name, NFT_ES_SRC, i);
+			rb_lookup(&rb, set, NFT_REG_1, -1, false);
+			rb_masq(&rb);
+			snprintf(comment, sizeof(comment), "egress %s", eg->name);
+			rule_end(b, c, &rb, comment);
+		}
+	}
+}
+
+void nft_build_chains(struct nft_bld *b)
+{
+	chain_pre_nat(b);
+	chain_pre_mark(b);
+	chain_forward(b);
+	chain_post_nat(b);
+}

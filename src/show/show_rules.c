@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * show: the config's forwards and egresses as one-line text, as show
+ * prints their rules.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/hostport.h"
+#include "show_live.h"
+
+void show_forward_destination(char *buf, size_t len, const struct wgb_forward *f)
+{
+	hostport_fmt(buf, len, f->family, f->dst.bytes, f->dst_port);
+}
+
+char *show_forward_rule(const struct wgb_forward *f)
+{
+	char dst[PREFIX_STRLEN + 8], port[16], *allow, *s = NULL;
+	const char *proto = f->protocols == (PROTO_TCP | PROTO_UDP) ? "tcp,udp" :
+			    f->protocols & PROTO_UDP ? "udp" : "tcp";
+
+	allow = prefix_list_fmt(&f->allow);
+	if (!allow)
+		return NULL;
+	show_forward_destination(dst, sizeof(dst), f);
+	if (f->port_lo == f->port_hi)
+		snprintf(port, sizeof(port), "%u", f->port_lo);
+	else
+		snprintf(port, sizeof(port), "%u-%u", f->port_lo, f->port_hi);
+	if (asprintf(&s, "%s %s -> %s%s  allow %s%s%s", proto, port, dst,
+		     !f->dst_port && f->port_lo != f->port_hi ? " (ports kept)" : "",
+		     allow, f->masquerade ? "  masquerade" : "",
+		     f->shadow ? "  shadow" : "") < 0)
+		s = NULL;
+	free(allow);
+	return s;
+}
+
+char *show_egress_rule(const struct wgb_egress *e)
+{
+	char *src = prefix_list_fmt(&e->source), *dst = prefix_list_fmt(&e->destination);
+	char *deny = prefix_list_fmt(&e->deny), *s = NULL;
+
+	if (src && dst && deny &&
+	    asprintf(&s, "%s -> %s%s%s%s%s%s", src, dst, e->deny.n ? " except " : "", deny,
+		     e->interface[0] ? "  via " : "", e->interface,
+		     e->masquerade ? "  masquerade" : "") < 0)
+		s = NULL;
+	free(src);
+	free(dst);
+	free(deny);
+	return s;
+}

@@ -1,0 +1,225 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The sysctl stage's files: /proc/sys values, and the record of original
+ * values, kept in the run directory (core/rundir.h). Plain file I/O;
+ * nothing is executed.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "core/rundir.h"
+#include "lib/array.h"
+#include "sysctl.h"
+
+#define V6_CONF		"net/ipv6/conf"
+
+const char *sysctl_root;
+
+void sysctl_name(const char *path, char *buf, size_t len)
+{
+	size_t i;
+
+	for (i = 0; path[i] && i + 1 < len; ++i)
+		buf[i] = path[i] == '/' ? '.' : path[i] == '.' ? '/' : path[i];
+	if (len)
+		buf[i] = '\0';
+}
+
+static void sysctl_proc_path(char *buf, size_t len, const char *path)
+{
+	snprintf(buf, len, "%s/%s", sysctl_root ? sysctl_root : "/proc/sys", path);
+}
+
+/* 0, -ENOENT when there is no such sysctl, or another -errno. */
+int sysctl_proc_read(const char *path, int *val)
+{
+	char file[PATH_MAX], buf[32], *end;
+	ssize_t n;
+	long v;
+	int fd;
+
+	sysctl_proc_path(file, sizeof(file), path);
+	fd = open(file, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	errno = 0;
+	v = strtol(buf, &end, 10);
+	if (errno || end == buf || (*end && *end != '\n') || v < INT_MIN || v > INT_MAX)
+		return -EINVAL;
+	*val = v;
+	return 0;
+}
+
+int sysctl_proc_write(const char *path, int val)
+{
+	char file[PATH_MAX], buf[16];
+	int fd, len, ret = 0;
+
+	sysctl_proc_path(file, sizeof(file), path);
+	fd = open(file, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	len = snprintf(buf, sizeof(buf), "%d\n", val);
+	if (write(fd, buf, len) != len)
+		ret = errno ? -errno : -EIO;
+	if (close(fd) < 0 && !ret)
+		ret = -errno;
+	return ret;
+}
+
+/* --- states and the record --------------------------------------------------- */
+
+const struct sysctl_entry *sysctl_state_find(const struct sysctl_state *s,
+					     const char *path)
+{
+	size_t i;
+
+	for (i = 0; s && i < s->n; ++i)
+		if (!strcmp(s->v[i].path, path))
+			return &s->v[i];
+	return NULL;
+}
+
+/* The entry for path, appended (zeroed) when there is none; NULL: ENOMEM. */
+struct sysctl_entry *sysctl_state_entry(struct sysctl_state *s, const char *path)
+{
+	struct sysctl_entry *v;
+
+	v = (struct sysctl_entry *)sysctl_state_find(s, path);
+	if (v)
+		return v;
+	v = array_push(s->v, s->n, NULL);
+	if (v)
+		snprintf(v->path, sizeof(v->path), "%s", path);
+	return v;
+}
+
+void sysctl_state_drop(struct sysctl_state *s, const char *path)
+{
+	const struct sysctl_entry *v = sysctl_state_find(s, path);
+
+	if (v) {
+		memmove((void *)v, v + 1, (s->v + s->n - v - 1) * sizeof(*v));
+		s->n--;
+	}
+}
+
+void sysctl_state_free(struct sysctl_state *s)
+{
+	if (s) {
+		free(s->v);
+		free(s);
+	}
+}
+
+int sysctl_record_load(const char *name, struct sysctl_state *rec)
+{
+	char *text, *line, *save = NULL, *eq, *end;
+	struct sysctl_entry *v;
+	size_t len;
+	long val;
+	int ret;
+
+	memset(rec, 0, sizeof(*rec));
+	ret = rundir_read(name, RUNDIR_SYSCTL, &text, &len);
+	if (ret < 0)
+		return ret == -ENOENT ? 0 : ret;
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		eq = strchr(line, '=');
+		if (!eq || eq == line || (size_t)(eq - line) >= SYSCTL_PATH_MAX)
+			continue;	/* not ours to understand: skip, never guess */
+		*eq = '\0';
+		errno = 0;
+		val = strtol(eq + 1, &end, 10);
+		if (errno || end == eq + 1 || *end || val < INT_MIN || val > INT_MAX)
+			continue;
+		if (!(v = sysctl_state_entry(rec, line))) {
+			ret = -ENOMEM;
+			break;
+		}
+		v->rec = SYSCTL_REC_SET;
+		v->orig = val;
+	}
+	free(text);
+	if (ret < 0) {
+		free(rec->v);
+		memset(rec, 0, sizeof(*rec));
+	}
+	return ret;
+}
+
+int sysctl_record_save(const char *name, const struct sysctl_state *rec)
+{
+	char *text = NULL;
+	size_t len = 0, i;
+	FILE *f;
+	int ret;
+
+	f = open_memstream(&text, &len);
+	if (!f)
+		return -ENOMEM;
+	for (i = 0; i < rec->n; ++i)
+		fprintf(f, "%s=%d\n", rec->v[i].path, rec->v[i].orig);
+	if (fclose(f) != 0) {
+		free(text);
+		return -ENOMEM;
+	}
+	ret = rundir_replace(name, RUNDIR_SYSCTL, text, len);
+	free(text);
+	return ret;
+}
+
+/* Interfaces that may take router advertisements, from net/ipv6/conf,
+ * sorted: not "all" (no interface), not lo, not a wgbastion tunnel. */
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int sysctl_v6_ifaces(const char *self, char ***out, size_t *n)
+{
+	char dir[PATH_MAX], **v = NULL, **name;
+	struct dirent *d;
+	DIR *dh;
+	int ret = 0;
+
+	*n = 0;
+	sysctl_proc_path(dir, sizeof(dir), V6_CONF);
+	dh = opendir(dir);
+	if (!dh)
+		return -errno;
+	while ((d = readdir(dh))) {
+		/* ours, or another wgbastion instance's tunnel */
+		if (d->d_name[0] == '.' || !strcmp(d->d_name, "all") || !strcmp(d->d_name, "lo") ||
+		    !strcmp(d->d_name, self) || rundir_has_instance(d->d_name))
+			continue;
+		if (!(name = array_push(v, *n, NULL)) || !(*name = strdup(d->d_name))) {
+			ret = -ENOMEM;
+			break;
+		}
+	}
+	closedir(dh);
+	if (!ret && *n)
+		qsort(v, *n, sizeof(*v), name_cmp);
+	*out = v;
+	return ret;
+}
+
+void sysctl_names_free(char **v, size_t n)
+{
+	while (n-- > 0)
+		free(v[n]);
+	free(v);
+}
