@@ -70,8 +70,8 @@ fresh() {	# a new namespace in $FRESH; with an argument, an idle wireguard-go wg
 	[ $# -eq 0 ] && return 0
 	ns "$FRESH" env WG_PROCESS_FOREGROUND=1 wireguard-go wg0 >>"$TMP/wg-go.log" 2>&1 &
 	WGB_PIDS+=($!)
-	local i
-	for i in $(seq 100); do
+	local _
+	for _ in $(seq 100); do
 		[ -S /run/wireguard/wg0.sock ] && ns "$FRESH" ip link set wg0 up 2>/dev/null && return 0
 		sleep 0.05
 	done
@@ -145,6 +145,8 @@ sec_cold() {
 			cmd=$(cold_cmd "$a")
 			if [ "$a" = wgbastion ]; then fresh wg || continue; else fresh; fi
 			# wall time of the whole process, as bench/step.sh takes it
+			# (the $ expansions are the inner shell's)
+			# shellcheck disable=SC2016
 			out=$(ip netns exec "$FRESH" bash -c 't0=$EPOCHREALTIME; '"$cmd"' >"'"$TMP/cold.out"'" 2>&1; rc=$?; t1=$EPOCHREALTIME; echo "$rc $(( 10#${t1/./} - 10#${t0/./} ))"')
 			c=$(awk '/^commit_us/ { print $3 }' "$TMP/cold.out")
 			[ "${out%% *}" = 0 ] || say_ "- $a round $r exited ${out%% *}: $(tail -n 2 "$TMP/cold.out" | tr '\n' ' ')"
@@ -155,6 +157,7 @@ sec_cold() {
 	for a in "${appr[@]}"; do
 		cmd=$(cold_cmd "$a")
 		if [ "$a" = wgbastion ]; then fresh wg || continue; else fresh; fi
+		# shellcheck disable=SC2086 # $cmd is a command line
 		ip netns exec "$FRESH" /usr/bin/time -f %M -o "$TMP/rss" $cmd >/dev/null 2>&1
 		printf '%s\t%s\n' "$a" "$(tail -n 1 "$TMP/rss")" >>"$TMP/cold.rss"
 		gone "$FRESH"
@@ -183,6 +186,7 @@ sec_read() {
 	fresh; local elem=$FRESH
 	ns "$elem" "$F" -c elem "$N"
 	: >"$TMP/read.tsv"
+	# shellcheck disable=SC2016 # the $ expansions are the inner shell's
 	for r in $(seq "$RUNS"); do
 		for mode in named elem; do
 			if [ $mode = named ]; then
@@ -255,7 +259,9 @@ sec_allow() {
 			sync
 			s0=$(awk '/^Slab:/ { print $2 }' /proc/meminfo)
 			a0=$(awk '/^MemAvailable:/ { print $2 }' /proc/meminfo)
-			out=$(ns "$FRESH" "$F" allow -t -x 5 $([ $kind = pipapo ] && echo -p) "$K")
+			local -a p=()
+			[ $kind = pipapo ] && p=(-p)
+			out=$(ns "$FRESH" "$F" allow -t -x 5 "${p[@]}" "$K")
 			s1=$(awk '/^Slab:/ { print $2 }' /proc/meminfo)
 			a1=$(awk '/^MemAvailable:/ { print $2 }' /proc/meminfo)
 			printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$r" "$kind" \

@@ -36,7 +36,7 @@ B=${WGB_BUILD:-build}
 case $B in /*) ;; *) B=$WGB_TOP/$B ;; esac
 F=$B/bench/floor
 P=$B/bench/probe
-NET="python3 $WGB_TOP/tests/integration/nftlab_net.py"
+PY=$WGB_TOP/tests/integration/nftlab_net.py
 for x in "$F" "$P"; do
 	[ -x "$x" ] || { echo "SKIP: $x is missing (make bench-tools)"; exit 77; }
 done
@@ -67,8 +67,8 @@ ns k ip addr add 192.168.50.0/24 dev lo
 ns k ip addr add 192.168.60.5/32 dev lo
 # the backends advertise the MSS of a 1500-byte LAN, as behind a real far side
 ns k ip route add default via 10.100.0.1 advmss 1460
-ns_bg k $NET serve 8000 8001 8002 8003 >"$TMP/serve.out" 2>&1
-for i in $(seq 200); do grep -q listening "$TMP/serve.out" && break; sleep 0.1; done
+ns_bg k python3 "$PY" serve 8000 8001 8002 8003 >"$TMP/serve.out" 2>&1
+for _ in $(seq 200); do grep -q listening "$TMP/serve.out" && break; sleep 0.1; done
 
 elem() {	# SET KEY(hex) -> "packets N bytes M" of that element
 	ns b "$F" elems "$T" "$1" 2>/dev/null | awk -v k="$2" '$2 == k && $3 == "counter" { print $4, $5, $6, $7 }'
@@ -138,15 +138,15 @@ assert_eq "... all of them there (interval start and end elements)" 200000 \
 ns b nft add element inet $T allowfile_a4 '{ 10.0.0.2 }'
 
 say "RateLimit = 3/minute: a burst of 8 from one client"
-assert_eq "3 get in" "ok=3" "$(ns c $NET burst 10.0.0.2 10.0.0.1 10000 8 2.5)"
-assert_eq "another client still gets in" "ok=1" "$(ns c $NET burst 10.0.0.3 10.0.0.1 10000 1 2.5)"
+assert_eq "3 get in" "ok=3" "$(ns c python3 "$PY" burst 10.0.0.2 10.0.0.1 10000 8 2.5)"
+assert_eq "another client still gets in" "ok=1" "$(ns c python3 "$PY" burst 10.0.0.3 10.0.0.1 10000 1 2.5)"
 d=$(elem limitdrop4_tcp 2710)
 assert_match "the drops are counted on f0's element ($d)" '^packets ([5-9]|[1-9][0-9]+) ' "$d"
 
 say "ConnLimit = 2"
-out=$(ns c $NET hold 10.0.0.2 10.0.0.1 10001 2 2.5)
+out=$(ns c python3 "$PY" hold 10.0.0.2 10.0.0.1 10001 2 2.5)
 assert_eq "2 held, the 3rd refused" "held=2 extra=0" "$(head -n 1 <<<"$out")"
-out=$(ns c $NET hold 10.0.0.3 10.0.0.1 10001 2 2.5)
+out=$(ns c python3 "$PY" hold 10.0.0.3 10.0.0.1 10001 2 2.5)
 assert_eq "another client holds its own 2" "held=2 extra=0" "$(head -n 1 <<<"$out")"
 assert_eq "one closed: room for another" "after_close=1" "$(tail -n 1 <<<"$out")"
 d=$(elem limitdrop4_tcp 2711)
@@ -154,10 +154,10 @@ assert_match "the refusals are counted on f1's element ($d)" '^packets [1-9]' "$
 
 say "Log = yes (NFLOG group 7)"
 ns_bg b "$P" nflog 7 60 >"$TMP/nflog.out" 2>&1
-for i in $(seq 200); do grep -q listening "$TMP/nflog.out" && break; sleep 0.1; done
+for _ in $(seq 200); do grep -q listening "$TMP/nflog.out" && break; sleep 0.1; done
 before=$(elem count4_tcp 2712)
-assert_match "a connection to f2" '^n=5 peer=10.0.0.2$' "$(ns c $NET send 10.0.0.2 10.0.0.1 10002 5 5)"
-for i in $(seq 100); do grep -q "prefix=" "$TMP/nflog.out" && break; sleep 0.1; done
+assert_match "a connection to f2" '^n=5 peer=10.0.0.2$' "$(ns c python3 "$PY" send 10.0.0.2 10.0.0.1 10002 5 5)"
+for _ in $(seq 100); do grep -q "prefix=" "$TMP/nflog.out" && break; sleep 0.1; done
 assert_eq "exactly one NFLOG line, the real client, the forward's prefix" \
 	'nflog prefix="wgbastion f2: " src=10.0.0.2' "$(grep 'prefix=' "$TMP/nflog.out")"
 after=$(elem count4_tcp 2712)
@@ -167,11 +167,11 @@ say "the kernel log of a network namespace"
 all=$(cat /proc/sys/net/netfilter/nf_log_all_netns 2>/dev/null || echo missing)
 if [ "${WGB_KERNEL_LANE:-}" = 1 ] && [ "$all" = 0 ]; then
 	# a throw-away VM: the host-wide switch may be flipped here, never on a host
-	ns c $NET send 10.0.0.2 10.0.0.1 10002 1 5 >/dev/null
+	ns c python3 "$PY" send 10.0.0.2 10.0.0.1 10002 1 5 >/dev/null
 	sleep 0.5
 	assert_eq "silent with nf_log_all_netns=0" 0 "$(dmesg | grep -c 'wgbastion f2: ')"
 	sysctl -qw net.netfilter.nf_log_all_netns=1
-	ns c $NET send 10.0.0.2 10.0.0.1 10002 1 5 >/dev/null
+	ns c python3 "$PY" send 10.0.0.2 10.0.0.1 10002 1 5 >/dev/null
 	sleep 0.5
 	line=$(dmesg | grep 'wgbastion f2: ' | tail -n 1)
 	sysctl -qw net.netfilter.nf_log_all_netns=0
@@ -180,7 +180,7 @@ if [ "${WGB_KERNEL_LANE:-}" = 1 ] && [ "$all" = 0 ]; then
 elif [ "$all" = 0 ]; then
 	mark="wgb-nftlab-$$-$RANDOM"
 	ns b nft add rule inet $T log_f2 log prefix "\"$mark \""
-	ns c $NET send 10.0.0.2 10.0.0.1 10002 1 5 >/dev/null
+	ns c python3 "$PY" send 10.0.0.2 10.0.0.1 10002 1 5 >/dev/null
 	sleep 0.5
 	assert_eq "silent with nf_log_all_netns=0 (the host's; it is only read)" 0 "$(dmesg | grep -c "$mark")"
 	echo "note: the nf_log_all_netns=1 half runs in the kernel lane only (a host-wide switch)"
@@ -189,12 +189,12 @@ else
 fi
 
 say "AllowFile: 100,000 prefixes and the client's own"
-assert_match "a listed client gets in" '^n=3 peer=10.0.0.2$' "$(ns c $NET send 10.0.0.2 10.0.0.1 10003 3 3)"
-assert_eq "an unlisted one does not" "timeout" "$(ns c $NET send 10.0.0.3 10.0.0.1 10003 3 3)"
+assert_match "a listed client gets in" '^n=3 peer=10.0.0.2$' "$(ns c python3 "$PY" send 10.0.0.2 10.0.0.1 10003 3 3)"
+assert_eq "an unlisted one does not" "timeout" "$(ns c python3 "$PY" send 10.0.0.3 10.0.0.1 10003 3 3)"
 
 say "hairpin: the far side to its own forward by the public address"
 assert_eq "from a far-side LAN address, masqueraded to the tunnel address" "n=4 peer=10.100.0.1" \
-	"$(ns k $NET send 192.168.60.5 10.0.0.1 10002 4 5)"
+	"$(ns k python3 "$PY" send 192.168.60.5 10.0.0.1 10002 4 5)"
 
 say "MSS, both ways, with ICMP dropped at the client"
 ns c nft -f - <<'EOF'
@@ -208,7 +208,7 @@ EOF
 ns_bg c tcpdump -nn -l -c 1 -i eth0 'tcp[tcpflags] & (tcp-syn|tcp-ack) == (tcp-syn|tcp-ack) and src port 10003' >"$TMP/synack.out" 2>/dev/null
 ns_bg k tcpdump -nn -l -c 1 -i wgp 'tcp[tcpflags] == tcp-syn and dst port 8003' >"$TMP/syn.out" 2>/dev/null
 sleep 1
-assert_match "a 4 MiB upload completes" '^n=4194304 peer=10.0.0.2$' "$(ns c $NET send 10.0.0.2 10.0.0.1 10003 4194304 10)"
+assert_match "a 4 MiB upload completes" '^n=4194304 peer=10.0.0.2$' "$(ns c python3 "$PY" send 10.0.0.2 10.0.0.1 10003 4194304 10)"
 sleep 0.5
 assert_match "the SYN entering the tunnel carries the tunnel's MSS" 'mss 1380' "$(cat "$TMP/syn.out")"
 assert_match "the SYN-ACK leaving it too" 'mss 1380' "$(cat "$TMP/synack.out")"
@@ -216,7 +216,7 @@ assert_match "the SYN-ACK leaving it too" 'mss 1380' "$(cat "$TMP/synack.out")"
 h=$(ns b nft -a list chain inet $T forward | sed -n 's/.*meta nfproto ipv4 tcp flags syn \/ syn,rst tcp option maxseg size set 1380 .*# handle \([0-9]*\)$/\1/p')
 ns b nft replace rule inet $T forward handle "$h" iifname wg0 tcp flags syn / syn,rst tcp option maxseg size set rt mtu
 assert_eq "with \`set rt mtu\` on SYN-ACKs instead, the upload stalls" "timeout" \
-	"$(ns c $NET send 10.0.0.2 10.0.0.1 10003 4194304 4)"
+	"$(ns c python3 "$PY" send 10.0.0.2 10.0.0.1 10003 4194304 4)"
 
 say "a DNAT map's elements carry counters too, but a nat chain sees one packet"
 # at the client, its own output: 10.0.0.9:10002 is sent to 10.0.0.1:10002
@@ -233,7 +233,7 @@ table inet lab {
 }
 EOF
 assert_eq "a DNAT map declared with counter loads" 0 $?
-assert_match "a connection through it" '^n=7 peer=10.0.0.2$' "$(ns c $NET send 10.0.0.2 10.0.0.9 10002 7 5)"
+assert_match "a connection through it" '^n=7 peer=10.0.0.2$' "$(ns c python3 "$PY" send 10.0.0.2 10.0.0.9 10002 7 5)"
 assert_match "its element counted the connection's first packet only" 'elements = \{ 10002 counter packets 1 bytes [0-9]+ : 10\.0\.0\.1 \. 10002 \}' \
 	"$(ns c nft list map inet lab to4_tcp | tr -s '\n\t' '  ')"
 
