@@ -8,6 +8,7 @@
 #   make V=1        show the full compiler command lines
 #   make fuzz       build and run the libFuzzer harness for the parser (clang)
 #   make bench      benchmarks, writes docs/performance.md (root)
+#   make nftlab     bench/nftlab.sh: the measurements of bench/nftlab.md (root)
 #   make deb        the Debian package (debian/), in $(B)/deb/, lintian-checked
 
 PREFIX ?= /usr
@@ -108,19 +109,37 @@ $(B)/wgbastion-asan: $(SRCS:src/%.c=$(B)/asan/%.o)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS) $(ASAN) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
+# bench/nftlab.md's prototypes: the floor of a cold apply (libnftnl and
+# libmnl only), and probe, linked with exactly wgbastion's libraries
+# (--no-as-needed: its own start is one of the figures)
+BENCH_TOOLS := $(B)/bench/floor $(B)/bench/probe
+$(B)/bench/floor: bench/floor.c
+	@mkdir -p $(@D)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(CFLAGS) $(shell $(PKG_CONFIG) --cflags libmnl libnftnl) -o $@ $< \
+		$(shell $(PKG_CONFIG) --libs libmnl libnftnl)
+
+$(B)/bench/probe: bench/probe.c
+	@mkdir -p $(@D)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< -Wl,--no-as-needed \
+		$(shell $(PKG_CONFIG) --libs libmnl libnftnl libnl-3.0 libnl-route-3.0 libsodium)
+
+bench-tools: $(BENCH_TOOLS)
+
 deps:
 	$(Q)./tools/deps.sh
 
 # Everything a fresh Debian machine needs to run every suite.
 check: deps
 	$(Q)$(MAKE) --no-print-directory wgbastion $(B)/wgbastion-test $(B)/wgbastion-asan \
-		$(TEST_BINS) $(ASAN_TEST_BINS)
+		$(TEST_BINS) $(ASAN_TEST_BINS) $(BENCH_TOOLS)
 	$(Q)WGB_BUILD=$(B) ./tests/run.sh
 
 check-unit: wgbastion $(TEST_BINS) $(ASAN_TEST_BINS)
 	$(Q)WGB_BUILD=$(B) ./tests/run.sh unit
 
-check-kernel: deps wgbastion $(B)/wgbastion-test
+check-kernel: deps wgbastion $(B)/wgbastion-test $(BENCH_TOOLS)
 	$(Q)./tests/kernel/run.sh
 
 demo: deps wgbastion
@@ -128,6 +147,9 @@ demo: deps wgbastion
 
 bench: deps wgbastion
 	$(Q)./bench/run.sh
+
+nftlab: deps wgbastion $(BENCH_TOOLS)
+	$(Q)./bench/nftlab.sh
 
 FUZZ_CC ?= clang
 fuzz: deps
@@ -180,7 +202,7 @@ clean:
 
 FORCE:
 
-.PHONY: all deps check check-unit check-kernel demo bench fuzz deb install uninstall clean
+.PHONY: all deps check check-unit check-kernel demo bench bench-tools nftlab fuzz deb install uninstall clean
 .DELETE_ON_ERROR:
 
 -include $(wildcard $(B)/*/*.d $(B)/*/*/*.d)

@@ -75,7 +75,7 @@ kernel_image
 busybox_static || exit
 
 echo "kernel lane: building the binaries the VM runs"
-make --no-print-directory -s B="$B" wgbastion "$B/wgbastion-test" "$B/wgbastion-asan" ||
+make --no-print-directory -s B="$B" wgbastion "$B/wgbastion-test" "$B/wgbastion-asan" bench-tools ||
 	die "make failed"
 tests/kernel/mkinitramfs.sh "$KDIR/root" "$KVER" "$BUSYBOX" "$KDIR/initramfs.cpio" ||
 	die "cannot build the initramfs"
