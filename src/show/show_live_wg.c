@@ -12,6 +12,8 @@
 int show_live_wg(struct show_view *v, const void *state)
 {
 	const struct wg_state *w = state;
+	char comm[sizeof(v->iface.userspace_prog)];
+	pid_t pid;
 	struct show_iface *i = &v->iface;
 	size_t k;
 
@@ -24,6 +26,11 @@ int show_live_wg(struct show_view *v, const void *state)
 	i->backend = wg_backend_name(w->backend);
 	snprintf(i->userspace_prog, sizeof(i->userspace_prog), "%s", w->userspace_prog);
 	i->userspace_pid = w->userspace_pid;
+	if (w->backend == WG_BACKEND_USERSPACE && wg_userspace_owner(w->name, &pid, comm, sizeof(comm)) == 0) {
+		i->userspace_pid = pid;
+		if (comm[0])
+			snprintf(i->userspace_prog, sizeof(i->userspace_prog), "%s", comm);
+	}
 	i->has_public_key = w->has_public_key;
 	if (w->has_public_key)
 		key_to_base64(i->public_key, w->public_key);

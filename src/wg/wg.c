@@ -59,8 +59,6 @@ static int wg_addrs_read(struct wg_state *st, struct wgb_err *e)
 static int wg_read_state(const char *name, struct wg_state *st, struct wgb_err *e)
 {
 	struct link_info li;
-	char comm[64] = "";
-	pid_t pid = 0;
 	int fd, ret;
 
 	wg_state_clear(st);
@@ -75,14 +73,13 @@ static int wg_read_state(const char *name, struct wg_state *st, struct wgb_err *
 	st->mtu = li.mtu;
 	st->up = li.up;
 
-	fd = wg_uapi_connect(name, &pid, comm, sizeof(comm));
+	/* no owner lookup: which process serves the socket is show's
+	 * question (wg_userspace_owner), and costs a walk of /proc */
+	fd = wg_uapi_connect(name, NULL, NULL, 0);
 	if (fd >= 0) {
 		close(fd);
 		st->backend = WG_BACKEND_USERSPACE;
-		st->userspace_pid = pid;
-		/* comm unknown (no /proc access): name what apply would start */
-		snprintf(st->userspace_prog, sizeof(st->userspace_prog), "%s",
-			 comm[0] ? comm : wg_userspace_prog());
+		snprintf(st->userspace_prog, sizeof(st->userspace_prog), "%s", wg_userspace_prog());
 	} else if (!strcmp(li.kind, "wireguard")) {
 		st->backend = WG_BACKEND_KERNEL;
 	} else if (!strcmp(li.kind, "tun")) {
@@ -309,3 +306,17 @@ const struct stage stage_wg = {
 	.sync = wg_sync,
 	.free = wg_free,
 };
+
+int wg_userspace_owner(const char *name, pid_t *pid, char *comm, size_t len)
+{
+	int fd;
+
+	*pid = 0;
+	if (len)
+		comm[0] = '\0';
+	fd = wg_uapi_connect(name, pid, comm, len);
+	if (fd < 0)
+		return fd;
+	close(fd);
+	return *pid > 0 ? 0 : -ESRCH;
+}

@@ -62,8 +62,9 @@ struct wg_state {
 	struct prefix_list link_local;
 	struct wg_peer_state *peers;
 	size_t n_peers;
-	/* userspace: the program (desired: the one apply would start; live:
-	 * the comm of the process serving the socket) and its pid (live) */
+	/* userspace: the program (the one apply would start; show replaces
+	 * it with the comm of the process serving the socket) and that
+	 * process's pid (show only: wg_userspace_owner) */
 	char userspace_prog[64];
 	pid_t userspace_pid;
 	/* desired only: PrivateKeyFile to create at sync (a new key) */
@@ -79,6 +80,10 @@ void wg_state_free(struct wg_state *st);
 int wg_state_set_private_key(struct wg_state *st, const uint8_t key[WG_KEY_LEN]);
 
 const char *wg_backend_name(enum wg_backend b);	/* "kernel", "userspace" */
+/* The process serving a userspace device's socket, for show: a walk of
+ * /proc (hundreds of readlinks) that apply never pays. 0 with *pid and
+ * comm (its name) set, or -errno. */
+int wg_userspace_owner(const char *name, pid_t *pid, char *comm, size_t len);
 /* "192.0.2.1:51820", "[2001:db8::1]:51820" or "(none)". */
 void wg_endpoint_str(char *buf, size_t len, const union wg_endpoint *ep);
 const struct wg_peer_state *wg_peer_find(const struct wg_state *st,

@@ -31,6 +31,11 @@ assert_match "address" 'inet 10.100.0.1/24' "$(ns bastion ip -4 addr show dev wg
 assert_match "link up, mtu 1420" 'mtu 1420 .*state (UP|UNKNOWN)' "$(ns bastion ip link show wg0)"
 if wg_userspace; then
 	[ -S /run/wireguard/wg0.sock ] && pass "userspace socket" || fail "no /run/wireguard/wg0.sock"
+	# apply no longer walks /proc for the daemon; show still names it
+	assert_rc "show" 0 wgb bastion -c "$CONF" show
+	pid=$(sed -n 's/.*userspace: wireguard-go, pid \([0-9]\+\).*/\1/p' "$TMP/out" | head -1)
+	[ -n "$pid" ] && [ "$(cat /proc/"$pid"/comm 2>/dev/null)" = wireguard-go ] &&
+		pass "show names the daemon and its pid ($pid)" || fail "show: no daemon pid in: $(grep -i userspace "$TMP/out")"
 else
 	assert_match "kernel device" 'wireguard' "$(ns bastion ip -d link show wg0)"
 fi
