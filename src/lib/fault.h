@@ -4,7 +4,8 @@
  * WGBASTION_FAIL_AT=<point>, fault_inject(point) fails with -EIO once per
  * process (the rollback that follows then runs unhindered). Points:
  * "<stage>" (the executor, after the stage synced), plus any a stage
- * defines (e.g. "route:rule"). Elsewhere it always returns 0.
+ * defines (e.g. "route:rule"; "nft:refuse" makes the kernel itself refuse
+ * the first message of a batch). Elsewhere it always returns 0.
  */
 #ifndef WGB_FAULT_H
 #define WGB_FAULT_H

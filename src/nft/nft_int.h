@@ -348,6 +348,10 @@ struct nft_bat {
 	uint32_t set_id;
 	struct nft_msg_note *notes;
 	size_t n, cap;
+	/* the last message so far: the only one that asks for an ack (the
+	 * kernel reports an error of any message whether asked or not) */
+	struct nlmsghdr *last;
+	struct nlmsghdr *head;	/* the first message (a test hook breaks it) */
 	int err;
 };
 

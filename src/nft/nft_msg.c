@@ -52,8 +52,11 @@ struct nlmsghdr *bat_msg_start(struct nft_bat *t, uint16_t type, uint16_t flags,
 	vsnprintf(t->notes[t->n].what, sizeof(t->notes[t->n].what), fmt, ap);
 	va_end(ap);
 	t->n++;
-	return nftnl_nlmsg_build_hdr(nftnl_batch_buffer(t->b), type, NFPROTO_INET,
-				     flags | NLM_F_ACK, t->seq++);
+	t->last = nftnl_nlmsg_build_hdr(nftnl_batch_buffer(t->b), type, NFPROTO_INET,
+					flags, t->seq++);
+	if (!t->head)
+		t->head = t->last;
+	return t->last;
 }
 
 void bat_msg_end(struct nft_bat *t)

@@ -52,6 +52,16 @@ assert_eq "apply exits 1" 1 "$rc"
 ruleset >"$TMP/after"
 assert_same "the ruleset is byte-identical" "$TMP/before" "$TMP/after"
 
+say "the kernel refuses a message that asked for no ack"
+# only the batch's last message asks for an ack; a refusal of any other
+# must still be reported, named, and leave everything as it was
+out=$(WGBASTION_FAIL_AT=nft:refuse wgb b "${B[@]}" apply 2>&1); rc=$?
+assert_eq "apply exits 1" 1 "$rc"
+assert_match "the kernel's refusal of the first message, named" '^wgbastion: nft: [a-z].*: (Invalid argument|Operation not supported)' "$out"
+printf "    %s\n" "$out"
+ruleset >"$TMP/after"
+assert_same "the ruleset is as before, counters included" "$TMP/before" "$TMP/after"
+
 say "failure after a batch that edits: rolled back"
 out=$(WGBASTION_FAIL_AT=nft wgb b "${B[@]}" apply 2>&1); rc=$?
 assert_eq "apply exits 1" 1 "$rc"
