@@ -124,15 +124,16 @@ void sysctl_state_free(struct sysctl_state *s)
 	}
 }
 
-/* An interface's name as /proc/sys/net/ipv6/conf holds it: not "all" or
- * "default", nothing that could leave the directory. */
+/* An interface's name as /proc/sys/net/ipv6/conf holds it ("default"
+ * too, which the stage sets for links yet to come; not "all"), nothing
+ * that could leave the directory. */
 static bool conf_ifname(const char *s, size_t n)
 {
 	size_t i;
 
 	if (n < 1 || n >= IFNAMSIZ || (n == 1 && s[0] == '.') ||
 	    (n == 2 && s[0] == '.' && s[1] == '.') ||
-	    (n == 3 && !strncmp(s, "all", 3)) || (n == 7 && !strncmp(s, "default", 7)))
+	    (n == 3 && !strncmp(s, "all", 3)))
 		return false;
 	for (i = 0; i < n; ++i)
 		if (!isalnum((unsigned char)s[i]) && s[i] != '_' && s[i] != '.' && s[i] != '-')
