@@ -4,6 +4,7 @@
  * hostile .sysctl or .instance record is refused with a warning naming
  * its file and line, never followed, and never wedges apply or flush.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -17,6 +18,7 @@
 #include "lib/warn.h"
 #include "sysctl/sysctl.h"
 #include "unit.h"
+#include "../fuzz/records_check.h"
 
 static char root[64], proc[96], run[96];
 static struct instance in = { .name = "wg0", .table = 51821 };
@@ -381,6 +383,40 @@ START_TEST(instance_records_are_checked)
 }
 END_TEST
 
+/* The record fuzzer's corpus and regressions (tests/fuzz/), through its
+ * own checks; run from the source tree's root, as tests/run.sh does. */
+static unsigned replay_dir(const char *dir)
+{
+	char file[512], buf[RUNDIR_RECORD_MAX + 2];
+	struct dirent *d;
+	unsigned n = 0;
+	size_t len;
+	FILE *f;
+	DIR *dp = opendir(dir);
+
+	ck_assert_msg(dp != NULL, "%s: missing (run from the source tree's root)", dir);
+	while ((d = readdir(dp))) {
+		if (d->d_name[0] == '.' || !strcmp(d->d_name, "README"))
+			continue;
+		snprintf(file, sizeof(file), "%s/%s", dir, d->d_name);
+		f = fopen(file, "rb");
+		ck_assert_ptr_nonnull(f);
+		len = fread(buf, 1, sizeof(buf), f);
+		fclose(f);
+		records_check_one(run, (const uint8_t *)buf, len);
+		++n;
+	}
+	closedir(dp);
+	return n;
+}
+
+START_TEST(fuzz_corpus_replays)
+{
+	ck_assert_uint_gt(replay_dir("tests/fuzz/corpus-records"), 0);
+	ck_assert_uint_gt(replay_dir("tests/fuzz/regressions-records"), 0);
+}
+END_TEST
+
 static Suite *records_suite(void)
 {
 	Suite *s = suite_create("records");
@@ -397,6 +433,7 @@ static Suite *records_suite(void)
 	tcase_add_test(tc, stale_tmp_link_is_not_written_through);
 	tcase_add_test(tc, names_outside_the_directory_are_refused);
 	tcase_add_test(tc, instance_records_are_checked);
+	tcase_add_test(tc, fuzz_corpus_replays);
 	suite_add_tcase(s, tc);
 	return s;
 }
