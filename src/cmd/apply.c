@@ -37,14 +37,18 @@ int apply_main(int argc, char **argv)
 	struct wgb_config *cfg = NULL;
 	struct wgb_err e = { 0 };
 	struct plan plan = { 0 };
-	struct instance in;
-	struct run run;
+	struct instance in, old;
+	struct plan oplan = { 0 };
+	struct run run, orun;
+	bool renamed = false, old_back = false;
+	int olock = -1;
 	bool dry_run = false, first = false, holding = false;
 	sigset_t oldmask;
 	unsigned confirm = 0;
 	int c, lock = -1, ret, status;
 
 	memset(&run, 0, sizeof(run));
+	memset(&orun, 0, sizeof(orun));
 	while ((c = getopt_long(argc, argv, "nC:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
@@ -83,6 +87,14 @@ int apply_main(int argc, char **argv)
 		warning("%s", e.msg);
 		err_clear(&e);
 	}
+	/* Another instance's Table, Mark bits or Priority: refused before
+	 * anything is touched (SPEC §5); this config's own instance under an
+	 * older Name is removed in this run, below. */
+	if (rundir_check_neighbours(&in, wgb_config_path, &old, &e) < 0) {
+		fprintf(stderr, "%s\n", e.msg);
+		config_free(cfg);
+		return EXIT_USAGE;
+	}
 
 	/* A dry run by an unprivileged user reads without the lock. */
 	lock = rundir_lock(in.name, dry_run ? NULL : &e);
@@ -95,16 +107,42 @@ int apply_main(int argc, char **argv)
 		holding = true;
 	}
 
+	/* A rename: the old instance goes first, as flush would remove it,
+	 * so that what the new one reads (sysctls, shared tables) is what it
+	 * will find; if the new one then fails, the old one comes back. */
+	if (old.name[0]) {
+		olock = rundir_lock(old.name, dry_run ? NULL : &e);
+		if (olock < 0 && !dry_run) {
+			status = EXIT_RUNTIME;
+			goto out;
+		}
+		ret = run_plan(&orun, &wgb_stages, &old, NULL, &oplan, &e);
+		if (ret < 0) {
+			status = EXIT_RUNTIME;
+			goto out;
+		}
+		printf("- instance %s (this config now names %s)\n", old.name, in.name);
+		if (oplan.n)
+			plan_print(&oplan, stdout);
+		fflush(stdout);
+		if (!dry_run && oplan.n && (ret = run_apply(&orun, &e)) < 0) {
+			status = EXIT_RUNTIME;
+			goto out;
+		}
+		renamed = true;
+	}
+
 	ret = run_plan(&run, &wgb_stages, &in, cfg, &plan, &e);
 	if (ret < 0) {
 		status = EXIT_RUNTIME;
 		goto out;
 	}
 	guard_warnings(cfg, &in, &run);
-	plan_print(&plan, stdout);
+	if (plan.n || !renamed)
+		plan_print(&plan, stdout);
 	fflush(stdout);
 	if (dry_run || !plan.n) {
-		status = plan.n ? (dry_run ? EXIT_DRIFT : EXIT_OK) : EXIT_OK;
+		status = plan.n || renamed ? (dry_run ? EXIT_DRIFT : EXIT_OK) : EXIT_OK;
 		goto out;
 	}
 
@@ -123,7 +161,9 @@ int apply_main(int argc, char **argv)
 		if (ret != 1) {
 			struct wgb_err re = { 0 };
 
-			if (run_rollback(&run, &re) < 0) {
+			old_back = renamed;
+			if (run_rollback(&run, &re) < 0 ||
+			    (renamed && run_rollback(&orun, &re) < 0)) {
 				err_set(&e, -EIO, "not confirmed, and the rollback failed: %s", re.msg);
 			} else {
 				err_set(&e, ret < 0 ? ret : -ETIMEDOUT,
@@ -137,13 +177,25 @@ int apply_main(int argc, char **argv)
 	status = EXIT_OK;
 
 out:
+	if (renamed && !dry_run) {
+		struct wgb_err re = { 0 };
+
+		if (status == EXIT_OK)
+			run_forget(&wgb_stages, &old);	/* its record and originals */
+		else if (!old_back && oplan.n && run_rollback(&orun, &re) < 0)
+			fprintf(stderr, "%s: and instance %s could not be restored: %s\n",
+				wgb_prog, old.name, re.msg);
+	}
 	if (status == EXIT_RUNTIME && first && run_undone(&run))
 		run_forget(&wgb_stages, &in);
 	if (status == EXIT_RUNTIME && e.msg[0])
 		fprintf(stderr, "%s: %s\n", wgb_prog, e.msg);
 	rundir_unlock(lock);
+	rundir_unlock(olock);
 	run_free(&run);
+	run_free(&orun);
 	plan_free(&plan);
+	plan_free(&oplan);
 	config_free(cfg);
 	if (holding)
 		cmd_release_signals(&oldmask, "apply");

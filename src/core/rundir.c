@@ -595,3 +595,80 @@ void rundir_forget_instance(const char *name)
 	if (rundir_path(path, sizeof(path), name, RUNDIR_INSTANCE, false) == 0)
 		unlink(path);
 }
+
+struct each {
+	int (*fn)(const struct instance *in, const char *config, void *arg);
+	void *arg;
+};
+
+static int each_valid(const char *name, void *arg)
+{
+	struct each *w = arg;
+	char conf[PATH_MAX];
+	struct instance in;
+
+	if (load_instance(name, conf, sizeof(conf), &in) < 0)
+		return 0;
+	return w->fn(&in, conf, w->arg);
+}
+
+int rundir_each_instance(int (*fn)(const struct instance *in, const char *config, void *arg),
+			 void *arg)
+{
+	struct each w = { fn, arg };
+
+	return each_instance(each_valid, &w);
+}
+
+struct neighbours {
+	const struct instance *self;
+	char conf[PATH_MAX];
+	struct instance *renamed;
+	struct wgb_err *e;
+	int ret;
+};
+
+static int neighbour(const struct instance *o, const char *config, void *arg)
+{
+	struct neighbours *n = arg;
+	const struct instance *in = n->self;
+	const char *key = NULL;
+	char value[64];
+
+	if (!strcmp(o->name, in->name))
+		return 0;
+	if (!strcmp(config, n->conf)) {
+		*n->renamed = *o;	/* this config's instance, under its old Name */
+		return 0;
+	}
+	if (!if_nametoindex(o->name))
+		return 0;	/* its link is gone: a leftover, not a neighbour */
+	if (o->table == in->table) {
+		key = "Table";
+		snprintf(value, sizeof(value), "%u", in->table);
+	} else if (o->mark_mask & in->mark_mask) {
+		key = "Mark";
+		snprintf(value, sizeof(value), "0x%x/0x%x (bits 0x%x in common)", in->mark,
+			 in->mark_mask, o->mark_mask & in->mark_mask);
+	} else if (o->priority == in->priority) {
+		key = "Priority";
+		snprintf(value, sizeof(value), "%u", in->priority);
+	} else {
+		return 0;
+	}
+	n->ret = err_set(n->e, -EEXIST,
+			 "%s: [Bastion] %s = %s is already used by instance %s (applied from %s): give this config another %s",
+			 n->conf, key, value, o->name, config, key);
+	return 1;
+}
+
+int rundir_check_neighbours(const struct instance *in, const char *config_path,
+			    struct instance *renamed, struct wgb_err *e)
+{
+	struct neighbours n = { .self = in, .renamed = renamed, .e = e };
+
+	memset(renamed, 0, sizeof(*renamed));
+	abspath(config_path, n.conf, sizeof(n.conf));
+	rundir_each_instance(neighbour, &n);
+	return n.ret;
+}

@@ -103,5 +103,18 @@ bool rundir_has_instance(const char *name);
 /* An instance recorded other than self, into out ("" if none). */
 void rundir_other_instance(const char *self, char *out, size_t len);
 void rundir_forget_instance(const char *name);
+/*
+ * Before apply touches anything (SPEC §5): another live instance (its
+ * record valid, its link present) using this one's Table, Mark bits or
+ * Priority is a collision: -EEXIST, e naming the other instance and the
+ * key to change. An instance recorded from this same config under another
+ * name is a rename: copied into renamed (renamed->name "" when none).
+ */
+int rundir_check_neighbours(const struct instance *in, const char *config_path,
+			    struct instance *renamed, struct wgb_err *e);
+/* Calls fn for every instance with a valid record (the config it was
+ * applied from, absolute) until fn returns non-zero; returns that, or 0. */
+int rundir_each_instance(int (*fn)(const struct instance *in, const char *config, void *arg),
+			 void *arg);
 
 #endif

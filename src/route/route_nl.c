@@ -124,6 +124,11 @@ static int on_valid(struct nl_msg *msg, void *arg)
 		if (k->table ? route.table != k->table
 			     : !(route_is_ours(&route) && route.ifindex == k->ifindex))
 			return NL_OK;
+		/* ours in this table but through another device: another
+		 * instance's (SPEC §5: a route is an instance's only through
+		 * its own device), never to be replaced or removed here */
+		if (route_is_ours(&route) && route.ifindex != k->ifindex)
+			return NL_OK;
 		if (!(slot = array_push(s->routes, s->n_routes, NULL)))
 			goto nomem;
 		*slot = route;
