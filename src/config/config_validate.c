@@ -525,8 +525,17 @@ static int validate_bastion(struct cfg_ctx *c)
 {
 	struct wgb_config *cfg = c->cfg;
 	struct wgb_bastion *b = &cfg->bastion;
+	uint32_t tag = b->mark & b->mark_mask & ~(WGB_DEFAULT_CT_INGRESS | WGB_DEFAULT_CT_EGRESS);
 	char v[24];
 
+	/* Conntrack marks of two instances must not mix (SPEC §5): unless
+	 * set by hand, each role bit is tagged with the instance's own Mark
+	 * bits, which no other live instance may share (core/rundir.c), so
+	 * "ct mark & (role | tag) == role | tag" is one instance's alone. */
+	if (!c->bastion.key[K_CT_INGRESS] && !c->bastion.key[K_CT_EGRESS]) {
+		b->ct_ingress = WGB_DEFAULT_CT_INGRESS | tag;
+		b->ct_egress = WGB_DEFAULT_CT_EGRESS | tag;
+	}
 	if (b->ct_ingress == b->ct_egress) {
 		snprintf(v, sizeof(v), "0x%x", b->ct_egress);
 		return cfg_bad_value(c, line_of(&c->bastion, c->bastion.key[K_CT_EGRESS] ?

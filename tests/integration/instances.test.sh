@@ -45,6 +45,12 @@ assert_rc "apply wg1" 0 wgb b "${B[@]}" apply
 assert_match "wg0's route kept" "default dev wg0 table 51821" "$(routes)"
 assert_match "wg1's route" "default dev wg1 table 51822" "$(routes)"
 assert_eq "two rules" 2 "$(rules | wc -l)"
+# conntrack marks: the role bit tagged with each instance's own Mark bit
+assert_match "wg0 tags its connections 0x18000000" 'ct mark & 0x18000000 == 0x18000000 meta mark set meta mark \| 0x08000000' \
+	"$(ns b nft list chain inet wgbastion-wg0 pre_mark)"
+assert_match "wg1 tags its connections 0x14000000" 'ct mark & 0x14000000 == 0x14000000 meta mark set meta mark \| 0x04000000' \
+	"$(ns b nft list chain inet wgbastion-wg1 pre_mark)"
+assert_nomatch "wg1 never tests wg0's tag" '0x18000000|0x28000000' "$(ns b nft list table inet wgbastion-wg1)"
 assert_rc "wg0 in sync" 0 wgb b "${A[@]}" apply
 assert_eq "wg0: nothing to do" "in sync" "$(cat "$TMP/out")"
 assert_rc "wg1 in sync" 0 wgb b "${B[@]}" apply

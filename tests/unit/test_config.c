@@ -83,8 +83,9 @@ START_TEST(defaults)
 	ck_assert_uint_eq(cfg->bastion.mark, 0x8000000);
 	ck_assert_uint_eq(cfg->bastion.mark_mask, 0x8000000);
 	ck_assert_uint_eq(cfg->bastion.priority, 5210);
-	ck_assert_uint_eq(cfg->bastion.ct_ingress, 0x10000000);
-	ck_assert_uint_eq(cfg->bastion.ct_egress, 0x20000000);
+	/* role bits tagged with the instance's Mark bits (SPEC §5) */
+	ck_assert_uint_eq(cfg->bastion.ct_ingress, 0x18000000);
+	ck_assert_uint_eq(cfg->bastion.ct_egress, 0x28000000);
 	ck_assert(!cfg->uses_ipv6);
 	config_free(cfg);
 	config_free(NULL);
