@@ -43,5 +43,6 @@ int show_main(int argc, char **argv);
 int flush_main(int argc, char **argv);
 int check_main(int argc, char **argv);
 int confirm_main(int argc, char **argv);
+int far_side_main(int argc, char **argv);
 
 #endif
