@@ -60,7 +60,7 @@ static int section_begin(struct reader *r, char *text)
 	if (*name)
 		*name++ = '\0';
 	name = cfg_trim(name);
-	for (k = S_INTERFACE; k <= S_BASTION; ++k)
+	for (k = S_INTERFACE; k <= S_BASTION && s == S_NONE; ++k)
 		if (!strcasecmp(kind, section_names[k]))
 			s = (enum section)k;
 	if (s == S_NONE)
