@@ -27,16 +27,24 @@ write_config "$TMP/wg1.conf" wg1 "" "Table = 51822" "Mark = 0x4000000/0x4000000"
 # wireguard-go keeps its UAPI socket in /run/wireguard/NAME.sock, one
 # directory for every network namespace: b's wgbastion (and the daemons it
 # starts) get a /run/wireguard of their own, in a mount namespace kept for
-# the test (its /run/wgbastion is the test's: the same tmpfs)
-touch "$TMP/b.mnt"
-unshare --mount="$TMP/b.mnt" --propagation private mount -t tmpfs wgb-b-wg /run/wireguard ||
-	{ echo "SKIP: cannot make a mount namespace for b"; exit 77; }
-trap 'umount "$TMP/b.mnt" 2>/dev/null; wgb_cleanup' EXIT
+# the test (its /run/wgbastion is the test's: the same tmpfs). A process
+# holds that namespace (entered by its pid): binding the namespace to a
+# file (unshare --mount=FILE) is refused inside the test's own mount
+# namespace on some kernels.
+unshare --mount --propagation private sh -c 'mount -t tmpfs wgb-b-wg /run/wireguard && exec sleep 100000' &
+BHOLD=$!
+WGB_PIDS+=("$BHOLD")
+for _ in $(seq 100); do
+	nsenter --mount=/proc/"$BHOLD"/ns/mnt sh -c 'grep -q " /run/wireguard tmpfs " /proc/self/mounts' 2>/dev/null && break
+	sleep 0.05
+done
+nsenter --mount=/proc/"$BHOLD"/ns/mnt sh -c 'grep -q " /run/wireguard tmpfs " /proc/self/mounts' ||
+	{ echo "FAIL: no mount namespace with its own /run/wireguard for b"; exit 1; }
 wgb() {
 	local n=$1
 	shift
 	if [ "$n" = b ]; then
-		nsenter --mount="$TMP/b.mnt" ip netns exec b "$WGB" "$@"
+		nsenter --mount=/proc/"$BHOLD"/ns/mnt ip netns exec b "$WGB" "$@"
 	else
 		ns "$n" "$WGB" "$@"
 	fi

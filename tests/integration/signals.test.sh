@@ -64,12 +64,19 @@ for sig in HUP TERM INT; do
 	assert_eq "SIG$sig: in sync" "in sync" "$(cat "$TMP/out")"
 
 	say "SIG$sig during flush"
+	: >"$TMP/sig.out"
 	(exec ip netns exec bastion "$WGB" -c "$CONF" flush >"$TMP/sig.out" 2>&1) &
 	pid=$!
-	sleep 0.05
+	# the plan is printed once flush holds the lock (and the signals):
+	# the signal lands while it removes things
+	for _ in $(seq 250); do
+		grep -q '^- ' "$TMP/sig.out" && break
+		sleep 0.02
+	done
 	kill -s "$sig" "$pid" 2>/dev/null
 	wait "$pid"; rc=$?
-	{ [ "$rc" = 0 ] || [ "$rc" = "$((128 + n))" ]; } && pass "SIG$sig: flush ended (exit $rc)" || fail "SIG$sig: flush exit $rc"
+	assert_eq "SIG$sig: flush ends by the signal, after the run" "$((128 + n))" "$rc"
+	assert_match "SIG$sig: flush says it waited" "SIG$sig arrived during flush" "$(cat "$TMP/sig.out")"
 	assert_eq "SIG$sig: flush left nothing" "$empty" "$(dump)"
 	assert_rc "SIG$sig: flush after it" 0 wgb bastion -c "$CONF" flush
 	assert_eq "SIG$sig: nothing more to flush" "in sync" "$(cat "$TMP/out")"
