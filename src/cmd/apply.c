@@ -40,7 +40,7 @@ int apply_main(int argc, char **argv)
 	struct instance in, old;
 	struct plan oplan = { 0 };
 	struct run run, orun;
-	bool renamed = false, old_back = false;
+	bool renamed = false;
 	int olock = -1;
 	bool dry_run = false, first = false, holding = false;
 	sigset_t oldmask;
@@ -95,6 +95,13 @@ int apply_main(int argc, char **argv)
 		config_free(cfg);
 		return EXIT_USAGE;
 	}
+	/* the confirm watchdog can restore this instance, not a removed one */
+	if (old.name[0] && confirm) {
+		fprintf(stderr, "%s: this config's instance was %s and is now %s: a rename cannot wait for --confirm; apply it without\n",
+			wgb_config_path, old.name, in.name);
+		config_free(cfg);
+		return EXIT_USAGE;
+	}
 
 	/* A dry run by an unprivileged user reads without the lock. */
 	lock = rundir_lock(in.name, dry_run ? NULL : &e);
@@ -107,6 +114,8 @@ int apply_main(int argc, char **argv)
 		holding = true;
 	}
 
+	if (!dry_run)
+		confirm_check_stale(in.name, true);	/* its watchdog would hold the lock */
 	/* A rename: the old instance goes first, as flush would remove it,
 	 * so that what the new one reads (sysctls, shared tables) is what it
 	 * will find; if the new one then fails, the old one comes back. */
@@ -157,18 +166,8 @@ int apply_main(int argc, char **argv)
 	}
 
 	if (confirm) {
-		ret = confirm_wait(&in, confirm);
+		ret = confirm_wait(&run, &in, confirm, first, &e);
 		if (ret != 1) {
-			struct wgb_err re = { 0 };
-
-			old_back = renamed;
-			if (run_rollback(&run, &re) < 0 ||
-			    (renamed && run_rollback(&orun, &re) < 0)) {
-				err_set(&e, -EIO, "not confirmed, and the rollback failed: %s", re.msg);
-			} else {
-				err_set(&e, ret < 0 ? ret : -ETIMEDOUT,
-					"not confirmed within %u seconds: the previous state is restored", confirm);
-			}
 			status = EXIT_RUNTIME;
 			goto out;
 		}
@@ -182,7 +181,7 @@ out:
 
 		if (status == EXIT_OK)
 			run_forget(&wgb_stages, &old);	/* its record and originals */
-		else if (!old_back && oplan.n && run_rollback(&orun, &re) < 0)
+		else if (oplan.n && run_rollback(&orun, &re) < 0)
 			fprintf(stderr, "%s: and instance %s could not be restored: %s\n",
 				wgb_prog, old.name, re.msg);
 	}
