@@ -91,6 +91,13 @@ int show_collect(struct show_view *v, const char *config_path)
 	return ret;
 }
 
+const char show_unanswered_meaning[] =
+	"connections to this forward's destination got no reply through the tunnel: "
+	"usually the far side answers through its own uplink instead of the tunnel "
+	"(it needs a [Return]; wgbastion far-side prints its config), or the destination "
+	"is down or drops them silently, or the tunnel is down (see the peer's latest "
+	"handshake); a UDP service that never answers looks the same. See docs/far-side.md";
+
 void show_view_free(struct show_view *v)
 {
 	size_t i;

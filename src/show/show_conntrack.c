@@ -7,12 +7,19 @@
  * protocol and public port, an egress by source prefix. TCP connections
  * closing down (TIME_WAIT, CLOSE) are not counted. Without the privilege to
  * dump conntrack the counts stay unknown (-1), nothing fails.
+ *
+ * A forward's connections that never saw a reply (no IPS_SEEN_REPLY) are
+ * counted apart: the far side got them and did not answer through the
+ * tunnel (SPEC §6, issue 14). Conntrack forgets an unanswered TCP connection
+ * after nf_conntrack_tcp_timeout_syn_sent (2 minutes) and an unanswered UDP
+ * flow after nf_conntrack_udp_timeout (30 s), so what it holds is recent.
  */
 #include "show_view.h"	/* libc headers before the uapi ones */
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <libmnl/libmnl.h>
+#include <linux/netfilter/nf_conntrack_common.h>
 #include <linux/netfilter/nf_conntrack_tcp.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nfnetlink_conntrack.h>
@@ -28,6 +35,7 @@ struct ct_tuple {
 	uint16_t dport;
 	uint8_t src[16];
 	bool closing;
+	bool replied;		/* IPS_SEEN_REPLY */
 };
 
 struct ct_ctx {
@@ -114,6 +122,8 @@ static void count(struct ct_ctx *c, const struct ct_tuple *t)
 			if ((f->protocols & want) && t->dport >= f->port_lo &&
 			    t->dport <= f->port_hi && t->family == f->family) {
 				c->v->forwards[i].connections++;
+				if (!t->replied)
+					c->v->forwards[i].unanswered++;
 				return;
 			}
 		}
@@ -143,6 +153,9 @@ static int ct_cb(const struct nlmsghdr *nlh, void *data)
 	if (!tb[CTA_TUPLE_ORIG] || !parse_tuple(tb[CTA_TUPLE_ORIG], &t))
 		return MNL_CB_OK;
 	t.closing = t.proto == IPPROTO_TCP && tcp_closing(tb[CTA_PROTOINFO]);
+	/* no status: count it as answered, never blame the far side blindly */
+	t.replied = !tb[CTA_STATUS] ||
+		    (ntohl(mnl_attr_get_u32(tb[CTA_STATUS])) & IPS_SEEN_REPLY);
 	count(data, &t);
 	return MNL_CB_OK;
 }
@@ -177,10 +190,10 @@ void show_connections(struct show_view *v, const struct wgb_config *cfg)
 	if (!nl)
 		return;
 	for (i = 0; i < v->n_forwards; ++i)
-		v->forwards[i].connections = 0;
+		v->forwards[i].connections = v->forwards[i].unanswered = 0;
 	if (v->n_forwards && ct_dump(nl, cfg->bastion.ct_ingress, &c) < 0)
 		for (i = 0; i < v->n_forwards; ++i)
-			v->forwards[i].connections = -1;
+			v->forwards[i].connections = v->forwards[i].unanswered = -1;
 	c.egress = true;
 	for (i = 0; i < v->n_egresses; ++i)
 		v->egresses[i].connections = 0;

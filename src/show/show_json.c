@@ -124,6 +124,18 @@ static void items(struct json *j, const char *key, const struct show_item *it,
 			json_i64(j, it[k].connections);
 		else
 			json_null(j);
+		if (forward) {
+			json_key(j, "unanswered");
+			if (it[k].unanswered >= 0)
+				json_i64(j, it[k].unanswered);
+			else
+				json_null(j);
+			json_key(j, "diagnosis");
+			if (it[k].unanswered > 0)
+				json_str(j, show_unanswered_meaning);
+			else
+				json_null(j);
+		}
 		json_obj_end(j);
 	}
 	json_arr_end(j);

@@ -111,6 +111,28 @@ static void print_items(FILE *f, const struct pen *p, const char *title,
 	}
 }
 
+/* SPEC §6: the forwards whose far side does not answer, and why it may be. */
+static void print_unanswered(FILE *f, const struct pen *p, const struct show_item *it, size_t n)
+{
+	bool any = false;
+	size_t k;
+
+	for (k = 0; k < n; ++k) {
+		if (it[k].unanswered <= 0)
+			continue;
+		if (!any)
+			fprintf(f, "\n%sno reply%s (tracked now, i.e. in the last 2 minutes):\n",
+				p->red, p->off);
+		any = true;
+		fprintf(f, "  %s%s%s: %lld connection%s to %s never saw a reply\n", p->bold,
+			it[k].name, p->off, (long long)it[k].unanswered,
+			it[k].unanswered == 1 ? "" : "s",
+			it[k].destination[0] ? it[k].destination : "its destination");
+	}
+	if (any)
+		fprintf(f, "  %s%s%s\n", p->dim, show_unanswered_meaning, p->off);
+}
+
 void show_text(const struct show_view *v, FILE *f, bool col)
 {
 	const struct pen *p = col ? &colour : &plain;
@@ -122,6 +144,7 @@ void show_text(const struct show_view *v, FILE *f, bool col)
 		fprintf(f, "\n%stable inet wgbastion-%s%s: %snot present%s\n", p->green,
 			v->in.name, p->off, p->red, p->off);
 	print_items(f, p, "forwards", v->forwards, v->n_forwards);
+	print_unanswered(f, p, v->forwards, v->n_forwards);
 	print_items(f, p, "egress", v->egresses, v->n_egresses);
 	if (v->dropped.present) {
 		counter_text(c, sizeof(c), &v->dropped, -1);

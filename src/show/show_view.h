@@ -60,6 +60,7 @@ struct show_item {
 	char *rule;		/* "tcp 443 -> 192.168.1.10:8443  allow 0.0.0.0/0" */
 	struct show_counter counter;
 	int64_t connections;	/* tracked connections now, -1 unknown */
+	int64_t unanswered;	/* forward: of those, never saw a reply, -1 unknown */
 	/* forward only, for JSON consumers */
 	unsigned protocols;
 	uint16_t port_lo, port_hi;
@@ -107,6 +108,9 @@ struct show_view {
 	struct warnings warnings;	/* every warning said while collecting */
 	int64_t now;			/* unix seconds at collection */
 };
+
+/* What a forward's unanswered connections usually mean (text and JSON). */
+extern const char show_unanswered_meaning[];
 
 int show_collect(struct show_view *v, const char *config_path);
 void show_view_free(struct show_view *v);

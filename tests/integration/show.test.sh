@@ -8,6 +8,8 @@
 #                                                                        lo 192.168.50.10:80 (socat)
 #   forward web: tcp 8080 -> 192.168.50.10:80; the client connects to
 #   192.0.2.1:8080 and talks to the far side through the tunnel.
+#   forward dark: tcp 8082 -> 192.168.50.10:82, whose replies the far side
+#   drops: show names it as not answered (SPEC §6, issue 14).
 . "$(dirname "$0")/../lib.sh"
 
 netns_add client bastion far
@@ -41,6 +43,10 @@ Destination = 192.168.50.10:80
 [Forward hold]
 Port = 8081
 Destination = 192.168.50.10:81
+
+[Forward dark]
+Port = 8082
+Destination = 192.168.50.10:82
 EOC
 
 # the far side: a home gateway as in SPEC's appendix
@@ -52,6 +58,7 @@ ns far ip link set wgf up
 ns far ip route add default dev wgf
 ns_bg far socat TCP4-LISTEN:80,bind=192.168.50.10,reuseaddr,fork SYSTEM:'echo hello-from-far'
 ns_bg far socat TCP4-LISTEN:81,bind=192.168.50.10,reuseaddr,fork SYSTEM:'sleep 60'
+ns_bg far socat TCP4-LISTEN:82,bind=192.168.50.10,reuseaddr,fork SYSTEM:'echo unheard'
 
 assert_rc "apply" 0 wgb bastion -c "$TMP/wgb.conf" apply
 
@@ -131,6 +138,27 @@ assert_nomatch "no far private key in JSON" "$(cat "$TMP/far.key")" "$(cat "$TMP
 
 kill "$hold_pid" 2>/dev/null
 
+say "a far side that drops its replies: show names the forward (issue 14)"
+out=$(wgb bastion -c "$TMP/wgb.conf" show 2>/dev/null)
+assert_nomatch "nothing unanswered yet" "^no reply" "$out"
+ns far nft add table inet wgbt_drop
+ns far nft add chain inet wgbt_drop out '{ type filter hook output priority 0; policy accept; }'
+ns far nft add rule inet wgbt_drop out tcp sport 82 counter drop
+got=$(ns client timeout 3 socat -T2 - TCP4:192.0.2.1:8082 </dev/null 2>&1)
+assert_nomatch "the client got no answer" "unheard" "$got"
+n=$(ns far nft list chain inet wgbt_drop out | grep -o 'packets [0-9]*' | awk '{ print $2 }')
+assert_match "the far side did receive and drop its answers ($n)" "^[1-9][0-9]*$" "$n"
+out=$(wgb bastion -c "$TMP/wgb.conf" show 2>/dev/null)
+printf '%s\n' "$out" | sed -n '/^no reply/,/^$/p' | sed 's/^/   /'
+assert_match "show: a no-reply section" "^no reply" "$out"
+assert_match "show names the forward and its destination" "^  dark: 1 connection to 192.168.50.10:82 never saw a reply" "$out"
+assert_nomatch "the answered forwards are not named" "^  (web|hold): " "$out"
+assert_match "show says what it usually means" "\[Return\].*docs/far-side.md" "$out"
+wgb bastion -c "$TMP/wgb.conf" show --json >"$TMP/dark.json" 2>/dev/null
+got=$(python3 -c 'import json,sys; d={f["name"]: f for f in json.load(open(sys.argv[1]))["forwards"]}; print(d["dark"]["unanswered"], d["web"]["unanswered"], d["web"]["diagnosis"], "far-side.md" in d["dark"]["diagnosis"])' "$TMP/dark.json")
+assert_eq "JSON: dark 1 unanswered with a diagnosis, web 0" "1 0 None True" "$got"
+ns far nft delete table inet wgbt_drop
+
 say "drift: the differences are apply --dry-run's lines"
 ns bastion ip rule del priority 5210
 out=$(wgb bastion -c "$TMP/wgb.conf" show 2>/dev/null); rc=$?
@@ -174,7 +202,7 @@ assert_match "interface still shown" "^interface: $IF" "$out"
 assert_match "forward still shown, from the live table" "web .*[1-9][0-9]* packets" "$out"
 wgb bastion -c "$TMP/wgb.conf" show --json >"$TMP/bad.json" 2>/dev/null
 got=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["config"]["valid"], d["config"]["instance_from"], d["verdict"]["known"], d["interface"]["present"], [f["name"] for f in d["forwards"]])' "$TMP/bad.json")
-assert_eq "JSON with a broken config" "False record False True ['hold', 'web']" "$got"
+assert_eq "JSON with a broken config" "False record False True ['dark', 'hold', 'web']" "$got"
 out=$(wgb bastion -c "$TMP/nonexistent.conf" show 2>&1); rc=$?
 assert_eq "missing config: exit 2" 2 "$rc"
 assert_match "missing config: default instance" "default instance wg0" "$out"

@@ -181,6 +181,54 @@ START_TEST(json_document)
 }
 END_TEST
 
+/* SPEC §6, issue 14: a forward whose far side does not answer is named,
+ * with what that usually means, in the text and in the JSON; a forward
+ * whose connections were all answered, or unknown, is not. */
+START_TEST(unanswered_forward_named)
+{
+	struct show_view v;
+	struct show_peer peer;
+	struct show_item fw[2];
+	struct show_entry rule;
+	struct show_sysctl sc;
+	char *out;
+
+	sample(&v, &peer, &fw[0], &rule, &sc);
+	out = render(&v, false);
+	ck_assert_ptr_null(strstr(out, "no reply"));
+	free(out);
+	out = render(&v, true);
+	ck_assert_ptr_nonnull(strstr(out, "\"unanswered\": 0,\n      \"diagnosis\": null"));
+	free(out);
+
+	fw[1] = fw[0];
+	snprintf(fw[1].name, sizeof(fw[1].name), "ssh");
+	snprintf(fw[1].destination, sizeof(fw[1].destination), "192.168.1.11:22");
+	fw[1].connections = 3;
+	fw[1].unanswered = 3;
+	v.n_forwards = 2;
+	out = render(&v, false);
+	ck_assert_ptr_nonnull(strstr(out, "\nno reply (tracked now, i.e. in the last 2 minutes):\n"
+					  "  ssh: 3 connections to 192.168.1.11:22 never saw a reply\n"));
+	ck_assert_ptr_null(strstr(out, "  web: "));
+	ck_assert_ptr_nonnull(strstr(out, "[Return]"));
+	ck_assert_ptr_nonnull(strstr(out, "docs/far-side.md"));
+	free(out);
+	out = render(&v, true);
+	ck_assert_ptr_nonnull(strstr(out, "\"unanswered\": 3,\n      \"diagnosis\": \"connections to this forward"));
+	ck_assert_ptr_nonnull(strstr(out, "See docs/far-side.md\""));
+	free(out);
+
+	fw[1].connections = fw[1].unanswered = -1;	/* conntrack unreadable */
+	out = render(&v, false);
+	ck_assert_ptr_null(strstr(out, "no reply"));
+	free(out);
+	out = render(&v, true);
+	ck_assert_ptr_nonnull(strstr(out, "\"unanswered\": null,"));
+	free(out);
+}
+END_TEST
+
 START_TEST(config_items_as_text)
 {
 	struct wgb_forward f = { .protocols = PROTO_TCP | PROTO_UDP, .port_lo = 27015,
@@ -229,6 +277,7 @@ static Suite *show_suite(void)
 	tcase_add_test(tc, durations_and_sizes);
 	tcase_add_test(tc, text_one_screen);
 	tcase_add_test(tc, json_document);
+	tcase_add_test(tc, unanswered_forward_named);
 	tcase_add_test(tc, config_items_as_text);
 	suite_add_tcase(s, tc);
 	return s;
