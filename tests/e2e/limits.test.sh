@@ -49,9 +49,9 @@ assert_eq "another address holds its own 2" "held=2 extra=0" "$(head -n 1 <<<"$o
 
 say "the drops, per forward"
 out=$(wgb bastion -c "$CONF" show 2>&1)
-printf '%s\n' "$out" | grep -E 'forward|limit|drop' | sed 's/^/    /'
-assert_match "show: rated's drops" 'rated: .*limited [1-9][0-9]* packets' "$(grep -E '^ *forward rated' -A3 <<<"$out" | tr '\n' ' ')"
-assert_match "show: capped's drops" 'capped: .*limited [1-9][0-9]* packets' "$(grep -E '^ *forward capped' -A3 <<<"$out" | tr '\n' ' ')"
+printf '%s\n' "$out" | grep -E 'limit' | sed 's/^/    /'
+assert_match "show: rated's drops" 'rated .*ratelimit 3/minute.*limited [1-9][0-9]* packets' "$(grep -E '^ *rated ' <<<"$out" | tr '\n' ' ')"
+assert_match "show: capped's drops" 'capped .*connlimit 2.*limited [1-9][0-9]* packets' "$(grep -E '^ *capped ' <<<"$out" | tr '\n' ' ')"
 json=$(wgb bastion -c "$CONF" show --json 2>&1)
 assert_eq "--json: rated dropped packets, open has no limit" "True None" "$(python3 -c '
 import json, sys
