@@ -354,6 +354,7 @@ START_TEST(round_trip_equal)
 		HEAD WEB GAMES DNS6 SSH HOME,
 		HEAD "[Bastion]\nMark = 0x100/0xff00\n" GAMES "[Egress up]\nSource = 192.168.1.0/24\n"
 		"Interface = eth0\nMasquerade = no\n",
+		HEAD WEB "RateLimit = 20/second\nConnLimit = 3\n" GAMES "RateLimit = 5/minute\n",
 	};
 	size_t i;
 
