@@ -7,6 +7,7 @@
 #   make install    PREFIX=/usr DESTDIR= BINDIR MANDIR ... (see below)
 #   make V=1        show the full compiler command lines
 #   make fuzz       build and run the libFuzzer harness for the parser (clang)
+#   make fuzz-records  the same for the run directory's record readers
 #   make bench      benchmarks, writes docs/performance.md (root)
 #   make nftlab     bench/nftlab.sh: the measurements of bench/nftlab.md (root)
 #   make deb        the Debian package (debian/), in $(B)/deb/, lintian-checked
@@ -56,7 +57,7 @@ LIB_SRCS := $(filter-out $(MAIN_SRC),$(SRCS))
 OBJS := $(SRCS:src/%.c=$(B)/obj/%.o)
 LIB_OBJS := $(LIB_SRCS:src/%.c=$(B)/obj/%.o)
 TEST_SRCS := $(wildcard tests/unit/test_*.c)
-TEST_HDRS := $(wildcard tests/unit/*.h)
+TEST_HDRS := $(wildcard tests/unit/*.h) tests/fuzz/records_check.h
 TEST_BINS := $(TEST_SRCS:tests/unit/%.c=$(B)/obj/%)
 ASAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 ASAN_LIB_OBJS := $(LIB_SRCS:src/%.c=$(B)/asan/%.o)
@@ -159,6 +160,14 @@ fuzz: deps
 		-o $(B)/fuzz/fuzz_config tests/fuzz/fuzz_config.c $(LIB_SRCS) $(PKG_LIBS)
 	$(Q)./tests/fuzz/run.sh $(B)/fuzz/fuzz_config $(FUZZ_SECONDS)
 
+# The run directory's record readers (tests/fuzz/fuzz_records.c)
+fuzz-records: deps
+	$(Q)mkdir -p $(B)/fuzz
+	$(Q)$(FUZZ_CC) -g -O1 -std=gnu11 -D_GNU_SOURCE $(WGB_DEFS) \
+		-fsanitize=fuzzer,address,undefined $(PKG_CFLAGS) \
+		-o $(B)/fuzz/fuzz_records tests/fuzz/fuzz_records.c $(LIB_SRCS) $(PKG_LIBS)
+	$(Q)./tests/fuzz/run.sh $(B)/fuzz/fuzz_records $(FUZZ_SECONDS)
+
 # Built from a copy of the tree in $(B)/deb/src, so the checkout stays clean
 # and dpkg-buildpackage puts the .deb in $(B)/deb. The package build is a
 # make of its own: none of this make's command-line variables (MAKEFLAGS)
@@ -202,7 +211,7 @@ clean:
 
 FORCE:
 
-.PHONY: all deps check check-unit check-kernel demo bench bench-tools nftlab fuzz deb install uninstall clean
+.PHONY: all deps check check-unit check-kernel demo bench bench-tools nftlab fuzz fuzz-records deb install uninstall clean
 .DELETE_ON_ERROR:
 
 -include $(wildcard $(B)/*/*.d $(B)/*/*/*.d)

@@ -18,7 +18,7 @@ _wgbastion_conf()
 _wgbastion()
 {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev= cmd= i w
-	local commands="apply show flush check confirm"
+	local commands="apply show flush check confirm far-side"
 	local globals="-c --config -v --verbose -q --quiet -h --help -V --version"
 
 	((COMP_CWORD > 0)) && prev=${COMP_WORDS[COMP_CWORD - 1]}
@@ -75,6 +75,16 @@ _wgbastion()
 		;;
 	show)
 		COMPREPLY=($(compgen -W "--json" -- "$cur"))
+		;;
+	far-side)
+		case $prev in
+		--format)
+			COMPREPLY=($(compgen -W "wgbastion wg-quick" -- "$cur"))
+			return 0
+			;;
+		--peer | --endpoint) return 0 ;;	# a number, a key, a host: nothing to offer
+		esac
+		COMPREPLY=($(compgen -W "--peer --endpoint --format" -- "$cur"))
 		;;
 	esac
 	return 0

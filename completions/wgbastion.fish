@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # fish completion for wgbastion(1)
 
-set -l __wgbastion_commands apply show flush check confirm
+set -l __wgbastion_commands apply show flush check confirm far-side
 
 # Configuration files: *.conf under the current token, and the instances in
 # /etc/wgbastion/.
@@ -30,7 +30,11 @@ complete -c wgbastion -n $__wgbastion_nocmd -a show -d 'Live state, counters and
 complete -c wgbastion -n $__wgbastion_nocmd -a flush -d 'Remove everything this instance created'
 complete -c wgbastion -n $__wgbastion_nocmd -a check -d 'Validate the configuration; touches nothing'
 complete -c wgbastion -n $__wgbastion_nocmd -a confirm -d 'Keep a change made by apply --confirm'
+complete -c wgbastion -n $__wgbastion_nocmd -a far-side -d "Print the far side's configuration for a peer"
 
 complete -c wgbastion -n '__fish_seen_subcommand_from apply' -l dry-run -d 'Print the plan, change nothing'
 complete -c wgbastion -n '__fish_seen_subcommand_from apply' -l confirm -x -d 'Roll back unless confirmed within SECONDS'
 complete -c wgbastion -n '__fish_seen_subcommand_from show' -l json -d 'One JSON document'
+complete -c wgbastion -n '__fish_seen_subcommand_from far-side' -l peer -x -d 'The peer: its number or public key'
+complete -c wgbastion -n '__fish_seen_subcommand_from far-side' -l endpoint -x -d 'The bastion as the far side reaches it'
+complete -c wgbastion -n '__fish_seen_subcommand_from far-side' -l format -x -a 'wgbastion wg-quick' -d 'Output format'

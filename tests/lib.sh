@@ -91,6 +91,18 @@ wg_dev_add() {
 
 wgb() { local n=$1; shift; ns "$n" "$WGB" "$@"; }
 
+# The run directory wgbastion keeps namespace N's records and locks in
+# (core/rundir.h): /run/wgbastion/ns-COOKIE, the namespace's cookie
+# (SO_NETNS_COOKIE, 71); tests never run it in PID 1's namespace, whose
+# directory is the plain /run/wgbastion.
+wgb_rundir() {
+	local c
+	c=$(ns "$1" python3 -c 'import socket
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+print(int.from_bytes(s.getsockopt(socket.SOL_SOCKET, 71, 8), "little"))') || return 1
+	echo "/run/wgbastion/ns-$c"
+}
+
 say() { printf '== %s\n' "$*"; }
 fail() { printf 'FAIL: %s\n' "$*"; WGB_FAILS=$((WGB_FAILS + 1)); }
 pass() { printf 'ok: %s\n' "$*"; }

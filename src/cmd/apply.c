@@ -39,7 +39,8 @@ int apply_main(int argc, char **argv)
 	struct plan plan = { 0 };
 	struct instance in;
 	struct run run;
-	bool dry_run = false, first = false;
+	bool dry_run = false, first = false, holding = false;
+	sigset_t oldmask;
 	unsigned confirm = 0;
 	int c, lock = -1, ret, status;
 
@@ -88,6 +89,10 @@ int apply_main(int argc, char **argv)
 	if (lock < 0 && !dry_run) {
 		status = EXIT_RUNTIME;
 		goto out;
+	}
+	if (!dry_run) {
+		cmd_hold_signals(&oldmask);
+		holding = true;
 	}
 
 	ret = run_plan(&run, &wgb_stages, &in, cfg, &plan, &e);
@@ -140,5 +145,7 @@ out:
 	run_free(&run);
 	plan_free(&plan);
 	config_free(cfg);
+	if (holding)
+		cmd_release_signals(&oldmask, "apply");
 	return status;
 }

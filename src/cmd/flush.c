@@ -22,6 +22,8 @@ int flush_main(int argc, char **argv)
 	struct instance in;
 	struct run run;
 	int lock = -1, status = EXIT_RUNTIME;
+	bool holding = false;
+	sigset_t oldmask;
 
 	memset(&run, 0, sizeof(run));
 	if (argc > 1) {
@@ -42,6 +44,8 @@ int flush_main(int argc, char **argv)
 	lock = rundir_lock(in.name, &e);
 	if (lock < 0)
 		goto out;
+	cmd_hold_signals(&oldmask);
+	holding = true;
 	if (run_plan(&run, &wgb_stages, &in, NULL, &plan, &e) < 0)
 		goto out;
 	plan_print(&plan, stdout);
@@ -59,5 +63,7 @@ out:
 	run_free(&run);
 	plan_free(&plan);
 	config_free(cfg);
+	if (holding)
+		cmd_release_signals(&oldmask, "flush");
 	return status;
 }

@@ -22,6 +22,7 @@ static const struct {
 	{ "flush", flush_main, "remove everything this instance created" },
 	{ "check", check_main, "validate the config; touches nothing" },
 	{ "confirm", confirm_main, "keep a change made by apply --confirm" },
+	{ "far-side", far_side_main, "print the far side's config for a peer (--format wg-quick)" },
 };
 
 static void usage(FILE *f)
@@ -31,7 +32,7 @@ static void usage(FILE *f)
 	fprintf(f, "Usage: %s [-c FILE] [-v|-q] <command> [<args>]\n\n", wgb_prog);
 	fprintf(f, "Commands:\n");
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); ++i)
-		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].help);
+		fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].help);
 	fprintf(f, "\nOptions:\n"
 		"  -c, --config FILE  config file (default $WGBASTION_CONFIG or %s)\n"
 		"  -v, --verbose      say more\n"

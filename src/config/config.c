@@ -182,11 +182,11 @@ static int config_read(struct reader *r, const char *text, size_t len)
 	return ret;
 }
 
-static int parse_common(const char *name, const char *dir, bool world_readable,
+static int parse_common(const char *name, const char *dir, bool shared_readable,
 			const char *text, size_t len, struct wgb_config **out,
 			struct wgb_err *e)
 {
-	struct reader r = { .dir = dir, .world_readable = world_readable };
+	struct reader r = { .dir = dir, .shared_readable = shared_readable };
 	struct wgb_config *cfg;
 	int ret;
 
@@ -290,7 +290,7 @@ int config_load(const char *path, struct wgb_config **out, struct wgb_err *e)
 		slash == dir ? (void)(slash[1] = '\0') : (void)(*slash = '\0');
 	else
 		strcpy(dir, ".");
-	ret = parse_common(path, dir, (st.st_mode & S_IROTH) != 0,
+	ret = parse_common(path, dir, (st.st_mode & (S_IRGRP | S_IROTH)) != 0,
 			   text ? text : "", len, out, e);
 out:
 	if (text) {

@@ -63,7 +63,7 @@ extern const char *const section_names[];
 struct reader {
 	struct cfg_ctx c;
 	const char *dir;	/* relative key file paths are relative to this */
-	bool world_readable;	/* the config file: no secrets inside then */
+	bool shared_readable;	/* by group or others: no secrets inside then */
 	enum section sec;
 	size_t idx;		/* of the current peer / forward / egress */
 	size_t cap_peer, cap_fwd, cap_egr;

@@ -187,10 +187,10 @@ static int key_file_load(struct reader *r, const char *key, const char *v,
 
 static int secret_refuse_readable(struct reader *r, const char *key)
 {
-	if (!r->world_readable)
+	if (!r->shared_readable)
 		return 0;
 	return cfg_bad(&r->c, r->line,
-		       "%s: the config file holds a secret and is readable by others: chmod 600 %s, or use %sFile",
+		       "%s: the config file holds a secret and is readable by group or others: chmod 600 %s, or use %sFile",
 		       key, r->c.name, key);
 }
 

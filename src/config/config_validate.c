@@ -42,7 +42,11 @@ static int list_set(struct cfg_ctx *c, struct prefix_list *l,
 }
 
 static const char *const everything[] = { "0.0.0.0/0", "::/0" };
-static const char *const default_deny[] = { "169.254.0.0/16", "fe80::/10" };
+/* the link-local ranges (AWS, GCP, Azure, OpenStack metadata at
+ * 169.254.169.254), Alibaba's 100.100.100.200 and AWS's IPv6 endpoint */
+static const char *const default_deny[] = {
+	"100.100.100.200/32", "169.254.0.0/16", "fd00:ec2::254/128", "fe80::/10",
+};
 
 static int cmp_prefix(const void *a, const void *b)
 {
@@ -320,6 +324,34 @@ static void port_fmt(const struct wgb_forward *f, char *buf, size_t n)
 		snprintf(buf, n, "%u-%u", f->port_lo, f->port_hi);
 }
 
+/* A destination on this host: DNAT to it would never enter the tunnel. */
+static bool dst_is_local(const struct wgb_config *cfg, const struct wgb_forward *f,
+			 char *why, size_t len)
+{
+	static const uint8_t any[16];
+	size_t i;
+
+	if ((f->family == AF_INET && f->dst.bytes[0] == 127) ||
+	    (f->family == AF_INET6 && IN6_IS_ADDR_LOOPBACK(&f->dst.ip6))) {
+		snprintf(why, len, "is a loopback address: a forward reaches a host behind the tunnel");
+		return true;
+	}
+	if (!memcmp(f->dst.bytes, any, f->family == AF_INET ? 4 : 16)) {
+		snprintf(why, len, "is the unspecified address: a forward reaches a host behind the tunnel");
+		return true;
+	}
+	for (i = 0; i < cfg->iface.addresses.n; ++i) {
+		const struct prefix *p = &cfg->iface.addresses.v[i];
+
+		if (p->family == f->family &&
+		    !memcmp(p->addr.bytes, f->dst.bytes, f->family == AF_INET ? 4 : 16)) {
+			snprintf(why, len, "is the bastion's own address ([Interface] Address): a forward reaches a host behind the tunnel");
+			return true;
+		}
+	}
+	return false;
+}
+
 static int validate_forward(struct cfg_ctx *c, size_t idx)
 {
 	struct wgb_config *cfg = c->cfg;
@@ -364,6 +396,9 @@ static int validate_forward(struct cfg_ctx *c, size_t idx)
 
 	host.len = f->family == AF_INET ? 32 : 128;
 	memcpy(host.addr.bytes, f->dst.bytes, sizeof(host.addr.bytes));
+	if ((why[0] = '\0', dst_is_local(cfg, f, why, sizeof(why))))
+		return cfg_bad_value(c, l->key[K_DESTINATION], "Destination",
+				     addr_fmt(f->family, f->dst.bytes, a), why);
 	if (!inside_allowed_ips(cfg, &host))
 		return cfg_bad_value(c, l->key[K_DESTINATION], "Destination",
 				     addr_fmt(f->family, f->dst.bytes, a),
@@ -467,7 +502,8 @@ static int validate_egress(struct cfg_ctx *c, size_t idx)
 		return cfg_bad(c, l->section, "[Egress %s] needs a Source", g->name);
 	if (!l->key[K_DESTINATION] && (ret = list_set(c, &g->destination, everything, 2)) < 0)
 		return ret;
-	if (!l->key[K_DENY] && (ret = list_set(c, &g->deny, default_deny, 2)) < 0)
+	if (!l->key[K_DENY] && (ret = list_set(c, &g->deny, default_deny,
+						   sizeof(default_deny) / sizeof(default_deny[0]))) < 0)
 		return ret;
 	if (g->interface[0] && !strcmp(g->interface, cfg->iface.name))
 		return cfg_bad_value(c, l->key[K_INTERFACE], "Interface", g->interface,

@@ -96,7 +96,8 @@ struct wgb_egress {
 	char name[WGB_NAME_MAX + 1];
 	struct prefix_list source;
 	struct prefix_list destination;	/* default 0.0.0.0/0, ::/0 */
-	struct prefix_list deny;	/* default 169.254.0.0/16, fe80::/10 */
+	struct prefix_list deny;	/* default 169.254.0.0/16, 100.100.100.200/32,
+					 * fe80::/10, fd00:ec2::254/128 */
 	char interface[IFNAMSIZ];	/* "" = any uplink */
 	bool masquerade;		/* default yes */
 	unsigned line;

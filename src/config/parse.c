@@ -308,6 +308,9 @@ int parse_ifname(const char *s, char *why)
 	    !strcmp(s, ".") || !strcmp(s, ".."))
 		return WHY("is not an interface name (1-%d of A-Z a-z 0-9 _ . -)",
 			   IFNAMSIZ - 1);
+	/* /proc/sys/net/ipv4/conf/{all,default}: the kernel refuses them */
+	if (!strcmp(s, "all") || !strcmp(s, "default"))
+		return WHY("is reserved by the kernel (net.ipv4.conf.%s): not an interface name", s);
 	return 0;
 }
 

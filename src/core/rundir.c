@@ -6,12 +6,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdarg.h>
+#include <stdint.h>
 #include <sys/file.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "config/parse.h"
 #include "lib/array.h"
+#include "lib/warn.h"
 #include "rundir.h"
+
+#ifndef SO_NETNS_COOKIE
+#define SO_NETNS_COOKIE 71	/* Linux 5.14; older headers lack it */
+#endif
 
 #ifndef WGB_RUNSTATEDIR
 #define WGB_RUNSTATEDIR "/run"	/* the Makefile says where */
@@ -20,6 +29,8 @@
 /* longer than any interface name: no instance's lock */
 #define RECORDS_LOCK	"sysctl-records-lock"
 #define INSTANCE_SUFFIX	".instance"
+/* open() of a record that is not a regular file (Linux has no EFTYPE) */
+#define EFTYPE_RECORD	EMEDIUMTYPE
 
 const char *rundir_override;
 
@@ -30,15 +41,94 @@ static const char *const suffix[] = {
 	[RUNDIR_CONFIRM] = ".confirm",
 };
 
+/* --- where ------------------------------------------------------------------ */
+
+/* "" in the network namespace of PID 1 (the plain directory, as before
+ * namespaces were keyed), else "ns-COOKIE" (the namespace's cookie, never
+ * reused while the host is up) or, on a kernel without SO_NETNS_COOKIE,
+ * "ns-DEV-INO" of /proc/self/ns/net. Computed once: we never setns(). */
+static int ns_key(char *key, size_t len)
+{
+	static char cached[64];
+	static int done;
+	struct stat self, init;
+	uint64_t cookie = 0;
+	socklen_t cl = sizeof(cookie);
+	int fd;
+
+	if (!done) {
+		if (stat("/proc/self/ns/net", &self) < 0) {
+			cached[0] = '\0';	/* no /proc: one namespace is all we know */
+		} else if (stat("/proc/1/ns/net", &init) == 0 && init.st_dev == self.st_dev &&
+			   init.st_ino == self.st_ino) {
+			cached[0] = '\0';
+		} else {
+			fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+			if (fd >= 0 && getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &cl) == 0 &&
+			    cl == sizeof(cookie))
+				snprintf(cached, sizeof(cached), "ns-%llu", (unsigned long long)cookie);
+			else
+				snprintf(cached, sizeof(cached), "ns-%llu-%llu",
+					 (unsigned long long)self.st_dev, (unsigned long long)self.st_ino);
+			if (fd >= 0)
+				close(fd);
+		}
+		done = 1;
+	}
+	return (size_t)snprintf(key, len, "%s", cached) >= len ? -ENAMETOOLONG : 0;
+}
+
+/* A directory of ours: a real directory (not a link to one), owned by us,
+ * writable by no one else. */
+static int check_dir(const char *path)
+{
+	struct stat st;
+
+	if (lstat(path, &st) < 0)
+		return -errno;
+	if (!S_ISDIR(st.st_mode))
+		return -ENOTDIR;
+	if (st.st_uid != geteuid() || (st.st_mode & 022))
+		return -EPERM;
+	return 0;
+}
+
+static int make_dir(const char *path, bool create)
+{
+	if (create && mkdir(path, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	return check_dir(path);
+}
+
 int rundir_dir(char *buf, size_t len, bool create)
 {
-	const char *dir = rundir_override ? rundir_override : RUNDIR_DEFAULT;
+	char key[64];
+	size_t n;
+	int ret;
 
-	if ((size_t)snprintf(buf, len, "%s", dir) >= len)
+	if (rundir_override)	/* a test's own directory, as it is */
+		return (size_t)snprintf(buf, len, "%s", rundir_override) >= len ? -ENAMETOOLONG :
+		       create && mkdir(buf, 0700) < 0 && errno != EEXIST ? -errno : 0;
+	if ((size_t)snprintf(buf, len, "%s", RUNDIR_DEFAULT) >= len)
 		return -ENAMETOOLONG;
-	if (create && mkdir(buf, 0700) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
+	if ((ret = ns_key(key, sizeof(key))) < 0)
+		return ret;
+	if (!key[0])
+		return make_dir(buf, create);
+	if ((ret = make_dir(buf, create)) < 0 && (create || ret != -ENOENT))
+		return ret;
+	n = strlen(buf);
+	if ((size_t)snprintf(buf + n, len - n, "/%s", key) >= len - n)
+		return -ENAMETOOLONG;
+	return ret < 0 ? ret : make_dir(buf, create);
+}
+
+/* An instance's name (interface-name rules) or the records lock's. */
+static bool valid_name(const char *name)
+{
+	char why[PARSE_WHY];
+
+	return !strcmp(name, RECORDS_LOCK) || parse_ifname(name, why) == 0;
 }
 
 int rundir_path(char *buf, size_t len, const char *name, enum rundir_file f,
@@ -47,6 +137,8 @@ int rundir_path(char *buf, size_t len, const char *name, enum rundir_file f,
 	size_t n;
 	int ret;
 
+	if (!valid_name(name))
+		return -EINVAL;	/* never a path outside the directory */
 	ret = rundir_dir(buf, len, create);
 	if (ret < 0)
 		return ret;
@@ -62,7 +154,7 @@ static int lock_path(const char *path)
 {
 	int fd, ret;
 
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -errno;
 	while (flock(fd, LOCK_EX) < 0) {
@@ -108,43 +200,121 @@ int rundir_records_lock(void)
 
 /* --- records ------------------------------------------------------------- */
 
+/* A record is a regular file (not a link, FIFO or device) of at most
+ * RUNDIR_RECORD_MAX bytes of text: no NUL byte. */
 static int read_path(const char *path, char **text, size_t *len)
 {
-	char *buf = NULL;
-	size_t cap = 0;
-	FILE *f;
-	int ret = 0;
+	struct stat st;
+	char *buf;
+	ssize_t n;
+	size_t got = 0;
+	int fd, ret = 0;
 
 	*text = NULL;
 	*len = 0;
-	f = fopen(path, "re");
-	if (!f)
-		return -errno;
-	/* records are a few lines: read whole, NUL-terminated */
-	for (;;) {
-		size_t n;
-
-		if (array_reserve(buf, &cap, *len + 512) < 0) {
-			ret = -ENOMEM;
-			break;
-		}
-		n = fread(buf + *len, 1, cap - 1 - *len, f);
-		*len += n;
-		if (n == 0) {
-			if (ferror(f))
-				ret = -EIO;
-			break;
-		}
+	/* O_NONBLOCK: a FIFO in a record's place must not hang us */
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ELOOP ? -ELOOP : -errno;
+	if (fstat(fd, &st) < 0) {
+		ret = -errno;
+		goto out;
 	}
-	fclose(f);
+	if (!S_ISREG(st.st_mode)) {
+		ret = -EFTYPE_RECORD;
+		goto out;
+	}
+	if (st.st_size > RUNDIR_RECORD_MAX) {
+		ret = -EFBIG;
+		goto out;
+	}
+	/* one byte more than allowed: a file that grew is still caught */
+	if (!(buf = malloc(RUNDIR_RECORD_MAX + 2))) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	while (got <= RUNDIR_RECORD_MAX) {
+		n = read(fd, buf + got, RUNDIR_RECORD_MAX + 1 - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			ret = -errno;
+			break;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	if (!ret && got > RUNDIR_RECORD_MAX)
+		ret = -EFBIG;
+	if (!ret && memchr(buf, '\0', got))
+		ret = -EBADMSG;
 	if (ret < 0) {
 		free(buf);
-		*len = 0;
-		return ret;
+		goto out;
 	}
-	buf[*len] = '\0';
+	buf[got] = '\0';
 	*text = buf;
-	return 0;
+	*len = got;
+out:
+	close(fd);
+	return ret;
+}
+
+const char *rundir_refusal(int err)
+{
+	switch (err) {
+	case -ELOOP:
+		return "is a symbolic link, not a record";
+	case -EFTYPE_RECORD:
+		return "is not a regular file";
+	case -EFBIG:
+		return "is larger than " RUNDIR_RECORD_MAX_TEXT;
+	case -EBADMSG:
+		return "holds a NUL byte";
+	default:
+		return NULL;
+	}
+}
+
+/* Said once per run: a record is read by the plan and again by the sync. */
+static bool said_before(const char *msg)
+{
+	static char **said;
+	static size_t n;
+	char **slot;
+	size_t i;
+
+	for (i = 0; i < n; ++i)
+		if (!strcmp(said[i], msg))
+			return true;
+	slot = array_push(said, n, NULL);
+	if (slot && !(*slot = strdup(msg)))
+		n--;
+	return false;
+}
+
+void rundir_warn_bad(const char *name, enum rundir_file f, unsigned line,
+		     const char *fmt, ...)
+{
+	char path[PATH_MAX], where[PATH_MAX + 16], why[512];
+	char *msg = NULL;
+	va_list ap;
+
+	if (rundir_path(path, sizeof(path), name, f, false) < 0)
+		snprintf(path, sizeof(path), "%s%s", name, suffix[f]);
+	if (line)
+		snprintf(where, sizeof(where), "%s:%u", path, line);
+	else
+		snprintf(where, sizeof(where), "%s", path);
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	if (asprintf(&msg, "%s: %s", where, why) < 0)
+		return;
+	if (!said_before(msg))
+		warning("%s", msg);
+	free(msg);
 }
 
 int rundir_read(const char *name, enum rundir_file f, char **text, size_t *len)
@@ -161,25 +331,37 @@ int rundir_read(const char *name, enum rundir_file f, char **text, size_t *len)
 int rundir_replace(const char *name, enum rundir_file f, const char *text, size_t len)
 {
 	char path[PATH_MAX], tmp[PATH_MAX + 8];
-	FILE *fp;
-	int ret;
+	ssize_t n;
+	size_t done = 0;
+	int fd, ret = 0;
 
 	ret = rundir_path(path, sizeof(path), name, f, len > 0);
 	if (ret < 0)
 		return ret;
-	if (!len)
+	if (!len)	/* a link in the record's place goes, its target stays */
 		return unlink(path) < 0 && errno != ENOENT ? -errno : 0;
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	fp = fopen(tmp, "we");
-	if (!fp)
+	/* a new file of ours, never one (or a link) found there */
+	if (unlink(tmp) < 0 && errno != ENOENT)
+		return -errno;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
 		return -errno;
 	/* no fsync: /run does not outlive a reboot */
-	if (fwrite(text, 1, len, fp) != len) {
-		ret = -EIO;
-		fclose(fp);
-	} else if (fclose(fp) != 0 || rename(tmp, path) < 0) {
-		ret = -errno;
+	while (done < len) {
+		n = write(fd, text + done, len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			ret = n < 0 ? -errno : -EIO;
+			break;
+		}
+		done += (size_t)n;
 	}
+	if (close(fd) < 0 && !ret)
+		ret = -errno;
+	if (!ret && rename(tmp, path) < 0)	/* replaces a link, not its target */
+		ret = -errno;
 	if (ret < 0)
 		unlink(tmp);
 	return ret;
@@ -215,38 +397,113 @@ int rundir_save_instance(const struct instance *in, const char *config_path,
 	return 0;
 }
 
-/* Copies a value that must fit; a record that does not is not ours. */
-static int setstr(char *dst, size_t len, const char *src)
+/* A number of a record: decimal or 0x hex, nothing else, fits 32 bits. */
+static int rec_u32(const char *s, uint32_t *out)
 {
-	size_t n = strlen(src);
+	unsigned long long v;
+	char *end;
 
-	if (n >= len)
+	if (!((*s >= '0' && *s <= '9')))
 		return -1;
-	memcpy(dst, src, n + 1);
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || *end || v > UINT32_MAX)
+		return -1;
+	*out = (uint32_t)v;
 	return 0;
 }
 
-static int parse_instance(char *text, char *conf, size_t conflen, struct instance *in)
+/*
+ * The record of instance 'file' (its file's name): every known key once,
+ * each value valid, the name the file's own; a key we do not know is
+ * someone newer's and is skipped. A bad record is refused whole, with a
+ * warning naming its file and line: it is not followed, and the instance
+ * counts as not recorded (its config, or its name, still finds it).
+ */
+static int parse_instance(const char *file, char *text, char *conf, size_t conflen,
+			  struct instance *in)
 {
-	char *line, *save = NULL;
-	int have = 0;
+	static const char *const keys[] = { "config", "name", "table", "mark", "mask", "priority" };
+	char *line, *next, *eq;
+	unsigned lineno = 0, have = 0, k;
+	uint32_t *num;
 
 	memset(in, 0, sizeof(*in));
-	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		if (!strncmp(line, "config=", 7) && !setstr(conf, conflen, line + 7))
-			have |= 1;
-		else if (!strncmp(line, "name=", 5) && !setstr(in->name, sizeof(in->name), line + 5))
-			have |= 2;
-		else if (!strncmp(line, "table=", 6))
-			in->table = strtoul(line + 6, NULL, 0), have |= 4;
-		else if (!strncmp(line, "mark=", 5))
-			in->mark = strtoul(line + 5, NULL, 0);
-		else if (!strncmp(line, "mask=", 5))
-			in->mark_mask = strtoul(line + 5, NULL, 0);
-		else if (!strncmp(line, "priority=", 9))
-			in->priority = strtoul(line + 9, NULL, 0);
+	conf[0] = '\0';
+	for (line = text; line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		++lineno;
+		eq = strchr(line, '=');
+		if (!eq) {
+			rundir_warn_bad(file, RUNDIR_INSTANCE, lineno, "\"%.64s\": not KEY=VALUE; record ignored", line);
+			return -EINVAL;
+		}
+		*eq = '\0';
+		for (k = 0; k < sizeof(keys) / sizeof(*keys) && strcmp(line, keys[k]); ++k)
+			;
+		if (k == sizeof(keys) / sizeof(*keys))
+			continue;	/* a newer wgbastion's */
+		if (have & (1u << k)) {
+			rundir_warn_bad(file, RUNDIR_INSTANCE, lineno, "%s: said twice; record ignored", line);
+			return -EINVAL;
+		}
+		have |= 1u << k;
+		switch (k) {
+		case 0:
+			if (eq[1] != '/' || strlen(eq + 1) >= conflen) {
+				rundir_warn_bad(file, RUNDIR_INSTANCE, lineno,
+						"config: \"%.64s\": not an absolute path; record ignored", eq + 1);
+				return -EINVAL;
+			}
+			strcpy(conf, eq + 1);
+			continue;
+		case 1:
+			if (strcmp(eq + 1, file)) {
+				rundir_warn_bad(file, RUNDIR_INSTANCE, lineno,
+						"name: \"%.64s\": not the record's own name; record ignored", eq + 1);
+				return -EINVAL;
+			}
+			strcpy(in->name, file);	/* a valid name: rundir_path checked it */
+			continue;
+		case 2: num = &in->table; break;
+		case 3: num = &in->mark; break;
+		case 4: num = &in->mark_mask; break;
+		default: num = &in->priority; break;
+		}
+		if (rec_u32(eq + 1, num) < 0) {
+			rundir_warn_bad(file, RUNDIR_INSTANCE, lineno,
+					"%s: \"%.64s\": not a 32-bit number; record ignored", line, eq + 1);
+			return -EINVAL;
+		}
 	}
-	return have == 7 ? 0 : -EINVAL;
+	if ((have & 7) != 7) {
+		rundir_warn_bad(file, RUNDIR_INSTANCE, 0, "%s missing; record ignored",
+				!(have & 1) ? "config" : !(have & 2) ? "name" : "table");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* The record of instance 'name', read and checked (a warning says why
+ * not): 0, -ENOENT, or another -errno. */
+static int load_instance(const char *name, char *conf, size_t conflen, struct instance *in)
+{
+	const char *why;
+	char *text;
+	size_t len;
+	int ret;
+
+	ret = rundir_read(name, RUNDIR_INSTANCE, &text, &len);
+	if (ret < 0) {
+		if ((why = rundir_refusal(ret)))
+			rundir_warn_bad(name, RUNDIR_INSTANCE, 0, "%s; record ignored", why);
+		return ret;
+	}
+	ret = parse_instance(name, text, conf, conflen, in);
+	free(text);
+	return ret;
 }
 
 /* Calls fn on the name of every recorded instance until it returns
@@ -265,9 +522,12 @@ static int each_instance(int (*fn)(const char *name, void *arg), void *arg)
 		l = strlen(d->d_name);
 		if (l <= sl || strcmp(d->d_name + l - sl, INSTANCE_SUFFIX))
 			continue;
+		if (l - sl >= IFNAMSIZ)
+			continue;
 		memcpy(name, d->d_name, l - sl);
 		name[l - sl] = '\0';
-		ret = fn(name, arg);
+		if (valid_name(name) && strcmp(name, RECORDS_LOCK))
+			ret = fn(name, arg);
 	}
 	closedir(dh);
 	return ret;
@@ -281,15 +541,9 @@ struct find {
 static int find_one(const char *name, void *arg)
 {
 	struct find *f = arg;
-	char conf[PATH_MAX], *text;
-	size_t len;
-	int ret;
+	char conf[PATH_MAX];
 
-	if (rundir_read(name, RUNDIR_INSTANCE, &text, &len) < 0)
-		return 0;
-	ret = parse_instance(text, conf, sizeof(conf), f->in) == 0 && !strcmp(conf, f->want);
-	free(text);
-	return ret;
+	return load_instance(name, conf, sizeof(conf), f->in) == 0 && !strcmp(conf, f->want);
 }
 
 int rundir_find_instance(const char *config_path, struct instance *in)
@@ -318,6 +572,8 @@ static int other_one(const char *name, void *arg)
 {
 	struct other *o = arg;
 
+	/* by its file's name alone: an instance whose record is refused may
+	 * still be live, and must not lose ip_forward under its feet */
 	if (!strcmp(name, o->self) || strlen(name) >= o->len)
 		return 0;
 	snprintf(o->out, o->len, "%s", name);

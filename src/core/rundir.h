@@ -17,8 +17,29 @@
  *                   than any interface name, so it is no instance's)
  *
  * A new kind of record is a new RUNDIR_* and, for its text, rundir_read
- * and rundir_replace; where the directory lives (one per network
- * namespace, say) is rundir_dir's alone to decide.
+ * and rundir_replace; where the directory lives is rundir_dir's alone to
+ * decide:
+ *
+ *   One directory per network namespace, so that instances in different
+ *   namespaces never see each other's records or locks (SPEC §5). The
+ *   namespace of PID 1 (the host's, or a container's own) keeps the plain
+ *   directory, RUNSTATEDIR/wgbastion, as before namespaces were keyed: an
+ *   upgrade finds its records. Any other namespace gets a subdirectory,
+ *   RUNSTATEDIR/wgbastion/ns-COOKIE, COOKIE being the namespace's cookie
+ *   (SO_NETNS_COOKIE, Linux 5.14: unlike an inode number it is never
+ *   reused while the host is up, so a new namespace never inherits a dead
+ *   one's records); on an older kernel ns-DEV-INO of /proc/self/ns/net.
+ *   Every directory is made 0700 and must be a real directory of ours
+ *   (not a link, not writable by others), or nothing in it is used.
+ *   rundir_override (the unit tests) is used as it is.
+ *
+ * Records are not trusted blindly (SPEC §5): a name is an interface name
+ * or nothing is opened; a record is read only if it is a regular file (a
+ * symbolic link is never followed, O_NOFOLLOW), at most 64 KiB, with no
+ * NUL byte; each reader checks every line it uses, and a record it
+ * refuses is reported with rundir_warn_bad ("FILE:LINE: reason"), never
+ * followed. A record is written to a new file, then renamed over the old
+ * one (never written through a link found there).
  */
 #ifndef WGB_RUNDIR_H
 #define WGB_RUNDIR_H
@@ -35,6 +56,10 @@ enum rundir_file {
 	RUNDIR_SYSCTL,
 	RUNDIR_CONFIRM,
 };
+
+/* The largest record read, in bytes. */
+#define RUNDIR_RECORD_MAX	65536
+#define RUNDIR_RECORD_MAX_TEXT	"64 KiB"
 
 /* Tests put the run directory elsewhere; NULL: the real one. */
 extern const char *rundir_override;
@@ -54,8 +79,17 @@ void rundir_unlock(int fd);
 int rundir_records_lock(void);
 
 /* A record's text, whole and NUL-terminated (free it): 0, -ENOENT when
- * there is none, or -errno. */
+ * there is none, or -errno; a record refused as it stands (a link, not
+ * a regular file, too large, a NUL byte) is an -errno rundir_refusal
+ * words. -EINVAL: name is no instance's. */
 int rundir_read(const char *name, enum rundir_file f, char **text, size_t *len);
+/* Why rundir_read refused a record ("is a symbolic link, not a record"),
+ * or NULL when err is not such a refusal. */
+const char *rundir_refusal(int err);
+/* A warning about record f of instance name: "PATH:LINE: reason" (line 0:
+ * "PATH: reason"), said once per run however often the record is read. */
+void rundir_warn_bad(const char *name, enum rundir_file f, unsigned line,
+		     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* Replaces a record atomically; empty text removes it. 0 or -errno. */
 int rundir_replace(const char *name, enum rundir_file f, const char *text, size_t len);
 

@@ -7,6 +7,27 @@
 
 int wgb_verbosity;
 
+size_t err_escape(const char *in, char *out, size_t size)
+{
+	size_t o = 0;
+	unsigned char ch;
+
+	for (; *in && o + 5 < size; ++in) {
+		ch = (unsigned char)*in;
+		if (ch == '\t' || ch == '\n' || ch == '\r') {
+			out[o++] = '\\';
+			out[o++] = ch == '\t' ? 't' : ch == '\n' ? 'n' : 'r';
+		} else if (ch < 0x20 || ch == 0x7f) {
+			o += (size_t)snprintf(out + o, size - o, "\\x%02x", ch);
+		} else {
+			out[o++] = (char)ch;
+		}
+	}
+	if (size)
+		out[o] = '\0';
+	return o;
+}
+
 static void vset(struct wgb_err *e, int code, const char *suffix,
 		 const char *fmt, va_list ap)
 {
@@ -19,6 +40,14 @@ static void vset(struct wgb_err *e, int code, const char *suffix,
 	if (suffix) {
 		n = strlen(e->msg);
 		snprintf(e->msg + n, sizeof(e->msg) - n, ": %s", suffix);
+	}
+	/* values come from files and the kernel: never echo a control
+	 * character to a terminal ("443\x1b[2J" would clear it) */
+	if (strpbrk(e->msg, CTL_CHARS)) {
+		char raw[sizeof(e->msg)];
+
+		memcpy(raw, e->msg, sizeof(raw));
+		err_escape(raw, e->msg, sizeof(e->msg));
 	}
 }
 

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "array.h"
 #include "err.h"
@@ -29,6 +30,17 @@ void warning(const char *fmt, ...)
 	va_end(ap);
 	if (r < 0)
 		return;
+	if (strpbrk(s, CTL_CHARS)) {
+		size_t size = 4 * (size_t)r + 1;
+		char *esc = malloc(size);
+
+		if (esc)
+			err_escape(s, esc, size);
+		free(s);
+		if (!esc)
+			return;
+		s = esc;
+	}
 	if (wgb_verbosity >= 0)
 		fprintf(stderr, "wgbastion: warning: %s\n", s);
 	if (!registered)

@@ -10,9 +10,6 @@
 #include "lib/warn.h"
 #include "sysctl.h"
 
-#define IP_FORWARD	"net/ipv4/ip_forward"
-#define V6_FORWARDING	"net/ipv6/conf/all/forwarding"
-#define V6_CONF		"net/ipv6/conf"
 
 /* --- read and build ------------------------------------------------------------ */
 

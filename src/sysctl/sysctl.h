@@ -31,6 +31,14 @@
 
 #define SYSCTL_PATH_MAX 64
 
+/* The sysctls the stage writes (and so the only ones a record of
+ * original values may name), and the values their originals may have. */
+#define IP_FORWARD	"net/ipv4/ip_forward"
+#define V6_FORWARDING	"net/ipv6/conf/all/forwarding"
+#define V6_CONF		"net/ipv6/conf"
+#define SYSCTL_REC_MIN	0
+#define SYSCTL_REC_MAX	2
+
 enum sysctl_rec {
 	SYSCTL_REC_NONE,	/* no original recorded (read), or forget it (flush) */
 	SYSCTL_REC_SET,		/* 'orig' is recorded (read), or must be (rollback) */

@@ -4,6 +4,7 @@
  * values, kept in the run directory (core/rundir.h). Plain file I/O;
  * nothing is executed.
  */
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -18,7 +19,6 @@
 #include "lib/array.h"
 #include "sysctl.h"
 
-#define V6_CONF		"net/ipv6/conf"
 
 const char *sysctl_root;
 
@@ -124,27 +124,97 @@ void sysctl_state_free(struct sysctl_state *s)
 	}
 }
 
+/* An interface's name as /proc/sys/net/ipv6/conf holds it ("default"
+ * too, which the stage sets for links yet to come; not "all"), nothing
+ * that could leave the directory. */
+static bool conf_ifname(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n < 1 || n >= IFNAMSIZ || (n == 1 && s[0] == '.') ||
+	    (n == 2 && s[0] == '.' && s[1] == '.') ||
+	    (n == 3 && !strncmp(s, "all", 3)))
+		return false;
+	for (i = 0; i < n; ++i)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '_' && s[i] != '.' && s[i] != '-')
+			return false;
+	return true;
+}
+
+/* One of the sysctls the stage writes for instance 'name' (sysctl.h), so
+ * the only ones a record may name: anything else is not followed. */
+static bool record_path_ok(const char *name, const char *path)
+{
+	static const char rp[] = "net/ipv4/conf/", rpt[] = "/rp_filter";
+	static const char ra[] = "net/ipv6/conf/", rat[] = "/accept_ra";
+	size_t l = strlen(path), n = strlen(name);
+
+	if (!strcmp(path, IP_FORWARD) || !strcmp(path, V6_FORWARDING))
+		return true;
+	if (l == sizeof(rp) - 1 + n + sizeof(rpt) - 1 && !strncmp(path, rp, sizeof(rp) - 1) &&
+	    !strncmp(path + sizeof(rp) - 1, name, n) && !strcmp(path + l - (sizeof(rpt) - 1), rpt))
+		return true;	/* its own link's only */
+	return l > sizeof(ra) - 1 + sizeof(rat) - 1 && !strncmp(path, ra, sizeof(ra) - 1) &&
+	       !strcmp(path + l - (sizeof(rat) - 1), rat) &&
+	       conf_ifname(path + sizeof(ra) - 1, l - (sizeof(ra) - 1) - (sizeof(rat) - 1));
+}
+
+/*
+ * A line the stage did not write, or that names a sysctl it never writes,
+ * or a value no sysctl of ours takes, is not followed: a warning names
+ * the record's file and line, the line is ignored (the next save of the
+ * record leaves it out) and the rest is used, so one bad line neither
+ * wedges apply and flush nor costs the other originals. A record that is
+ * refused whole (a link, not a regular file, too large, a NUL byte) is
+ * ignored the same way, as if empty.
+ */
 int sysctl_record_load(const char *name, struct sysctl_state *rec)
 {
-	char *text, *line, *save = NULL, *eq, *end;
+	char *text, *line, *next, *eq, *end;
 	struct sysctl_entry *v;
+	unsigned lineno = 0;
+	const char *why;
 	size_t len;
 	long val;
 	int ret;
 
 	memset(rec, 0, sizeof(*rec));
 	ret = rundir_read(name, RUNDIR_SYSCTL, &text, &len);
-	if (ret < 0)
+	if (ret < 0) {
+		if ((why = rundir_refusal(ret))) {
+			rundir_warn_bad(name, RUNDIR_SYSCTL, 0, "%s; ignored", why);
+			return 0;
+		}
 		return ret == -ENOENT ? 0 : ret;
-	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+	}
+	for (line = text; line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		++lineno;
 		eq = strchr(line, '=');
-		if (!eq || eq == line || (size_t)(eq - line) >= SYSCTL_PATH_MAX)
-			continue;	/* not ours to understand: skip, never guess */
+		if (!eq || eq == line || (size_t)(eq - line) >= SYSCTL_PATH_MAX) {
+			rundir_warn_bad(name, RUNDIR_SYSCTL, lineno, "\"%.80s\": not SYSCTL=VALUE; line ignored", line);
+			continue;
+		}
 		*eq = '\0';
+		if (!record_path_ok(name, line)) {
+			rundir_warn_bad(name, RUNDIR_SYSCTL, lineno,
+					"\"%.80s\": not a sysctl wgbastion sets for %s; line ignored", line, name);
+			continue;
+		}
 		errno = 0;
 		val = strtol(eq + 1, &end, 10);
-		if (errno || end == eq + 1 || *end || val < INT_MIN || val > INT_MAX)
+		if (errno || end == eq + 1 || *end || !isdigit((unsigned char)eq[1]) ||
+		    val < SYSCTL_REC_MIN || val > SYSCTL_REC_MAX) {
+			rundir_warn_bad(name, RUNDIR_SYSCTL, lineno, "%.80s: \"%.32s\": not a number from %d to %d; line ignored",
+					line, eq + 1, SYSCTL_REC_MIN, SYSCTL_REC_MAX);
 			continue;
+		}
+		if (sysctl_state_find(rec, line)) {
+			rundir_warn_bad(name, RUNDIR_SYSCTL, lineno, "%.80s: said again; line ignored", line);
+			continue;
+		}
 		if (!(v = sysctl_state_entry(rec, line))) {
 			ret = -ENOMEM;
 			break;

@@ -269,9 +269,13 @@ static int wg_sync(const struct instance *in, const void *from_, const void *to_
 	/* a new key is written before anything else: if that fails,
 	 * nothing has been touched yet */
 	if (to->new_key_file) {
+		char pub[WG_KEY_B64_LEN + 1];
+
 		ret = wg_key_file_create(to->new_key_file, to->private_key, e);
 		if (ret < 0)
 			return ret;
+		key_to_base64(pub, to->public_key);
+		infox("%s: a new private key; public key %s", to->new_key_file, pub);
 	}
 	if (!from->exists) {
 		ret = wg_create(to, e);

@@ -347,10 +347,13 @@ int wg_diff(const void *from_, const void *to_, struct plan *p)
 	}
 	if (d.create)
 		ret = plan_add(p, '+', "link %s (%s)", to->name, backend_text(to, a, sizeof(a)));
-	if (!ret && to->new_key_file) {
-		key_to_base64(key, to->public_key);
-		ret = plan_add(p, '+', "key %s (new; public key %s)", to->new_key_file, key);
-	}
+	/* The key held now is a candidate: a dry run throws it away and the
+	 * next apply draws another, so its public key is never printed here
+	 * (pasted into the far side, it would make a dead tunnel). sync says
+	 * it once the file holds it. */
+	if (!ret && to->new_key_file)
+		ret = plan_add(p, '+', "key %s (new; created by apply, which prints its public key)",
+			       to->new_key_file);
 	if (!ret && (d.dev & WG_SET_PRIVATE_KEY) && !to->new_key_file) {
 		key_to_base64(key, to->public_key);
 		key_to_base64(okey, from->public_key);

@@ -236,7 +236,9 @@ static int get_line(struct wg_state *st, struct wg_peer_state **peer,
 	int ret = 0;
 
 	if (!strcmp(k, "errno")) {
-		if (parse_ulong(v, 4095, &n) < 0)
+		/* wg(8)'s daemons write a positive errno, wireguard-go a
+		 * negative one (errno=-98 for a port in use): the same error */
+		if (parse_ulong(v + (*v == '-'), 4095, &n) < 0)
 			return -EPROTO;
 		*remote = -(int)n;
 	} else if (!strcmp(k, "private_key")) {

@@ -31,7 +31,7 @@ finish() { [ "$WGB_FAILS" -eq 0 ] && { echo "all assertions passed"; exit 0; }; 
 
 # The commands and global long options, as the binary's own --help lists
 # them: what the man page and every completion must know.
-wgb_help_commands() { ./wgbastion -h | sed -n '/^Commands:/,/^$/s/^  \([a-z]\+\) .*/\1/p'; }
+wgb_help_commands() { ./wgbastion -h | sed -n '/^Commands:/,/^$/s/^  \([a-z-]\+\) .*/\1/p'; }
 wgb_help_options() { ./wgbastion -h | sed -n '/^Options:/,$p' | grep -oE -- '--[a-z-]+'; }
 
 # Every configuration key: SPEC §3 plus the extension keys.

@@ -1,17 +1,24 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# Runs the config-parser fuzzer: tests/fuzz/run.sh BIN [SECONDS]
-# (default 60; FUZZ_SECONDS overrides). New inputs go to a throw-away
-# corpus; a crashing input is copied to tests/fuzz/regressions/, where the
-# unit test test_fuzz_regress replays it for ever after: fix the bug, keep
-# the file. One process: the machine is shared.
+# Runs a fuzzer: tests/fuzz/run.sh BIN [SECONDS] (default 60; FUZZ_SECONDS
+# overrides). BIN is fuzz_config (the config parser: corpus/, config.dict,
+# regressions/, replayed by the unit test test_fuzz_regress) or
+# fuzz_records (the run directory's records: corpus-records/, records.dict,
+# regressions-records/, replayed by test_records). New inputs go to a
+# throw-away corpus; a crashing input is copied to the regressions folder,
+# where its unit test replays it for ever after: fix the bug, keep the
+# file. One process: the machine is shared.
 set -eu
 cd "$(dirname "$0")"
 bin=$1
 seconds=${FUZZ_SECONDS:-${2:-60}}
 case $bin in /*) ;; *) bin=$OLDPWD/$bin ;; esac
 [ -x "$bin" ] || { echo "run.sh: $bin: not built (make fuzz)" >&2; exit 2; }
+case $(basename "$bin") in
+fuzz_records) dict=records.dict corpus=corpus-records regress=regressions-records ;;
+*) dict=config.dict corpus=corpus regress=regressions ;;
+esac
 
 work=$(mktemp -d /tmp/wgb-fuzz.XXXXXX)
 trap 'rm -rf "$work"' EXIT
@@ -21,16 +28,16 @@ mkdir "$work/corpus" "$work/crash"
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 set +e
 "$bin" -max_total_time="$seconds" -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
-	-dict=config.dict -artifact_prefix="$work/crash/" -print_final_stats=1 \
-	"$work/corpus" corpus regressions 2>&1 | grep -v '^#[0-9].*\(NEW\|REDUCE\|pulse\)'
+	-dict="$dict" -artifact_prefix="$work/crash/" -print_final_stats=1 \
+	"$work/corpus" "$corpus" "$regress" 2>&1 | grep -v '^#[0-9].*\(NEW\|REDUCE\|pulse\)'
 rc=${PIPESTATUS[0]}
 set -e
 
 found=0
 for f in "$work"/crash/*; do
 	[ -f "$f" ] || continue
-	cp "$f" "regressions/$(basename "$f")"
-	echo "run.sh: kept tests/fuzz/regressions/$(basename "$f")"
+	cp "$f" "$regress/$(basename "$f")"
+	echo "run.sh: kept tests/fuzz/$regress/$(basename "$f")"
 	found=1
 done
 if [ "$rc" != 0 ] || [ "$found" = 1 ]; then

@@ -69,11 +69,13 @@ write_config() {
 
 # Everything apply may touch, as text: rules, routes, links, addresses,
 # the nftables ruleset, the forwarding sysctls, and the records under
-# /run/wgbastion (which instances exist, the sysctls' original values).
+# the namespace's run directory (which instances exist, the sysctls'
+# original values).
 # A route's "linkdown" is dropped: it follows the tunnel link's carrier
 # (a TUN device's, with wireguard-go), which is not what these compare.
 snapshot() {
-	local n=$1
+	local n=$1 r
+	r=$(wgb_rundir "$n")
 	{
 		echo "## ip -4 rule"; ns "$n" ip -4 rule
 		echo "## ip -6 rule"; ns "$n" ip -6 rule
@@ -85,8 +87,8 @@ snapshot() {
 		echo "## sysctl"
 		ns "$n" sysctl -a 2>/dev/null | grep -E '^net\.ipv4\.ip_forward |^net\.ipv4\.conf\..*\.rp_filter |^net\.ipv6\.conf\..*\.(accept_ra|forwarding) ' | sort
 		echo "## records"
-		for f in /run/wgbastion/*.instance; do [ -f "$f" ] && echo "$f"; done
-		for f in /run/wgbastion/*.sysctl; do [ -f "$f" ] && { echo "$f"; cat "$f"; }; done
+		for f in "$r"/*.instance; do [ -f "$f" ] && echo "$f"; done
+		for f in "$r"/*.sysctl; do [ -f "$f" ] && { echo "$f"; cat "$f"; }; done
 	} 2>&1 | sed 's/ linkdown//'
 }
 

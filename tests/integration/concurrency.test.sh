@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # Serialised: invocations on one instance wait on its lock
-# (/run/wgbastion/NAME.lock). Two concurrent applies both succeed, one of
+# (NAME.lock in the namespace's run directory). Two concurrent applies both succeed, one of
 # them finding everything done; apply and flush racing leave one of the two
 # whole states, never a mix; two instances applied at once both end up
 # complete, and flushed at once give the host back its own sysctls.
@@ -35,8 +35,9 @@ bg() {
 }
 
 say "the lock makes apply wait"
-mkdir -p /run/wgbastion
-exec 9>/run/wgbastion/wg0.lock
+R=$(wgb_rundir b)
+mkdir -p "$R"
+exec 9>"$R/wg0.lock"
 flock 9
 BG=()
 bg held "${C0[@]}" apply

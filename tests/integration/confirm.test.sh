@@ -16,7 +16,7 @@ netns_add bastion
 keypair bastion
 keypair peer
 IF=wgc0
-RUN=/run/wgbastion
+RUN=$(wgb_rundir bastion)
 
 write_conf() {	# write_conf FILE with-B-changes(0|1)
 	{

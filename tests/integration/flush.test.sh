@@ -4,7 +4,8 @@
 # flush puts the namespace back exactly as it was before apply (nft
 # ruleset empty, the three default ip rules, every sysctl original, no
 # record left), is idempotent, and works when the config no longer parses
-# (the instance is found through /run/wgbastion/NAME.instance).
+# (the instance is found through NAME.instance in the namespace's run
+# directory).
 #
 #     [b] eth0 ---- eth0 [b-out]
 #         wg0
@@ -29,8 +30,9 @@ assert_eq "flush removes the rules first, then the routes" \
 assert_match "flush puts ip_forward back" '^~ sysctl net\.ipv4\.ip_forward 1 -> 0$' "$out"
 assert_expected "ip -4 rule: the three defaults" flush-rule4.txt "$(ns b ip -4 rule)"
 assert_eq "nft ruleset empty" "" "$(ns b nft list ruleset)"
-assert_eq "no sysctl record left" "" "$(ls /run/wgbastion/*.sysctl 2>/dev/null)"
-assert_eq "no instance record left" "" "$(ls /run/wgbastion/*.instance 2>/dev/null)"
+R=$(wgb_rundir b)
+assert_eq "no sysctl record left" "" "$(ls "$R"/*.sysctl 2>/dev/null)"
+assert_eq "no instance record left" "" "$(ls "$R"/*.instance 2>/dev/null)"
 snapshot b >"$TMP/now"
 assert_same "flush: the namespace as before apply" "$TMP/before" "$TMP/now"
 

@@ -26,7 +26,7 @@ assert_eq "nft plan lines" \
 + forward games: tcp,udp 27015-27030 -> 192.168.50.11 (ports kept)
 + forward ssh: tcp 2222 -> 192.168.50.10:22, allow 198.51.100.0/24, 203.0.113.17, masquerade
 + forward web: tcp 443 -> 192.168.50.10:8443
-+ egress lan: 192.168.50.0/24, fd00:50::/64 -> 0.0.0.0/0, ::/0 except 169.254.0.0/16, fe80::/10, via eth0, masquerade" \
++ egress lan: 192.168.50.0/24, fd00:50::/64 -> 0.0.0.0/0, ::/0 except 100.100.100.200, 169.254.0.0/16, fd00:ec2::254, fe80::/10, via eth0, masquerade" \
 	"$(plan_lines "$out" 'nft|forward|egress')"
 assert_eq "the table (expected/nft-table.nft)" "$(cat "$EXPECTED/nft-table.nft")" "$(nft_table b)"
 assert_eq "one table, ours" "table inet wgbastion-wg0" "$(ns b nft list tables)"

@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # Private keys: a missing PrivateKeyFile is created (0600, directory 0700)
-# by apply, never by a dry run, and the plan names its public key; a key of
+# by apply, never by a dry run; the plan never shows a public key for a key
+# not yet written (a dry run's would be thrown away), apply prints the one
+# it wrote; a key of
 # the wrong length, an unreadable or group/world-readable key file is a
 # configuration error (exit 2) that touches nothing.
 # Topology: see wg_common.sh.
@@ -16,15 +18,16 @@ KEYFILE=$TMP/etc/wgbastion/private.key
 write_conf
 assert_rc "check accepts it" 0 wgb bastion -c "$CONF" check
 assert_rc "dry run" 3 wgb bastion -c "$CONF" apply --dry-run
-assert_match "plan announces the key" "^\+ key $(re "$KEYFILE") \(new; public key [A-Za-z0-9+/]{43}=\)$" "$(cat "$TMP/out")"
+assert_match "plan announces the key" "^\+ key $(re "$KEYFILE") \(new; created by apply, which prints its public key\)$" "$(cat "$TMP/out")"
+assert_nomatch "dry run prints no public key that apply would not use" "public key [A-Za-z0-9+/]{43}=" "$(cat "$TMP/out")"
 [ ! -e "$TMP/etc" ] && pass "dry run created no file or directory" || fail "dry run created $(ls -R "$TMP/etc")"
 assert_rc "apply" 0 wgb bastion -c "$CONF" apply
-planned=$(sed -n 's/^+ key .* (new; public key \(.*\))$/\1/p' "$TMP/out")
+planned=$(sed -n 's/^wgbastion: .*: a new private key; public key \(.*\)$/\1/p' "$TMP/out")
 [ -f "$KEYFILE" ] && pass "key file created" || fail "no $KEYFILE"
 assert_eq "key file mode" "600" "$(stat -c %a "$KEYFILE")"
 assert_eq "key directory mode" "700" "$(stat -c %a "$TMP/etc/wgbastion")"
 assert_eq "device has the file's key" "$(wg pubkey <"$KEYFILE")" "$(ns bastion wg show wg0 public-key)"
-assert_eq "plan named that key" "$(wg pubkey <"$KEYFILE")" "$planned"
+assert_eq "apply printed that key" "$(wg pubkey <"$KEYFILE")" "$planned"
 assert_rc "second apply" 0 wgb bastion -c "$CONF" apply
 assert_eq "in sync with the file" "in sync" "$(cat "$TMP/out")"
 

@@ -351,9 +351,12 @@ START_TEST(egress_defaults)
 	ck_assert_uint_eq(g[0].destination.n, 2);
 	ck_assert_str_eq(pfx(&g[0].destination, 0), "0.0.0.0/0");
 	ck_assert_str_eq(pfx(&g[0].destination, 1), "::/0");
-	ck_assert_uint_eq(g[0].deny.n, 2);
-	ck_assert_str_eq(pfx(&g[0].deny, 0), "169.254.0.0/16");
-	ck_assert_str_eq(pfx(&g[0].deny, 1), "fe80::/10");
+	/* the other clouds' metadata addresses too (issue 12), sorted */
+	ck_assert_uint_eq(g[0].deny.n, 4);
+	ck_assert_str_eq(pfx(&g[0].deny, 0), "100.100.100.200/32");
+	ck_assert_str_eq(pfx(&g[0].deny, 1), "169.254.0.0/16");
+	ck_assert_str_eq(pfx(&g[0].deny, 2), "fd00:ec2::254/128");
+	ck_assert_str_eq(pfx(&g[0].deny, 3), "fe80::/10");
 	ck_assert_str_eq(g[0].interface, "");
 	ck_assert(g[0].masquerade);
 	ck_assert_uint_eq(g[0].line, 5);
@@ -546,11 +549,14 @@ START_TEST(load_world_readable_secret)
 
 	ck_assert_int_eq(load(conf, &cfg, &e), -EINVAL);
 	snprintf(msg, sizeof(msg),
-		 "%s:2: PrivateKey: the config file holds a secret and is readable by others: chmod 600 %s, or use PrivateKeyFile",
+		 "%s:2: PrivateKey: the config file holds a secret and is readable by group or others: chmod 600 %s, or use PrivateKeyFile",
 		 conf, conf);
 	ck_assert_str_eq(e.msg, msg);
-	/* readable by its group only: that is the admin's call */
+	/* readable by its group: refused too, as a key file would be (SPEC §3) */
 	ck_assert_int_eq(chmod(conf, 0640), 0);
+	ck_assert_int_eq(load(conf, &cfg, &e), -EINVAL);
+	ck_assert_str_eq(e.msg, msg);
+	ck_assert_int_eq(chmod(conf, 0600), 0);
 	ck_assert_int_eq(load(conf, &cfg, &e), 0);
 	config_free(cfg);
 

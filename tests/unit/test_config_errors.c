@@ -48,6 +48,24 @@ static const struct {
 	{ HEAD "AllowedIPs = 10.0.0.0/8,,10.1.0.0/16\n",
 	  "t.conf:5: AllowedIPs: empty element in the list" },
 	{ HEAD "Endpoint = a\0b:1\n", "t.conf:5: a NUL byte: not a text file" },
+	/* control characters are echoed escaped, never raw (issue 12) */
+	{ HEAD FWD "Port = 443\x1b[2J\nDestination = 10.0.0.1\n",
+	  "t.conf:6: Port: \"443\\x1b[2J\" is not a port (1-65535)" },
+	{ HEAD FWD "Port = 443\tx\nDestination = 10.0.0.1\n",
+	  "t.conf:6: Port: \"443\\tx\" is not a port (1-65535)" },
+	/* names the kernel keeps for itself */
+	{ "[Interface]\nName = all\n",
+	  "t.conf:2: Name: \"all\" is reserved by the kernel (net.ipv4.conf.all): not an interface name" },
+	{ "[Interface]\nName = default\n",
+	  "t.conf:2: Name: \"default\" is reserved by the kernel (net.ipv4.conf.default): not an interface name" },
+	/* a destination on the bastion itself */
+	{ HEAD FWD "Port = 80\nDestination = 127.0.0.1:8080\n",
+	  "t.conf:7: Destination: \"127.0.0.1\" is a loopback address: a forward reaches a host behind the tunnel" },
+	{ HEAD FWD "Port = 80\nDestination = [::1]:8080\n",
+	  "t.conf:7: Destination: \"::1\" is a loopback address: a forward reaches a host behind the tunnel" },
+	{ "[Interface]\nPrivateKey = " PRIV "\nAddress = 10.100.0.1/24\n[Peer]\nPublicKey = " PUB1 "\n"
+	  FWD "Port = 80\nDestination = 10.100.0.1\n",
+	  "t.conf:8: Destination: \"10.100.0.1\" is the bastion's own address ([Interface] Address): a forward reaches a host behind the tunnel" },
 
 	/* wg-quick keys we cannot honour */
 	{ "[Interface]\nPrivateKey = " PRIV "\nPostUp = iptables -A FORWARD\n",

@@ -386,7 +386,7 @@ START_TEST(create_and_destroy)
 	assert_diff(e, st, "+ nft table inet wgbastion-wg0\n"
 		    "+ forward web: tcp 443 -> 192.168.1.10:8443\n"
 		    "+ egress home: 10.100.0.0/24, 192.168.1.0/24 -> 0.0.0.0/0, ::/0 except "
-		    "169.254.0.0/16, fe80::/10, masquerade\n");
+		    "100.100.100.200, 169.254.0.0/16, fd00:ec2::254, fe80::/10, masquerade\n");
 	assert_diff(st, e, "- nft table inet wgbastion-wg0\n- forward web\n- egress home\n");
 	m = batch_of(st, e);
 	ck_assert_uint_eq(m.n, 1);
@@ -439,7 +439,7 @@ START_TEST(egress_added_says_so_once)
 					 "Interface = eth0\n");
 
 	assert_diff(a, b, "+ egress home: 10.100.0.0/24, 192.168.1.0/24 -> 0.0.0.0/0, ::/0 except "
-		    "169.254.0.0/16, fe80::/10, masquerade\n");
+		    "100.100.100.200, 169.254.0.0/16, fd00:ec2::254, fe80::/10, masquerade\n");
 	assert_diff(b, a, "- egress home\n");
 	assert_diff(b, c, "~ egress home: interface any -> eth0\n");
 	nft_state_free(a);

@@ -183,6 +183,10 @@ START_TEST(get_reply_errors)
 	struct wg_state st = { 0 };
 
 	ck_assert_int_eq(parse_text("errno=22\n\n", &st), -22);
+	/* wireguard-go writes errno=-98 when ListenPort is taken: the
+	 * operator must read "Address already in use", not "malformed" */
+	ck_assert_int_eq(parse_text("errno=-98\n\n", &st), -EADDRINUSE);
+	ck_assert_int_eq(parse_text("errno=--98\n\n", &st), -EPROTO);
 	wg_state_clear(&st);
 	ck_assert_int_eq(parse_text("listen_port=1\n", &st), -EPROTO);	/* cut short */
 	wg_state_clear(&st);
