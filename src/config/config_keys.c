@@ -47,6 +47,8 @@ static const struct key_def {
 	{ S_FORWARD, K_ALLOW, "Allow" },
 	{ S_FORWARD, K_MASQUERADE, "Masquerade" },
 	{ S_FORWARD, K_SHADOW, "Shadow" },
+	{ S_FORWARD, K_RATE_LIMIT, "RateLimit" },
+	{ S_FORWARD, K_CONN_LIMIT, "ConnLimit" },
 	{ S_EGRESS, K_SOURCE, "Source" },
 	{ S_EGRESS, K_DESTINATION, "Destination" },
 	{ S_EGRESS, K_DENY, "Deny" },
@@ -333,6 +335,15 @@ static int key_set(struct reader *r, const struct key_def *d, char *v)
 	case K_SHADOW:
 		if (parse_bool(v, &f->shadow, why) < 0)
 			return cfg_bad_value(&r->c, r->line, k, v, why);
+		return 0;
+	case K_RATE_LIMIT:
+		if (parse_rate(v, &f->rate, &f->rate_unit, why) < 0)
+			return cfg_bad_value(&r->c, r->line, k, v, why);
+		return 0;
+	case K_CONN_LIMIT:
+		if (parse_u32(v, 1, WGB_LIMIT_MAX, &f->conn_limit) < 0)
+			return cfg_bad_value(&r->c, r->line, k, v,
+					     "is not a number of connections (1-1000000)");
 		return 0;
 
 	case K_SOURCE:

@@ -21,6 +21,7 @@
 #include "lib/prefix.h"
 
 #define WGB_NAME_MAX		32	/* Forward / Egress names */
+#define WGB_LIMIT_MAX		1000000	/* RateLimit and ConnLimit: N */
 
 #define WGB_DEFAULT_IFNAME	"wg0"
 #define WGB_DEFAULT_PORT	51820
@@ -83,6 +84,11 @@ struct wgb_forward {
 	struct prefix_list allow;	/* never empty after parsing */
 	bool masquerade;
 	bool shadow;
+	/* RateLimit: new connections per client address and unit (0: none);
+	 * ConnLimit: concurrent connections per client address (0: none) */
+	uint32_t rate;
+	uint32_t rate_unit;	/* seconds: 1 or 60 */
+	uint32_t conn_limit;
 	unsigned line;
 };
 

@@ -89,6 +89,30 @@ int parse_bool(const char *s, bool *out, char *why)
 	return WHY("is not yes or no");
 }
 
+int parse_rate(const char *s, uint32_t *n, uint32_t *unit, char *why)
+{
+	static const struct { const char *name; uint32_t secs; } units[] = {
+		{ "second", 1 }, { "minute", 60 },
+	};
+	const char *slash = strchr(s, '/');
+	char num[16];
+	size_t i;
+
+	if (!slash || (size_t)(slash - s) >= sizeof(num))
+		return WHY("is not a rate (N/second or N/minute)");
+	memcpy(num, s, (size_t)(slash - s));
+	num[slash - s] = '\0';
+	if (parse_u32(num, 1, WGB_LIMIT_MAX, n) < 0)
+		return WHY("is not a rate (N/second or N/minute, N 1-1000000)");
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); ++i) {
+		if (!strcasecmp(slash + 1, units[i].name)) {
+			*unit = units[i].secs;
+			return 0;
+		}
+	}
+	return WHY("is not a rate (N/second or N/minute)");
+}
+
 int parse_mark(const char *s, uint32_t *value, uint32_t *mask, char *why)
 {
 	const char *slash = strchr(s, '/');

@@ -21,6 +21,9 @@ int parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out);
 int parse_port(const char *s, uint16_t *out, char *why);
 /* "443" or "27015-27030" (lo <= hi). */
 int parse_port_range(const char *s, uint16_t *lo, uint16_t *hi, char *why);
+/* RateLimit: "N/second" or "N/minute" (N in 1-WGB_LIMIT_MAX); unit in
+ * seconds. */
+int parse_rate(const char *s, uint32_t *n, uint32_t *unit, char *why);
 /* yes/no, true/false, on/off, 1/0, any case. */
 int parse_bool(const char *s, bool *out, char *why);
 /* "value/mask", or "value" meaning mask = value. Mask non-zero, value within. */

@@ -20,8 +20,10 @@
 #include "core/stage.h"
 
 #define NFT_TABLE_PREFIX	"wgbastion-"
-/* Counter object names: "forward_" NAME, "egress_" NAME and "dropped". */
+/* Counter object names: "forward_" NAME, "egress_" NAME and "dropped";
+ * "limitdrop_" NAME counts what a forward's RateLimit and ConnLimit drop. */
 #define NFT_FWD_PREFIX		"forward_"
+#define NFT_LIMITDROP_PREFIX	"limitdrop_"
 #define NFT_EGR_PREFIX		"egress_"
 #define NFT_DROPPED		"dropped"
 
@@ -37,6 +39,9 @@ int nft_state_counter(const struct nft_state *st, const char *name,
 /* The same by forward or egress name. */
 int nft_state_forward_counter(const struct nft_state *st, const char *forward,
 			      uint64_t *packets, uint64_t *bytes);
+/* What a forward's RateLimit and ConnLimit dropped; -ENOENT: no limits. */
+int nft_state_limitdrop_counter(const struct nft_state *st, const char *forward,
+				uint64_t *packets, uint64_t *bytes);
 int nft_state_egress_counter(const struct nft_state *st, const char *egress,
 			     uint64_t *packets, uint64_t *bytes);
 

@@ -25,8 +25,14 @@
 /* nft's datatype numbers (src/datatype.h; addresses: nft_names.c), so
  * that `nft list` names the key and data types; concatenations shift
  * earlier fields left. */
+#define TYPE_INET_PROTO		12
 #define TYPE_INET_SERVICE	13
 #define TYPE_BITS		6
+
+/* A meter set's size: one bucket per (protocol, port, client). The kernel
+ * allocates it up front (~2 MiB), hence one meter per distinct limit, not
+ * per forward; a full meter fails open (bench/nftlab.md §3). */
+#define METER_SIZE		65536
 
 /* ---- ranges of big-endian numbers (ports, addresses) ---- */
 
@@ -230,6 +236,30 @@ static void elem_objref(struct nft_bld *b, struct nft_set *s, struct nft_elem *e
 	el->has |= NFT_ELEM_OBJREF;
 }
 
+/* A verdict map's element: jump to chain. */
+static void elem_jump(struct nft_bld *b, struct nft_set *s, struct nft_elem *el,
+		      const char *chain)
+{
+	char buf[4 + 64];
+	int32_t v = NFT_JUMP;
+	size_t idx, n = strlen(chain);
+	int64_t off;
+
+	if (!el || b->err)
+		return;
+	idx = (size_t)((uint8_t *)el - s->elems) / s->stride;
+	memcpy(buf, &v, 4);
+	memcpy(buf + 4, chain, n);
+	off = nft_set_pool_put(s, buf, 4 + n);
+	if (off < 0) {
+		b->err = (int)off;
+		return;
+	}
+	el = nft_set_elem(s, idx);
+	el->str = (uint32_t)off;
+	el->has |= NFT_ELEM_VERDICT | NFT_ELEM_CHAIN;
+}
+
 static void counter_add(struct nft_bld *b, const char *prefix, const char *name)
 {
 	char buf[64];
@@ -283,10 +313,18 @@ static void forward_sets(struct nft_bld *b)
 					}
 					break;
 				case NFT_FS_COUNT:
+				case NFT_FS_LIMITDROP:
 					s = set_add(b, name, NFT_SET_OBJECT | NFT_SET_INTERVAL,
 						    TYPE_INET_SERVICE, 2);
 					if (s)
 						s->obj_type = NFT_OBJECT_COUNTER;
+					break;
+				case NFT_FS_RATE:
+				case NFT_FS_CONN:
+					s = set_add(b, name, NFT_SET_MAP | NFT_SET_INTERVAL,
+						    TYPE_INET_SERVICE, 2);
+					if (s)
+						s->data_type = NFT_DATA_VERDICT;
 					break;
 				}
 			}
@@ -303,6 +341,8 @@ static void forward_elems(struct nft_bld *b, const struct wgb_forward *fw)
 	bool open;
 
 	counter_add(b, NFT_FWD_PREFIX, fw->name);
+	if (fw->rate || fw->conn_limit)
+		counter_add(b, NFT_LIMITDROP_PREFIX, fw->name);
 	if (b->err)
 		return;
 	if (ranges_of(&fw->allow, f, &allow, &n_allow) < 0) {
@@ -357,6 +397,23 @@ static void forward_elems(struct nft_bld *b, const struct wgb_forward *fw)
 		}
 		s = set_find(b, NFT_FS_COUNT, f, j);
 		elem_objref(b, s, port_range_add(b, s, fw->port_lo, fw->port_hi), counter);
+		if (fw->rate || fw->conn_limit) {
+			char chain[64], drop[64];
+
+			snprintf(drop, sizeof(drop), NFT_LIMITDROP_PREFIX "%s", fw->name);
+			s = set_find(b, NFT_FS_LIMITDROP, f, j);
+			elem_objref(b, s, port_range_add(b, s, fw->port_lo, fw->port_hi), drop);
+			if (fw->rate) {
+				nft_rate_chain_name(chain, sizeof(chain), fw->rate, fw->rate_unit);
+				s = set_find(b, NFT_FS_RATE, f, j);
+				elem_jump(b, s, port_range_add(b, s, fw->port_lo, fw->port_hi), chain);
+			}
+			if (fw->conn_limit) {
+				nft_conn_chain_name(chain, sizeof(chain), fw->conn_limit);
+				s = set_find(b, NFT_FS_CONN, f, j);
+				elem_jump(b, s, port_range_add(b, s, fw->port_lo, fw->port_hi), chain);
+			}
+		}
 		if (fw->masquerade)
 			port_range_add(b, set_find(b, NFT_FS_MASQ, f, j), fw->port_lo, fw->port_hi);
 	}
@@ -391,6 +448,77 @@ static void egress_sets(struct nft_bld *b, const struct wgb_egress *eg)
 			for (r = 0; r < n && !b->err; ++r)
 				interval_add(b, s, v[r].lo, v[r].hi);
 			free(v);
+		}
+	}
+}
+
+/* ---- the limits' meters: one per distinct limit and family ---- */
+
+static int limit_cmp(const void *a, const void *b)
+{
+	const struct nft_limit *x = a, *y = b;
+
+	if (x->conn != y->conn)
+		return x->conn < y->conn ? -1 : 1;
+	if (x->unit != y->unit)
+		return x->unit < y->unit ? -1 : 1;
+	return x->rate < y->rate ? -1 : x->rate > y->rate;
+}
+
+/* The distinct limits of the config into b->limits, sorted. */
+static void limits_collect(struct nft_bld *b)
+{
+	const struct wgb_forward *fw;
+	struct nft_limit *v;
+	size_t n = 0, i, w;
+
+	v = calloc(2 * b->cfg->n_forwards + 1, sizeof(*v));
+	if (!v) {
+		b->err = -ENOMEM;
+		return;
+	}
+	for_each_forward(b->cfg, fw) {
+		if (fw->rate)
+			v[n++] = (struct nft_limit){ .rate = fw->rate, .unit = fw->rate_unit };
+		if (fw->conn_limit)
+			v[n++] = (struct nft_limit){ .conn = fw->conn_limit };
+	}
+	qsort(v, n, sizeof(*v), limit_cmp);
+	for (i = 0, w = 0; i < n; ++i)
+		if (!w || limit_cmp(&v[w - 1], &v[i]))
+			v[w++] = v[i];
+	b->limits = v;
+	b->n_limits = w;
+}
+
+static void limit_meters(struct nft_bld *b)
+{
+	char chain[64], name[80];
+	size_t l, i;
+
+	for (l = 0; l < b->n_limits && !b->err; ++l) {
+		const struct nft_limit *lm = &b->limits[l];
+
+		if (lm->conn)
+			nft_conn_chain_name(chain, sizeof(chain), lm->conn);
+		else
+			nft_rate_chain_name(chain, sizeof(chain), lm->rate, lm->unit);
+		for (i = 0; i < 2; ++i) {
+			const struct nft_fam *f = &nft_fams[i];
+			struct nft_set *s;
+
+			/* "conn_100" + "_4": a digit may not follow a digit */
+			snprintf(name, sizeof(name), "%s%s%s", chain, lm->conn ? "_" : "", f->sfx);
+			s = set_add(b, name, NFT_SET_EVAL | (lm->conn ? 0 : NFT_SET_TIMEOUT),
+				    (TYPE_INET_PROTO << TYPE_BITS | TYPE_INET_SERVICE) << TYPE_BITS |
+				    f->atype, 8 + f->alen);
+			if (!s)
+				return;
+			s->desc_size = METER_SIZE;
+			/* a bucket idle for one unit is full again: forgetting
+			 * it then is exact (bench/nftlab.md §3) */
+			if (!lm->conn)
+				s->timeout = (uint64_t)lm->unit * 1000;
 		}
 	}
 }
@@ -446,7 +574,11 @@ int nft_build(const struct instance *in, const struct wgb_config *cfg,
 			break;
 		egress_sets(&b, eg);
 	}
+	if (!b.err)
+		limits_collect(&b);
+	limit_meters(&b);
 	nft_build_chains(&b);
+	free(b.limits);
 done:
 	if (!b.err)
 		b.err = nft_state_finish(b.st);

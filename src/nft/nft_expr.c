@@ -20,6 +20,7 @@
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_nat.h>
 #include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
 
 #include "lib/array.h"
 #include "nft_int.h"
@@ -128,6 +129,35 @@ void rb_lookup(struct nft_rb *b, const char *set, uint32_t sreg, int dreg, bool 
 		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_DREG, dreg);
 	nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, set);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_FLAGS, inv ? NFT_LOOKUP_F_INV : 0);
+}
+
+void rb_dynset_limit(struct nft_rb *b, const char *set, uint32_t op, uint32_t sreg,
+		     uint32_t rate, uint32_t unit, uint32_t conn)
+{
+	struct nftnl_expr *e = ex(b, "dynset"), *s;
+
+	if (!e)
+		return;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_SREG_KEY, sreg);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_OP, op);
+	nftnl_expr_set_str(e, NFTNL_EXPR_DYNSET_SET_NAME, set);
+	s = nftnl_expr_alloc(rate ? "limit" : "connlimit");
+	if (!s) {
+		b->oom = true;
+		return;
+	}
+	if (rate) {
+		/* burst N: a client may open N at once, then N per unit */
+		nftnl_expr_set_u64(s, NFTNL_EXPR_LIMIT_RATE, rate);
+		nftnl_expr_set_u64(s, NFTNL_EXPR_LIMIT_UNIT, unit);
+		nftnl_expr_set_u32(s, NFTNL_EXPR_LIMIT_BURST, rate);
+		nftnl_expr_set_u32(s, NFTNL_EXPR_LIMIT_TYPE, NFT_LIMIT_PKTS);
+		nftnl_expr_set_u32(s, NFTNL_EXPR_LIMIT_FLAGS, NFT_LIMIT_F_INV);
+	} else {
+		nftnl_expr_set_u32(s, NFTNL_EXPR_CONNLIMIT_COUNT, conn);
+		nftnl_expr_set_u32(s, NFTNL_EXPR_CONNLIMIT_FLAGS, NFT_CONNLIMIT_F_INV);
+	}
+	nftnl_expr_add_expr(e, NFTNL_EXPR_DYNSET_EXPRESSIONS, s);
 }
 
 void rb_ct_load(struct nft_rb *b, uint32_t key, int dir, uint32_t dreg)
@@ -442,17 +472,114 @@ void nft_rule_oifname(const struct nftnl_rule *r, char *buf, size_t len)
  * are dropped here. The expressions are taken out and put back in order,
  * the offending ones rebuilt without the attribute.
  */
+/* A dynset's NFTA_DYNSET_TIMEOUT of 0 in the expressions of a rule
+ * message is made an attribute nobody reads (type 0, UNSPEC). */
+static void hide_timeout0(struct nlattr *exprs)
+{
+	struct nlattr *el, *a, *d;
+
+	mnl_attr_for_each_nested(el, exprs) {
+		const char *name = NULL;
+		struct nlattr *data = NULL;
+
+		mnl_attr_for_each_nested(a, el) {
+			if (mnl_attr_get_type(a) == NFTA_EXPR_NAME)
+				name = mnl_attr_get_str(a);
+			else if (mnl_attr_get_type(a) == NFTA_EXPR_DATA)
+				data = a;
+		}
+		if (!name || strcmp(name, "dynset") || !data)
+			continue;
+		mnl_attr_for_each_nested(d, data) {
+			uint64_t v;
+
+			if (mnl_attr_get_type(d) != NFTA_DYNSET_TIMEOUT ||
+			    mnl_attr_get_payload_len(d) != sizeof(v))
+				continue;
+			memcpy(&v, mnl_attr_get_payload(d), sizeof(v));
+			if (!v)
+				d->nla_type = (uint16_t)(d->nla_type & ~NLA_TYPE_MASK);
+		}
+	}
+}
+
+/*
+ * The kernel reports every dynset's timeout, 0 when it states none (the
+ * set's own applies, or none); sent back so, it is refused for a set
+ * without timeouts (ConnLimit's meters: connlimit may not time out), and
+ * it differs from the rule built. A netlink round trip without it.
+ */
+static int dynset_untimeout(struct nftnl_rule *r)
+{
+	struct nftnl_expr *v[64], *e;
+	struct nftnl_expr_iter *it;
+	struct nftnl_rule *w = NULL;
+	struct nlmsghdr *nlh;
+	struct nlattr *a;
+	size_t n = 0, i;
+	char *buf;
+	int ret = -ENOMEM;
+
+	buf = calloc(1, 2 * RULE_MSG_MAX);
+	if (!buf)
+		return -ENOMEM;
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_NEWRULE, NFPROTO_INET, 0, 0);
+	nftnl_rule_nlmsg_build_payload(nlh, r);
+	if (nlh->nlmsg_len > 2 * RULE_MSG_MAX) {
+		free(buf);
+		return -E2BIG;
+	}
+	mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg))
+		if (mnl_attr_get_type(a) == NFTA_RULE_EXPRESSIONS)
+			hide_timeout0(a);
+	w = nftnl_rule_alloc();
+	if (!w || nftnl_rule_nlmsg_parse(nlh, w) < 0)
+		goto out;
+	/* r's expressions become w's */
+	it = nftnl_expr_iter_create(r);
+	if (!it)
+		goto out;
+	while ((e = nftnl_expr_iter_next(it)) && n < sizeof(v) / sizeof(v[0]))
+		v[n++] = e;
+	nftnl_expr_iter_destroy(it);
+	for (i = 0; i < n; ++i) {
+		nftnl_rule_del_expr(v[i]);
+		nftnl_expr_free(v[i]);
+	}
+	n = 0;
+	it = nftnl_expr_iter_create(w);
+	if (!it)
+		goto out;
+	while ((e = nftnl_expr_iter_next(it)) && n < sizeof(v) / sizeof(v[0]))
+		v[n++] = e;
+	nftnl_expr_iter_destroy(it);
+	for (i = 0; i < n; ++i) {
+		nftnl_rule_del_expr(v[i]);
+		nftnl_rule_add_expr(r, v[i]);
+	}
+	ret = 0;
+out:
+	if (w)
+		nftnl_rule_free(w);
+	free(buf);
+	return ret;
+}
+
 int nft_rule_normalise(struct nftnl_rule *r)
 {
 	struct nftnl_expr *v[64], *e;
 	struct nftnl_expr_iter *it;
 	size_t n = 0, i;
-	bool fix = false;
+	bool fix = false, untimeout = false;
 
 	it = nftnl_expr_iter_create(r);
 	if (!it)
 		return -ENOMEM;
 	while ((e = nftnl_expr_iter_next(it))) {
+		if (!strcmp(nftnl_expr_get_str(e, NFTNL_EXPR_NAME), "dynset") &&
+		    nftnl_expr_is_set(e, NFTNL_EXPR_DYNSET_TIMEOUT) &&
+		    !nftnl_expr_get_u64(e, NFTNL_EXPR_DYNSET_TIMEOUT))
+			untimeout = true;
 		if (!strcmp(nftnl_expr_get_str(e, NFTNL_EXPR_NAME), "exthdr") &&
 		    nftnl_expr_is_set(e, NFTNL_EXPR_EXTHDR_SREG) &&
 		    nftnl_expr_is_set(e, NFTNL_EXPR_EXTHDR_FLAGS))
@@ -462,6 +589,13 @@ int nft_rule_normalise(struct nftnl_rule *r)
 		n++;
 	}
 	nftnl_expr_iter_destroy(it);
+	if (untimeout) {
+		int ret = dynset_untimeout(r);
+
+		if (ret < 0 || !fix)
+			return ret;
+		return nft_rule_normalise(r);
+	}
 	if (!fix)
 		return 0;
 	if (n > sizeof(v) / sizeof(v[0]))

@@ -81,6 +81,7 @@ struct nft_set {
 	uint32_t data_type, data_len;
 	uint32_t obj_type;
 	uint32_t policy, desc_size;
+	uint64_t timeout;	/* ms; meter sets (NFT_SET_TIMEOUT) */
 	uint32_t field_count;
 	uint8_t field_len[16];	/* NFTA_SET_DESC_CONCAT */
 	uint8_t *udata;
@@ -262,6 +263,10 @@ void rb_fib(struct nft_rb *b, uint32_t result, uint32_t flags, uint32_t dreg);
 void rb_rt(struct nft_rb *b, uint32_t key, uint32_t dreg);
 void rb_exthdr_write(struct nft_rb *b, uint8_t type, uint32_t off, uint32_t len,
 		     uint32_t op, uint32_t sreg);
+/* update/add @set { key in sreg... limit rate over N/unit burst N packets }
+ * (rate != 0) or { ... ct count over N } (conn != 0). */
+void rb_dynset_limit(struct nft_rb *b, const char *set, uint32_t op, uint32_t sreg,
+		     uint32_t rate, uint32_t unit, uint32_t conn);
 void rb_comment(struct nft_rb *b, const char *comment);
 /* Returns the rule (normalised by a netlink round trip) or NULL. */
 struct nftnl_rule *rb_done(struct nft_rb *b);
@@ -298,11 +303,19 @@ extern const struct nft_fam nft_fams[2];	/* IPv4, IPv6 */
 extern const struct nft_proto nft_protos[2];	/* tcp, udp */
 
 /* The kinds of forward sets (docs/ruleset.md): openF_P, allowF_P,
- * dnatF_P, dnatF_P_keep, countF_P, masqF_P. */
+ * dnatF_P, dnatF_P_keep, countF_P, masqF_P, and the limits' rateF_P,
+ * connF_P (verdict maps to a chain per distinct limit) and limitdropF_P
+ * (what the limits drop, counted per forward). */
 enum nft_fs_kind {
 	NFT_FS_OPEN, NFT_FS_ALLOW, NFT_FS_DNAT, NFT_FS_KEEP, NFT_FS_COUNT, NFT_FS_MASQ,
+	NFT_FS_RATE, NFT_FS_CONN, NFT_FS_LIMITDROP,
 	NFT_FS_KINDS
 };
+
+/* The chain of one distinct limit, "rate_20_second", "rate_3_minute",
+ * "conn_100", and its meter set ("rate_20_second4", "conn_100_4"). */
+void nft_rate_chain_name(char *buf, size_t len, uint32_t rate, uint32_t unit);
+void nft_conn_chain_name(char *buf, size_t len, uint32_t limit);
 /* An egress's sets: egress_NAME_srcF, _dstF, _denyF. */
 enum nft_es_kind { NFT_ES_SRC, NFT_ES_DST, NFT_ES_DENY, NFT_ES_KINDS };
 
@@ -317,6 +330,11 @@ bool nft_egr_set_parse(const char *name, char *egress, size_t len, enum nft_es_k
 bool nft_egress_has_family(const struct wgb_egress *eg, int af);
 
 /* ---- nft_build.c, nft_rules.c: the desired table ---- */
+/* A distinct RateLimit (rate/unit) or ConnLimit (conn) of the config. */
+struct nft_limit {
+	uint32_t rate, unit, conn;
+};
+
 /* A table being built from a config; err is the first failure. */
 struct nft_bld {
 	struct nft_state *st;
@@ -324,6 +342,8 @@ struct nft_bld {
 	const char *ifname;
 	uint32_t ing, egr;
 	const struct nft_set *fs[NFT_FS_KINDS][2][2];
+	struct nft_limit *limits;	/* sorted, unique */
+	size_t n_limits;
 	int err;
 };
 /* The four chains and their rules. */

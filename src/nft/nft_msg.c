@@ -299,6 +299,8 @@ uint32_t bat_set_add(struct nft_bat *t, const struct nft_set *s)
 		nftnl_set_set_u32(ns, NFTNL_SET_POLICY, s->policy);
 	if (s->desc_size)
 		nftnl_set_set_u32(ns, NFTNL_SET_DESC_SIZE, s->desc_size);
+	if (s->timeout)
+		nftnl_set_set_u64(ns, NFTNL_SET_TIMEOUT, s->timeout);
 	if (s->field_count)
 		nftnl_set_set_data(ns, NFTNL_SET_DESC_CONCAT, s->field_len, s->field_count);
 	if (s->udata_len)

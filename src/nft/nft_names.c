@@ -34,7 +34,19 @@ static const char *const fs_names[NFT_FS_KINDS][2] = {
 	[NFT_FS_OPEN] = { "open", "" }, [NFT_FS_ALLOW] = { "allow", "" },
 	[NFT_FS_DNAT] = { "dnat", "" }, [NFT_FS_KEEP] = { "dnat", "_keep" },
 	[NFT_FS_COUNT] = { "count", "" }, [NFT_FS_MASQ] = { "masq", "" },
+	[NFT_FS_RATE] = { "rate", "" }, [NFT_FS_CONN] = { "conn", "" },
+	[NFT_FS_LIMITDROP] = { "limitdrop", "" },
 };
+
+void nft_rate_chain_name(char *buf, size_t len, uint32_t rate, uint32_t unit)
+{
+	snprintf(buf, len, "rate_%u_%s", rate, unit == 60 ? "minute" : "second");
+}
+
+void nft_conn_chain_name(char *buf, size_t len, uint32_t limit)
+{
+	snprintf(buf, len, "conn_%u", limit);
+}
 
 static const char *const es_names[NFT_ES_KINDS] = {
 	[NFT_ES_SRC] = "src", [NFT_ES_DST] = "dst", [NFT_ES_DENY] = "deny",

@@ -394,7 +394,8 @@ static void incremental(struct pl *l, const struct nft_delta *d)
 		const struct nft_obj *o = &l->from->objs[d->obj_del.v[i]];
 
 		if (strncmp(o->name, NFT_FWD_PREFIX, strlen(NFT_FWD_PREFIX)) &&
-		    strncmp(o->name, NFT_EGR_PREFIX, strlen(NFT_EGR_PREFIX)))
+		    strncmp(o->name, NFT_EGR_PREFIX, strlen(NFT_EGR_PREFIX)) &&
+		    strncmp(o->name, NFT_LIMITDROP_PREFIX, strlen(NFT_LIMITDROP_PREFIX)))
 			line(l, &l->tail, '-', "nft %s %s", o->type == NFT_OBJECT_COUNTER ?
 			     "counter" : "object", o->name);
 	}
@@ -404,6 +405,8 @@ static void incremental(struct pl *l, const struct nft_delta *d)
 
 		if (!strncmp(name, NFT_FWD_PREFIX, strlen(NFT_FWD_PREFIX)))
 			touch(l, &l->fwd, name + strlen(NFT_FWD_PREFIX));
+		else if (!strncmp(name, NFT_LIMITDROP_PREFIX, strlen(NFT_LIMITDROP_PREFIX)))
+			touch(l, &l->fwd, name + strlen(NFT_LIMITDROP_PREFIX));
 		else if (!strncmp(name, NFT_EGR_PREFIX, strlen(NFT_EGR_PREFIX)))
 			touch(l, &l->egr, name + strlen(NFT_EGR_PREFIX));
 		else

@@ -181,6 +181,8 @@ static int set_cb(const struct nlmsghdr *nlh, void *data)
 		ss->policy = nftnl_set_get_u32(s, NFTNL_SET_POLICY);
 	if (nftnl_set_is_set(s, NFTNL_SET_DESC_SIZE))
 		ss->desc_size = nftnl_set_get_u32(s, NFTNL_SET_DESC_SIZE);
+	if (nftnl_set_is_set(s, NFTNL_SET_TIMEOUT))
+		ss->timeout = nftnl_set_get_u64(s, NFTNL_SET_TIMEOUT);
 	if (nftnl_set_is_set(s, NFTNL_SET_DESC_CONCAT)) {
 		p = nftnl_set_get_data(s, NFTNL_SET_DESC_CONCAT, &len);
 		if (p && len <= sizeof(ss->field_len)) {
@@ -193,6 +195,10 @@ static int set_cb(const struct nlmsghdr *nlh, void *data)
 		if (nft_state_set_udata(&ss->udata, &ss->udata_len, p, len) < 0)
 			r->err = -ENOMEM;
 	}
+	/* a verdict's size is the kernel's own (a pointer inside); nft
+	 * and we send none */
+	if (ss->data_type == NFT_DATA_VERDICT)
+		ss->data_len = 0;
 	if (ss->key_len > 64 || ss->data_len > 64)
 		r->err = -EOVERFLOW;	/* larger than any register file */
 	nft_set_layout(ss);
@@ -469,6 +475,11 @@ static int read_once(struct mnl_socket *nl, struct rd *r, struct wgb_err *e)
 		ret = dump(nl, r, NFT_MSG_GETSET, true, p_set, set_cb, "the sets", e);
 	for (i = 0; !ret && i < r->st->n_sets; ++i) {
 		r->set = &r->st->sets[i];
+		/* a dynamic set's elements are what the packets put there
+		 * (RateLimit buckets, ConnLimit counts): the kernel's, never
+		 * state to compare, copy or restore */
+		if (r->set->flags & NFT_SET_EVAL)
+			continue;
 		ret = dump(nl, r, NFT_MSG_GETSETELEM, true, p_elems, elem_cb,
 			   "set elements", e);
 	}

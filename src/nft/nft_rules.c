@@ -48,6 +48,28 @@ static struct nft_chain *chain_add(struct nft_bld *b, const char *name, const ch
 	return sc;
 }
 
+/* A chain reached only by jumps: no hook, type or policy. */
+static struct nft_chain *chain_add_plain(struct nft_bld *b, const char *name)
+{
+	struct nftnl_chain *c;
+	struct nft_chain *sc;
+
+	if (b->err)
+		return NULL;
+	c = nftnl_chain_alloc();
+	sc = c ? nft_state_add_chain(b->st, name) : NULL;
+	if (!sc) {
+		if (c)
+			nftnl_chain_free(c);
+		b->err = -ENOMEM;
+		return NULL;
+	}
+	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, name);
+	if (nft_chain_adopt(b->st, sc, c) < 0)
+		b->err = -ENOMEM;
+	return sc;
+}
+
 static void rule_end(struct nft_bld *b, struct nft_chain *c, struct nft_rb *rb, const char *comment)
 {
 	rb_comment(rb, comment);
@@ -238,6 +260,79 @@ static void egress_rules(struct nft_bld *b, struct nft_chain *c, const struct wg
 	}
 }
 
+/*
+ * The chain of one distinct limit: per family and protocol, the client's
+ * bucket (protocol . public port . client address) in the limit's meter;
+ * over the limit, counted on the forward's limitdrop counter and dropped.
+ */
+static void chain_limit(struct nft_bld *b, const struct nft_limit *lm)
+{
+	char name[64], meter[80], set[64], comment[64];
+	struct nft_chain *c;
+	struct nft_rb rb;
+	size_t i, j;
+
+	if (lm->conn) {
+		nft_conn_chain_name(name, sizeof(name), lm->conn);
+		snprintf(comment, sizeof(comment), "ConnLimit = %u", lm->conn);
+	} else {
+		nft_rate_chain_name(name, sizeof(name), lm->rate, lm->unit);
+		snprintf(comment, sizeof(comment), "RateLimit = %u/%s", lm->rate,
+			 lm->unit == 60 ? "minute" : "second");
+	}
+	c = chain_add_plain(b, name);
+	for (i = 0; i < 2; ++i) {
+		const struct nft_fam *f = &nft_fams[i];
+
+		snprintf(meter, sizeof(meter), "%s%s%s", name, lm->conn ? "_" : "", f->sfx);
+		for (j = 0; j < 2; ++j) {
+			rb_init(&rb);
+			match_meta_u8(&rb, NFT_META_NFPROTO, f->nfproto);
+			match_meta_u8(&rb, NFT_META_L4PROTO, nft_protos[j].num);
+			rb_meta_load(&rb, NFT_META_L4PROTO, NFT_REG_1);
+			rb_ct_load(&rb, NFT_CT_PROTO_DST, IP_CT_DIR_ORIGINAL, nft_reg(4));
+			rb_payload(&rb, NFT_PAYLOAD_NETWORK_HEADER, f->saddr, f->alen, nft_reg(8));
+			rb_dynset_limit(&rb, meter, lm->conn ? NFT_DYNSET_OP_ADD : NFT_DYNSET_OP_UPDATE,
+					NFT_REG_1, lm->rate, lm->unit, lm->conn);
+			rb_ct_load(&rb, NFT_CT_PROTO_DST, IP_CT_DIR_ORIGINAL, NFT_REG_1);
+			nft_fwd_set_name(set, sizeof(set), NFT_FS_LIMITDROP, i, j);
+			rb_objref_map(&rb, set, NFT_REG_1);
+			rb_verdict(&rb, NF_DROP);
+			rule_end(b, c, &rb, comment);
+		}
+	}
+}
+
+/* New ingress connections to a forward with limits go to its limits'
+ * chains: a verdict map per family, protocol and kind, keyed by the
+ * public port, so the cost does not grow with the forwards. */
+static void limit_rules(struct nft_bld *b, struct nft_chain *c)
+{
+	static const enum nft_fs_kind kinds[] = { NFT_FS_RATE, NFT_FS_CONN };
+	char set[64];
+	struct nft_rb rb;
+	size_t i, j, k;
+
+	for (k = 0; k < 2; ++k) {
+		for (i = 0; i < 2; ++i) {
+			for (j = 0; j < 2; ++j) {
+				rb_init(&rb);
+				rb_ct_load(&rb, NFT_CT_STATE, -1, NFT_REG_1);
+				rb_bitwise(&rb, NFT_REG_1, NF_CT_STATE_BIT(IP_CT_NEW), 0, 4);
+				rb_cmp_u32(&rb, NFT_CMP_NEQ, 0);
+				ct_mark_has(&rb, b->ing);
+				match_meta_u8(&rb, NFT_META_NFPROTO, nft_fams[i].nfproto);
+				match_meta_u8(&rb, NFT_META_L4PROTO, nft_protos[j].num);
+				rb_ct_load(&rb, NFT_CT_PROTO_DST, IP_CT_DIR_ORIGINAL, NFT_REG_1);
+				nft_fwd_set_name(set, sizeof(set), kinds[k], i, j);
+				rb_lookup(&rb, set, NFT_REG_1, NFT_REG_VERDICT, false);
+				rule_end(b, c, &rb, k ? "ingress: ConnLimit per client"
+						      : "ingress: RateLimit per client");
+			}
+		}
+	}
+}
+
 static void chain_forward(struct nft_bld *b)
 {
 	struct nft_chain *c = chain_add(b, "forward", "filter", NF_INET_FORWARD, NF_IP_PRI_FILTER);
@@ -248,6 +343,7 @@ static void chain_forward(struct nft_bld *b)
 
 	mss_clamp(b, c, NFT_META_OIFNAME, "clamp MSS into the tunnel");
 	mss_clamp(b, c, NFT_META_IIFNAME, "clamp MSS out of the tunnel");
+	limit_rules(b, c);
 	for (i = 0; i < 2; ++i) {
 		for (j = 0; j < 2; ++j) {
 			rb_init(&rb);
@@ -330,6 +426,11 @@ static void chain_post_nat(struct nft_bld *b)
 
 void nft_build_chains(struct nft_bld *b)
 {
+	size_t i;
+
+	/* before the forward chain: its verdict maps jump to them */
+	for (i = 0; i < b->n_limits; ++i)
+		chain_limit(b, &b->limits[i]);
 	chain_pre_nat(b);
 	chain_pre_mark(b);
 	chain_forward(b);

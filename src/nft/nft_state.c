@@ -224,6 +224,7 @@ bool nft_set_def_equal(const struct nft_set *a, const struct nft_set *b)
 	       a->key_len == b->key_len && a->data_type == b->data_type &&
 	       a->data_len == b->data_len && a->obj_type == b->obj_type &&
 	       a->policy == b->policy && a->desc_size == b->desc_size &&
+	       a->timeout == b->timeout &&
 	       a->field_count == b->field_count &&
 	       !memcmp(a->field_len, b->field_len, sizeof(a->field_len)) &&
 	       a->udata_len == b->udata_len &&
@@ -393,6 +394,15 @@ int nft_state_forward_counter(const struct nft_state *st, const char *forward,
 	char name[64];
 
 	snprintf(name, sizeof(name), NFT_FWD_PREFIX "%s", forward);
+	return nft_state_counter(st, name, packets, bytes);
+}
+
+int nft_state_limitdrop_counter(const struct nft_state *st, const char *forward,
+				uint64_t *packets, uint64_t *bytes)
+{
+	char name[64];
+
+	snprintf(name, sizeof(name), NFT_LIMITDROP_PREFIX "%s", forward);
 	return nft_state_counter(st, name, packets, bytes);
 }
 

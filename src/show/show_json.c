@@ -119,6 +119,8 @@ static void items(struct json *j, const char *key, const struct show_item *it,
 			kv_nonempty(j, "destination", it[k].destination);
 		}
 		counter(j, "counter", &it[k].counter);
+		if (forward)
+			counter(j, "limit_dropped", &it[k].limit_dropped);
 		json_key(j, "connections");
 		if (it[k].connections >= 0)
 			json_i64(j, it[k].connections);

@@ -38,6 +38,8 @@ static int items_from_config(struct show_view *v, const struct wgb_config *cfg,
 		v->n_forwards++;
 		ret = st ? nft_state_forward_counter(st, f->name, &p, &b) : -ENOENT;
 		counter_of(&it->counter, ret, p, b);
+		ret = st ? nft_state_limitdrop_counter(st, f->name, &p, &b) : -ENOENT;
+		counter_of(&it->limit_dropped, ret, p, b);
 		it->connections = it->unanswered = -1;
 		it->protocols = f->protocols;
 		it->port_lo = f->port_lo;
@@ -93,6 +95,8 @@ static int items_from_table(struct show_item **out, size_t *n_out,
 		ret = forward ? nft_state_forward_counter(st, names[k], &p, &b)
 			      : nft_state_egress_counter(st, names[k], &p, &b);
 		counter_of(&it->counter, ret, p, b);
+		ret = forward ? nft_state_limitdrop_counter(st, names[k], &p, &b) : -ENOENT;
+		counter_of(&it->limit_dropped, ret, p, b);
 		it->connections = it->unanswered = -1;
 	}
 	return 0;

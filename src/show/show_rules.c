@@ -19,7 +19,7 @@ void show_forward_destination(char *buf, size_t len, const struct wgb_forward *f
 
 char *show_forward_rule(const struct wgb_forward *f)
 {
-	char dst[PREFIX_STRLEN + 8], port[16], *allow, *s = NULL;
+	char dst[PREFIX_STRLEN + 8], port[16], limits[64], *allow, *s = NULL;
 	const char *proto = f->protocols == (PROTO_TCP | PROTO_UDP) ? "tcp,udp" :
 			    f->protocols & PROTO_UDP ? "udp" : "tcp";
 
@@ -31,10 +31,17 @@ char *show_forward_rule(const struct wgb_forward *f)
 		snprintf(port, sizeof(port), "%u", f->port_lo);
 	else
 		snprintf(port, sizeof(port), "%u-%u", f->port_lo, f->port_hi);
-	if (asprintf(&s, "%s %s -> %s%s  allow %s%s%s", proto, port, dst,
+	limits[0] = '\0';
+	if (f->rate)
+		snprintf(limits, sizeof(limits), "  ratelimit %u/%s", f->rate,
+			 f->rate_unit == 60 ? "minute" : "second");
+	if (f->conn_limit)
+		snprintf(limits + strlen(limits), sizeof(limits) - strlen(limits),
+			 "  connlimit %u", f->conn_limit);
+	if (asprintf(&s, "%s %s -> %s%s  allow %s%s%s%s", proto, port, dst,
 		     !f->dst_port && f->port_lo != f->port_hi ? " (ports kept)" : "",
 		     allow, f->masquerade ? "  masquerade" : "",
-		     f->shadow ? "  shadow" : "") < 0)
+		     f->shadow ? "  shadow" : "", limits) < 0)
 		s = NULL;
 	free(allow);
 	return s;

@@ -94,7 +94,7 @@ static void print_iface(const struct show_view *v, FILE *f, const struct pen *p)
 static void print_items(FILE *f, const struct pen *p, const char *title,
 			const struct show_item *it, size_t n)
 {
-	char c[96];
+	char c[160];
 	size_t k;
 	int w = 0;
 
@@ -106,6 +106,9 @@ static void print_items(FILE *f, const struct pen *p, const char *title,
 	fprintf(f, "\n%s%s%s:\n", p->green, title, p->off);
 	for (k = 0; k < n; ++k) {
 		counter_text(c, sizeof(c), &it[k].counter, it[k].connections);
+		if (it[k].limit_dropped.present)
+			snprintf(c + strlen(c), sizeof(c) - strlen(c), ", limited %llu packets",
+				 (unsigned long long)it[k].limit_dropped.packets);
 		fprintf(f, "  %s%-*s%s  %s  %s%s%s\n", p->bold, w, it[k].name, p->off, it[k].rule,
 			it[k].counter.present ? p->cyan : p->red, c, p->off);
 	}

@@ -59,6 +59,7 @@ struct show_item {
 	char name[WGB_NAME_MAX + 1];
 	char *rule;		/* "tcp 443 -> 192.168.1.10:8443  allow 0.0.0.0/0" */
 	struct show_counter counter;
+	struct show_counter limit_dropped;	/* forward: RateLimit/ConnLimit drops */
 	int64_t connections;	/* tracked connections now, -1 unknown */
 	int64_t unanswered;	/* forward: of those, never saw a reply, -1 unknown */
 	/* forward only, for JSON consumers */

@@ -395,6 +395,26 @@ START_TEST(forward_protocols_and_ports_share)
 }
 END_TEST
 
+START_TEST(forward_limits)
+{
+	struct wgb_config *cfg = parse_ok(HEAD
+		"[Forward a]\nPort = 80\nDestination = 10.0.0.1\nRateLimit = 20/second\n"
+		"[Forward b]\nPort = 81\nDestination = 10.0.0.1\nratelimit = 3/Minute\nConnLimit = 100\n"
+		"[Forward c]\nPort = 82\nDestination = 10.0.0.1\n");
+	const struct wgb_forward *f = cfg->forwards;
+
+	ck_assert_uint_eq(f[0].rate, 20);
+	ck_assert_uint_eq(f[0].rate_unit, 1);
+	ck_assert_uint_eq(f[0].conn_limit, 0);
+	ck_assert_uint_eq(f[1].rate, 3);
+	ck_assert_uint_eq(f[1].rate_unit, 60);
+	ck_assert_uint_eq(f[1].conn_limit, 100);
+	ck_assert_uint_eq(f[2].rate, 0);
+	ck_assert_uint_eq(f[2].conn_limit, 0);
+	config_free(cfg);
+}
+END_TEST
+
 START_TEST(egress_defaults)
 {
 	struct wgb_config *cfg = parse_ok(HEAD
@@ -708,6 +728,7 @@ static Suite *config_suite(void)
 	tcase_add_test(t, forward_defaults_and_ranges);
 	tcase_add_test(t, forward_allow_dedupe);
 	tcase_add_test(t, forward_protocols_and_ports_share);
+	tcase_add_test(t, forward_limits);
 	tcase_add_test(t, many_forwards_and_long_lines);
 	tcase_add_test(t, egress_defaults);
 	tcase_add_test(t, egress_source_outside_warns);

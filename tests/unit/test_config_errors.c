@@ -169,6 +169,18 @@ static const struct {
 	  "t.conf:8: Masquerade: \"yes\" needs an [Interface] Address of the destination's family (IPv4): it is the masquerade source" },
 	{ HEAD FWD "Masquerade = maybe\n", "t.conf:6: Masquerade: \"maybe\" is not yes or no" },
 	{ HEAD FWD "Shadow = 2\n", "t.conf:6: Shadow: \"2\" is not yes or no" },
+	{ HEAD FWD "RateLimit = 20\n",
+	  "t.conf:6: RateLimit: \"20\" is not a rate (N/second or N/minute)" },
+	{ HEAD FWD "RateLimit = 20/hour\n",
+	  "t.conf:6: RateLimit: \"20/hour\" is not a rate (N/second or N/minute)" },
+	{ HEAD FWD "RateLimit = 0/second\n",
+	  "t.conf:6: RateLimit: \"0/second\" is not a rate (N/second or N/minute, N 1-1000000)" },
+	{ HEAD FWD "RateLimit = 2000000/minute\n",
+	  "t.conf:6: RateLimit: \"2000000/minute\" is not a rate (N/second or N/minute, N 1-1000000)" },
+	{ HEAD FWD "ConnLimit = 0\n",
+	  "t.conf:6: ConnLimit: \"0\" is not a number of connections (1-1000000)" },
+	{ HEAD FWD "ConnLimit = many\n",
+	  "t.conf:6: ConnLimit: \"many\" is not a number of connections (1-1000000)" },
 
 	/* [Egress] */
 	{ HEAD "[Egress home]\nDestination = 0.0.0.0/0\n", "t.conf:5: [Egress home] needs a Source" },

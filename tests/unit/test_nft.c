@@ -286,8 +286,50 @@ START_TEST(build_forwards_and_egress)
 	ck_assert_uint_eq(st->n_chains, 4);
 	ck_assert_uint_eq(nft_state_chain(st, "pre_nat")->n_rules, 18);
 	ck_assert_uint_eq(nft_state_chain(st, "pre_mark")->n_rules, 2);
-	ck_assert_uint_eq(nft_state_chain(st, "forward")->n_rules, 11);
+	ck_assert_uint_eq(nft_state_chain(st, "forward")->n_rules, 19);	/* 8: the limits' maps */
 	ck_assert_uint_eq(nft_state_chain(st, "post_nat")->n_rules, 5);
+	nft_state_free(st);
+}
+END_TEST
+
+START_TEST(limits_one_chain_per_distinct_limit)
+{
+	struct nft_state *st = build_text(HEAD
+		"[Forward a]\nPort = 80\nDestination = 192.168.1.1\nRateLimit = 20/second\n"
+		"[Forward b]\nPort = 81\nDestination = 192.168.1.1\nRateLimit = 20/second\n"
+		"ConnLimit = 4\n"
+		"[Forward c]\nPort = 82\nDestination = 192.168.1.1\nRateLimit = 3/minute\n"
+		"[Forward d]\nPort = 83\nDestination = 192.168.1.1\n");
+	const struct nft_set *s;
+	const struct nft_elem *el;
+
+	/* two rates and one ConnLimit: three chains, six meters */
+	ck_assert_uint_eq(st->n_chains, 7);
+	ck_assert_ptr_nonnull(nft_state_chain(st, "rate_20_second"));
+	ck_assert_ptr_nonnull(nft_state_chain(st, "rate_3_minute"));
+	ck_assert_uint_eq(nft_state_chain(st, "conn_4")->n_rules, 4);
+	s = nft_state_set(st, "rate_3_minute4");
+	ck_assert_ptr_nonnull(s);
+	ck_assert_uint_eq(s->flags, NFT_SET_EVAL | NFT_SET_TIMEOUT);
+	ck_assert_uint_eq(s->timeout, 60000);
+	ck_assert_uint_eq(s->key_len, 12);
+	s = nft_state_set(st, "conn_4_6");
+	ck_assert_ptr_nonnull(s);
+	ck_assert_uint_eq(s->flags, NFT_SET_EVAL);	/* connlimit may not time out */
+	ck_assert_uint_eq(s->key_len, 24);
+
+	/* a, b, c jump to their rate; only b to conn_4; d nowhere */
+	s = nft_state_set(st, "rate4_tcp");
+	ck_assert_uint_eq(s->n_elems, 6);	/* three start and end elements */
+	el = nft_set_elem(s, 0);
+	ck_assert(el->has & NFT_ELEM_VERDICT);
+	ck_assert_int_eq(nft_elem_verdict(s, el), NFT_JUMP);
+	ck_assert_str_eq(nft_elem_str(s, el), "rate_20_second");
+	ck_assert_str_eq(nft_elem_str(s, nft_set_elem(s, 4)), "rate_3_minute");
+	ck_assert_uint_eq(nft_state_set(st, "conn4_tcp")->n_elems, 2);
+	ck_assert_uint_eq(nft_state_set(st, "limitdrop4_tcp")->n_elems, 6);
+	ck_assert_ptr_nonnull(nft_state_obj(st, "limitdrop_a"));
+	ck_assert_ptr_null(nft_state_obj(st, "limitdrop_d"));
 	nft_state_free(st);
 }
 END_TEST
@@ -312,6 +354,7 @@ START_TEST(round_trip_equal)
 		HEAD WEB GAMES DNS6 SSH HOME,
 		HEAD "[Bastion]\nMark = 0x100/0xff00\n" GAMES "[Egress up]\nSource = 192.168.1.0/24\n"
 		"Interface = eth0\nMasquerade = no\n",
+		HEAD WEB "RateLimit = 20/second\nConnLimit = 3\n" GAMES "RateLimit = 5/minute\n",
 	};
 	size_t i;
 
@@ -581,6 +624,7 @@ static Suite *nft_suite(void)
 	tcase_add_test(tc, empty_is_no_table);
 	tcase_add_test(tc, build_forwards_and_egress);
 	tcase_add_test(tc, adjacent_and_overlapping_prefixes_merge);
+	tcase_add_test(tc, limits_one_chain_per_distinct_limit);
 	tcase_add_test(tc, round_trip_equal);
 	tcase_add_test(tc, create_and_destroy);
 	tcase_add_test(tc, one_forward_changed);
