@@ -45,7 +45,7 @@ for t in nft python3 tcpdump; do
 done
 
 T=wgbastion-wg0
-ING=0x18000000	# the ingress role bit tagged with the Mark bit
+ING=0x10000000	# bench/floor.c builds this table, with the plain role bit
 netns_add c b k
 veth c eth0 b eth0
 veth b wg0 k wgp
@@ -121,7 +121,7 @@ EOF
 assert_eq "the per-forward sets, maps and chains load" 0 $?
 # the rules that use them: limits and log in forward (new ingress
 # connections, before "ct mark & ING == ING accept"), AllowFile in pre_nat
-h=$(ns b nft -a list chain inet $T forward | sed -n 's/.*ct mark & $ING == $ING accept .*# handle \([0-9]*\)$/\1/p')
+h=$(ns b nft -a list chain inet $T forward | sed -n "s/.*ct mark \& $ING == $ING accept .*# handle \([0-9]*\)\$/\1/p")
 hd=$(ns b nft -a list chain inet $T pre_nat | sed -n 's/.* dnat ip to .*# handle \([0-9]*\)$/\1/p' | head -n 1)
 ns b nft -f - <<EOF
 insert rule inet $T forward handle $h ct state new ct mark & $ING == $ING meta nfproto ipv4 meta l4proto tcp ct original proto-dst vmap @rate4_tcp
