@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sodium.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,7 +61,7 @@ static int section_begin(struct reader *r, char *text)
 	if (*name)
 		*name++ = '\0';
 	name = cfg_trim(name);
-	for (k = S_INTERFACE; k <= S_BASTION; ++k)
+	for (k = S_INTERFACE; k <= S_BASTION && s == S_NONE; ++k)
 		if (!strcasecmp(kind, section_names[k]))
 			s = (enum section)k;
 	if (s == S_NONE)
@@ -129,11 +130,32 @@ static int section_begin(struct reader *r, char *text)
 	return 0;
 }
 
+/* The line buffer, to at least need bytes: a new one, the old one wiped
+ * and freed (realloc would leave its bytes behind); on failure untouched. */
+static int grow_line(char **buf, size_t *cap, size_t need)
+{
+	size_t ncap = *cap ? *cap : 128;
+	char *nb;
+
+	while (ncap < need)
+		ncap = ncap > SIZE_MAX / 2 ? need : ncap * 2;
+	nb = malloc(ncap);
+	if (!nb)
+		return -ENOMEM;
+	if (*buf) {
+		sodium_memzero(*buf, *cap);
+		free(*buf);
+	}
+	*buf = nb;
+	*cap = ncap;
+	return 0;
+}
+
 static int config_read(struct reader *r, const char *text, size_t len)
 {
 	const char *p = text, *end = text + len, *nl;
 	char *buf = NULL, *s, *c;
-	size_t n, buflen = 0;
+	size_t n, cap = 0;
 	int ret = 0;
 
 	/* a UTF-8 byte order mark, as some editors write */
@@ -148,16 +170,14 @@ static int config_read(struct reader *r, const char *text, size_t len)
 			ret = cfg_bad(&r->c, r->line, "a NUL byte: not a text file");
 			break;
 		}
-		/* lines may hold keys: wiped, whatever cfg_trim() did to them */
-		if (buf)
-			sodium_memzero(buf, buflen);
-		free(buf);
-		buflen = n + 1;
-		buf = strndup(p, n);
-		if (!buf) {
+		/* one buffer for every line, as long as the longest: lines may
+		 * hold keys, so it is wiped at the end, and when it moves */
+		if (n + 1 > cap && grow_line(&buf, &cap, n + 1) < 0) {
 			ret = err_set(r->c.e, -ENOMEM, "out of memory");
 			break;
 		}
+		memcpy(buf, p, n);
+		buf[n] = '\0';
 		c = strpbrk(buf, "#;");
 		if (c)
 			*c = '\0';
@@ -178,7 +198,7 @@ static int config_read(struct reader *r, const char *text, size_t len)
 		}
 	}
 	if (buf)
-		sodium_memzero(buf, buflen);
+		sodium_memzero(buf, cap);
 	free(buf);
 	return ret;
 }

@@ -297,6 +297,83 @@ START_TEST(forward_allow_dedupe)
 }
 END_TEST
 
+/* The reader at scale (issue 13): one line buffer for lines of any length,
+ * the key lookup by first letter, forward names checked by hashing. */
+static char *many_forwards(size_t n, const char *extra)
+{
+	size_t cap = 256 + n * 80 + strlen(extra), len;
+	char *t = malloc(cap);
+	size_t i;
+
+	ck_assert_ptr_nonnull(t);
+	len = (size_t)snprintf(t, cap, "%s", HEAD);
+	for (i = 0; i < n; ++i)
+		len += (size_t)snprintf(t + len, cap - len,
+					"[Forward f%zu]\nport = %zu\nDESTINATION = 10.%zu.%zu.1\n",
+					i, 10000 + i, i / 250, i % 250);
+	snprintf(t + len, cap - len, "%s", extra);
+	return t;
+}
+
+START_TEST(many_forwards_and_long_lines)
+{
+	char allow[16384], *text;
+	struct wgb_config *cfg;
+	struct wgb_err e = { 0 };
+	size_t i, len = 0;
+	int ret;
+
+	/* 600 prefixes on one line (10 KiB), then short lines: nothing of the
+	 * long line may show in the ones after it */
+	for (i = 0; i < 600; ++i)
+		len += (size_t)snprintf(allow + len, sizeof(allow) - len, "%s198.%zu.%zu.0/24",
+					i ? ", " : "", 18 + i / 256, i % 256);
+	text = many_forwards(3000, "");
+	{
+		size_t tl = strlen(text) + strlen(allow) + 128;
+		char *t2 = malloc(tl);
+
+		ck_assert_ptr_nonnull(t2);
+		snprintf(t2, tl, "%s[Forward last]\nAllow = %s\nPort = 9\nDestination = 10.99.0.1\n",
+			 text, allow);
+		free(text);
+		text = t2;
+	}
+	cfg = parse_ok(text);
+	ck_assert_uint_eq(cfg->n_forwards, 3001);
+	ck_assert_str_eq(cfg->forwards[2999].name, "f2999");
+	ck_assert_uint_eq(cfg->forwards[2999].port_lo, 12999);
+	ck_assert_uint_eq(cfg->forwards[3000].allow.n, 600);
+	ck_assert_str_eq(pfx(&cfg->forwards[3000].allow, 599), "198.20.87.0/24");
+	ck_assert_uint_eq(cfg->forwards[3000].port_lo, 9);
+	/* the default Allow: everyone of the destination's family */
+	ck_assert_uint_eq(cfg->forwards[17].allow.n, 1);
+	ck_assert_str_eq(pfx(&cfg->forwards[17].allow, 0), "0.0.0.0/0");
+	config_free(cfg);
+	free(text);
+
+	/* names given twice among thousands: the first repeat in the file
+	 * (not the first in sorted order, f1234), against the line of the
+	 * first definition */
+	text = many_forwards(3000,
+			     "[Forward f7]\nPort = 2\nDestination = 10.99.0.2\n"
+			     "[Forward f1234]\nPort = 1\nDestination = 10.99.0.1\n");
+	cfg = (void *)1;
+	ret = config_parse("t.conf", text, strlen(text), &cfg, &e);
+	ck_assert_int_lt(ret, 0);
+	ck_assert_ptr_null(cfg);
+	/* HEAD is 4 lines, each forward 3 */
+	ck_assert_str_eq(e.msg, "t.conf:9005: [Forward f7] is defined twice (first at line 26)");
+	free(text);
+
+	/* names differing only in case are different names */
+	cfg = parse_ok(HEAD "[Forward web]\nPort = 1\nDestination = 10.0.0.1\n"
+		       "[Forward Web]\nPort = 2\nDestination = 10.0.0.1\n");
+	ck_assert_uint_eq(cfg->n_forwards, 2);
+	config_free(cfg);
+}
+END_TEST
+
 START_TEST(forward_protocols_and_ports_share)
 {
 	/* tcp and udp on one port, and adjacent ranges, do not conflict */
@@ -630,6 +707,7 @@ static Suite *config_suite(void)
 	tcase_add_test(t, forward_defaults_and_ranges);
 	tcase_add_test(t, forward_allow_dedupe);
 	tcase_add_test(t, forward_protocols_and_ports_share);
+	tcase_add_test(t, many_forwards_and_long_lines);
 	tcase_add_test(t, egress_defaults);
 	tcase_add_test(t, egress_source_outside_warns);
 	tcase_add_test(t, bastion_keys);
