@@ -95,6 +95,8 @@ int apply_main(int argc, char **argv)
 		holding = true;
 	}
 
+	if (!dry_run)
+		confirm_check_stale(in.name, true);	/* its watchdog would hold the lock */
 	ret = run_plan(&run, &wgb_stages, &in, cfg, &plan, &e);
 	if (ret < 0) {
 		status = EXIT_RUNTIME;
@@ -119,16 +121,8 @@ int apply_main(int argc, char **argv)
 	}
 
 	if (confirm) {
-		ret = confirm_wait(&in, confirm);
+		ret = confirm_wait(&run, &in, confirm, first, &e);
 		if (ret != 1) {
-			struct wgb_err re = { 0 };
-
-			if (run_rollback(&run, &re) < 0) {
-				err_set(&e, -EIO, "not confirmed, and the rollback failed: %s", re.msg);
-			} else {
-				err_set(&e, ret < 0 ? ret : -ETIMEDOUT,
-					"not confirmed within %u seconds: the previous state is restored", confirm);
-			}
 			status = EXIT_RUNTIME;
 			goto out;
 		}

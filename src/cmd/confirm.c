@@ -3,20 +3,29 @@
  * apply --confirm N and `wgbastion confirm`: a change stays only if someone
  * says so in time (netplan try, Junos "commit confirmed").
  *
- * The waiting apply owns a FIFO in the run directory (NAME.confirm), opened for
- * reading *and* writing so that it never sees end-of-file and never spins on
- * POLLHUP. `wgbastion confirm` opens it write-only and non-blocking: the
- * kernel answers ENXIO when nobody holds it for reading, so a file left
- * behind by a crashed apply can never be mistaken for a pending one. The
- * confirming process writes "yes PID"; the waiter acknowledges with a queued
- * SIGUSR1 to that PID, so `confirm` only says "confirmed" when the apply
- * really took it (and not when the timeout won the race).
+ * The deadline must not share the fate of the process that waits at the
+ * terminal (kill -9, an OOM kill, a lost session): once apply has changed
+ * the kernel, a detached watchdog (double fork, its own session, stdio on
+ * /dev/null, SIGHUP/SIGINT/SIGQUIT ignored) takes over the run. It holds
+ * the previous state of every stage in its memory (keys included, wiped
+ * when it ends, never written anywhere) and the instance's lock (inherited:
+ * no other apply or flush runs meanwhile), and writes the record
+ * NAME.pending (0600): its pid and start time, and the deadline on
+ * CLOCK_BOOTTIME. At the deadline it rolls back unless confirmed; SIGTERM
+ * (a shutdown) rolls back at once. The apply that waits at the terminal
+ * only talks to it: "yes" sends it a confirmation, "no" or Ctrl-C a
+ * rollback, and it reports the outcome back through a pipe. If the
+ * watchdog dies, the waiting apply rolls back itself (it still has the
+ * previous state); if both die, the next apply, flush, show or confirm
+ * finds the record of a dead watchdog and says that the unconfirmed change
+ * was neither confirmed nor rolled back.
  *
- * The wait must outlive the ssh session that started it: SIGHUP and SIGPIPE
- * are ignored from here on (also during the rollback that follows, which is
- * why they are not restored), a terminal that hangs up (read returns 0 or
- * EIO) is simply no longer read, and the deadline is on CLOCK_BOOTTIME so a
- * suspended VM does not stretch it.
+ * `wgbastion confirm` reads the record, checks that its watchdog is that
+ * very process (pid and start time) and queues it SIGUSR2 with a magic
+ * value; the watchdog acknowledges with a queued SIGUSR1 to the sender, so
+ * `confirm` only says "confirmed" when the watchdog really took it (not
+ * when the deadline won the race). The FIFO NAME.confirm of earlier
+ * versions is removed wherever it is seen.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -30,6 +39,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
@@ -38,6 +48,9 @@
 #include "config/config.h"
 #include "confirm.h"
 #include "core/rundir.h"
+#include "exec/stages.h"
+#include "lib/proc.h"
+#include "lib/warn.h"
 
 #define ACK_MAGIC	0x77676221	/* "wgb!": the value of the SIGUSR1 ack */
 #define ACK_WAIT_MS	5000
@@ -184,33 +197,21 @@ static int term_keys(struct term *t, const char *buf, size_t n)
 	return -1;
 }
 
-/* Lines from `wgbastion confirm`: "yes PID". Acknowledges the first. */
-static bool fifo_says_yes(int fd)
-{
-	char buf[PIPE_BUF + 1], *line, *save = NULL;
-	unsigned long pid;
-	ssize_t n;
+#define CONFIRM_MAGIC	0x77676279	/* "wgby": SIGUSR2 to the watchdog: keep */
+#define ROLLBACK_MAGIC	0x7767626e	/* "wgbn": SIGUSR2 to the watchdog: roll back now */
 
-	n = read(fd, buf, sizeof(buf) - 1);
-	if (n <= 0)
-		return false;
-	buf[n] = '\0';
-	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char *end;
+/* What the watchdog reports to the waiting apply. */
+struct outcome {
+	char code;		/* 'K' kept, 'R' rolled back, 'F' the rollback failed */
+	char msg[256];		/* 'F': why */
+};
 
-		if (strncmp(line, "yes", 3))
-			continue;
-		errno = 0;
-		pid = strtoul(line + 3, &end, 10);
-		if (!errno && end != line + 3 && !*end && pid > 1 && pid <= INT_MAX) {
-			union sigval v = { .sival_int = ACK_MAGIC };
-
-			sigqueue((pid_t)pid, SIGUSR1, v);
-		}
-		return true;
-	}
-	return false;
-}
+/* The record NAME.pending. */
+struct pending {
+	pid_t pid;			/* the watchdog */
+	unsigned long long start;	/* its start time (proc_starttime) */
+	long long deadline;		/* CLOCK_BOOTTIME, ms */
+};
 
 static long long now_ms(void)
 {
@@ -221,51 +222,253 @@ static long long now_ms(void)
 	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 }
 
-/* Creates the FIFO afresh (whatever a crashed run left there goes). */
-static int fifo_create(const char *name, char *path, size_t len, struct stat *st)
+/* 0 and *p, -ENOENT (none), or another -errno (said with rundir_warn_bad). */
+static int pending_read(const char *name, struct pending *p)
 {
-	int fd, ret;
+	char *text, *line, *save = NULL;
+	bool have_pid = false, have_deadline = false;
+	unsigned n = 0;
+	size_t len;
+	int ret;
 
-	ret = rundir_path(path, len, name, RUNDIR_CONFIRM, true);
-	if (ret < 0)
+	ret = rundir_read(name, RUNDIR_PENDING, &text, &len);
+	if (ret < 0) {
+		if (rundir_refusal(ret))
+			rundir_warn_bad(name, RUNDIR_PENDING, 0, "%s", rundir_refusal(ret));
 		return ret;
-	if (unlink(path) < 0 && errno != ENOENT)
-		return -errno;
-	if (mkfifo(path, 0600) < 0)
-		return -errno;
-	/* O_RDWR on a FIFO (Linux): we are our own writer, so no EOF/POLLHUP. */
-	fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, st) < 0 || !S_ISFIFO(st->st_mode)) {
-		close(fd);
-		return -EEXIST;
 	}
-	return fd;
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		unsigned long long b;
+		long long a;
+		char extra;
+
+		++n;
+		if (sscanf(line, "watchdog %lld %llu %c", &a, &b, &extra) == 2 &&
+		    a > 1 && a <= INT_MAX) {
+			p->pid = (pid_t)a;
+			p->start = b;
+			have_pid = true;
+		} else if (sscanf(line, "deadline %lld %c", &a, &extra) == 1 && a >= 0) {
+			p->deadline = a;
+			have_deadline = true;
+		} else {
+			rundir_warn_bad(name, RUNDIR_PENDING, n,
+					"not \"watchdog PID START\" nor \"deadline MS\": ignored");
+		}
+	}
+	free(text);
+	if (!have_pid || !have_deadline) {
+		rundir_warn_bad(name, RUNDIR_PENDING, 0, "no watchdog or no deadline: ignored");
+		return -EINVAL;
+	}
+	return 0;
 }
 
-/* Removes the FIFO only if it is still the one we made. */
-static void fifo_remove(const char *path, const struct stat *ours)
+/* The record's watchdog is that very process, still running. */
+static bool pending_alive(const struct pending *p)
 {
+	unsigned long long start;
+
+	return proc_starttime(p->pid, &start) == 0 && start == p->start;
+}
+
+/* Removes the record if it names watchdog pid (0: whatever it names). */
+static void pending_remove(const char *name, pid_t pid)
+{
+	struct pending p;
+
+	if (pid && (pending_read(name, &p) < 0 || p.pid != pid))
+		return;
+	rundir_replace(name, RUNDIR_PENDING, "", 0);
+}
+
+/* The FIFO an older apply --confirm waited on, if one was left behind. */
+static void fifo_remove_stale(const char *name)
+{
+	char path[PATH_MAX];
 	struct stat st;
 
-	if (stat(path, &st) == 0 && st.st_dev == ours->st_dev && st.st_ino == ours->st_ino)
+	if (rundir_path(path, sizeof(path), name, RUNDIR_CONFIRM, false) == 0 &&
+	    lstat(path, &st) == 0 && S_ISFIFO(st.st_mode))
 		unlink(path);
 }
 
-int confirm_wait(const struct instance *in, unsigned seconds)
+void confirm_check_stale(const char *name, bool remove)
+{
+	struct pending p;
+
+	if (remove)
+		fifo_remove_stale(name);
+	if (pending_read(name, &p) < 0 || pending_alive(&p))
+		return;
+	warning("%s: an apply --confirm was neither confirmed nor rolled back (its processes were killed%s): its changes are still in place",
+		name, p.deadline <= now_ms() ? ", the deadline has passed" : "");
+	if (remove)
+		pending_remove(name, p.pid);
+}
+
+static void writeall(int fd, const void *buf, size_t len)
+{
+	const char *b = buf;
+	ssize_t n;
+
+	while (len) {
+		n = write(fd, b, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return;
+		b += n;
+		len -= n;
+	}
+}
+
+/* The detached watchdog: keeps r until confirmed, or rolls it back. */
+static void watchdog(struct run *r, const struct instance *in, long long deadline,
+		     bool first, int out)
+{
+	struct sigaction ign = { .sa_handler = SIG_IGN };
+	struct outcome res = { .code = 'R' };
+	struct wgb_err e = { 0 };
+	unsigned long long start = 0;
+	pid_t me = getpid(), ack = 0;
+	char rec[128];
+	sigset_t wait;
+	siginfo_t si;
+	int n;
+
+	sigemptyset(&ign.sa_mask);
+	sigaction(SIGHUP, &ign, NULL);
+	sigaction(SIGINT, &ign, NULL);
+	sigaction(SIGQUIT, &ign, NULL);
+	sigaction(SIGPIPE, &ign, NULL);
+	sigemptyset(&wait);
+	sigaddset(&wait, SIGUSR2);
+	sigaddset(&wait, SIGTERM);
+	sigprocmask(SIG_BLOCK, &wait, NULL);	/* taken by sigtimedwait only */
+
+	proc_starttime(me, &start);
+	n = snprintf(rec, sizeof(rec), "watchdog %d %llu\ndeadline %lld\n", (int)me, start, deadline);
+	rundir_replace(in->name, RUNDIR_PENDING, rec, n);
+	writeall(out, &me, sizeof(me));
+
+	for (;;) {
+		long long left = deadline - now_ms();
+		struct timespec ts;
+		int sig;
+
+		if (left <= 0)
+			break;
+		ts.tv_sec = left / 1000;
+		ts.tv_nsec = (left % 1000) * 1000000L;
+		sig = sigtimedwait(&wait, &si, &ts);
+		if (sig == SIGTERM)
+			break;
+		if (sig != SIGUSR2 || si.si_code != SI_QUEUE)
+			continue;
+		if (si.si_value.sival_int == CONFIRM_MAGIC) {
+			res.code = 'K';
+			ack = si.si_pid;
+			break;
+		}
+		if (si.si_value.sival_int == ROLLBACK_MAGIC)
+			break;
+	}
+	if (res.code == 'R') {
+		if (run_rollback(r, &e) < 0) {
+			res.code = 'F';
+			size_t l = strnlen(e.msg, sizeof(res.msg) - 1);
+
+			memcpy(res.msg, e.msg, l);
+			res.msg[l] = '\0';
+		} else if (first && run_undone(r)) {
+			run_forget(&wgb_stages, in);
+		}
+	}
+	pending_remove(in->name, me);
+	if (ack > 1) {
+		union sigval v = { .sival_int = ACK_MAGIC };
+
+		sigqueue(ack, SIGUSR1, v);
+	}
+	writeall(out, &res, sizeof(res));
+}
+
+/* Starts the watchdog: its pid, or 0 when there is none (then the caller
+ * keeps the deadline itself). */
+static pid_t watchdog_start(struct run *r, const struct instance *in, long long deadline,
+			    bool first, int *from)
+{
+	pid_t c1, c2, wd = 0;
+	int p[2], null, status;
+	ssize_t n;
+
+	*from = -1;
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return 0;
+	fflush(NULL);
+	c1 = fork();
+	if (c1 == 0) {
+		close(p[0]);
+		setsid();
+		null = open("/dev/null", O_RDWR | O_CLOEXEC);
+		if (null >= 0) {
+			dup2(null, STDIN_FILENO);
+			dup2(null, STDOUT_FILENO);
+			dup2(null, STDERR_FILENO);
+			if (null > STDERR_FILENO)
+				close(null);
+		}
+		c2 = fork();
+		if (c2 != 0)
+			_exit(c2 < 0);
+		watchdog(r, in, deadline, first, p[1]);
+		_exit(0);
+	}
+	close(p[1]);
+	if (c1 < 0) {
+		close(p[0]);
+		return 0;
+	}
+	while (waitpid(c1, &status, 0) < 0 && errno == EINTR)
+		;
+	do
+		n = read(p[0], &wd, sizeof(wd));
+	while (n < 0 && errno == EINTR);
+	if (n != sizeof(wd) || wd <= 1) {
+		close(p[0]);
+		return 0;
+	}
+	*from = p[0];
+	return wd;
+}
+
+static void tell(pid_t wd, int what)
+{
+	union sigval v = { .sival_int = what };
+
+	if (wd > 1)
+		sigqueue(wd, SIGUSR2, v);
+}
+
+int confirm_wait(struct run *r, const struct instance *in, unsigned seconds, bool first,
+		 struct wgb_err *e)
 {
 	struct sigaction sa = { .sa_handler = on_interrupt }, ign = { .sa_handler = SIG_IGN };
 	sigset_t block, old, during;
-	char path[PATH_MAX], buf[64], *conf;
-	long long deadline, left;
-	struct stat ours;
+	char buf[64], *conf;
+	long long deadline, left = 1;
+	struct outcome res = { 0 };
+	struct wgb_err re = { 0 };
+	bool asked = false, want_keep = false;
 	struct term t;
-	int fd, ret = 0;
+	int from, ret = 0;
+	pid_t wd;
 
-	path[0] = '\0';
+	sigemptyset(&ign.sa_mask);
 	sigaction(SIGHUP, &ign, NULL);
 	sigaction(SIGPIPE, &ign, NULL);
+	sigaction(SIGUSR1, &ign, NULL);	/* the watchdog's ack to a "yes" typed here */
 	sigemptyset(&sa.sa_mask);	/* no SA_RESTART: ppoll must see EINTR */
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
@@ -279,14 +482,13 @@ int confirm_wait(const struct instance *in, unsigned seconds)
 	sigdelset(&during, SIGINT);
 	sigdelset(&during, SIGTERM);
 
-	fd = fifo_create(in->name, path, sizeof(path), &ours);
+	fifo_remove_stale(in->name);
+	deadline = now_ms() + seconds * 1000LL;
+	wd = watchdog_start(r, in, deadline, first, &from);
 	term_open(&t);
-	if (fd < 0) {
-		/* Still honour the terminal and the timeout: the rollback must
-		 * come either way. */
-		say(&t, "%s: cannot create %s (%s): only the terminal can confirm\n",
-		    wgb_prog, path, strerror(-fd));
-	}
+	if (!wd)
+		say(&t, "%s: cannot start the watchdog (%s): only this process keeps the deadline\n",
+		    wgb_prog, strerror(errno));
 	/* the other shell may be elsewhere: name the config absolutely */
 	conf = realpath(wgb_config_path, NULL);
 	if (wgb_verbosity >= 0 || t.in)
@@ -298,45 +500,58 @@ int confirm_wait(const struct instance *in, unsigned seconds)
 	if (t.in && !t.redraw)
 		say(&t, "Keep these changes? Type yes: ");
 
-	deadline = now_ms() + seconds * 1000LL;
 	for (;;) {
 		struct pollfd pfd[2] = {
-			{ .fd = fd, .events = POLLIN },
-			{ .fd = t.in ? STDIN_FILENO : -1, .events = POLLIN },
+			{ .fd = from, .events = POLLIN },
+			{ .fd = t.in && !asked ? STDIN_FILENO : -1, .events = POLLIN },
 		};
-		struct timespec ts;
+		struct timespec ts, *tsp = NULL;
 		long long step;
 		ssize_t n;
 		int k;
 
-		if (interrupted) {
-			ret = 0;
+		if (interrupted && !asked) {
 			if (t.redraw && t.in)
 				say(&t, "\r\033[Kinterrupted: rolling back");
-			break;
+			asked = true;
+			tell(wd, ROLLBACK_MAGIC);
 		}
 		left = deadline - now_ms();
-		if (left <= 0) {
-			ret = 0;
-			if (t.redraw && t.in)
-				say(&t, "\r\033[Knot confirmed in time: rolling back");
-			break;
+		if (!wd && (asked || left <= 0))
+			break;	/* no watchdog: this process decides */
+		if (!asked) {
+			if (left <= 0) {
+				/* the watchdog is rolling back: its word is awaited */
+				if (t.redraw && t.in)
+					say(&t, "\r\033[Knot confirmed in time: rolling back");
+				asked = true;
+				continue;
+			}
+			prompt(&t, (unsigned)((left + 999) / 1000));
+			step = left % 1000 ? left % 1000 : 1000;	/* wake on each second */
+			ts.tv_sec = step / 1000;
+			ts.tv_nsec = (step % 1000) * 1000000L;
+			tsp = &ts;
 		}
-		prompt(&t, (unsigned)((left + 999) / 1000));
-		step = left % 1000 ? left % 1000 : 1000;	/* wake on each second */
-		ts.tv_sec = step / 1000;
-		ts.tv_nsec = (step % 1000) * 1000000L;
-		k = ppoll(pfd, 2, &ts, &during);
+		k = ppoll(pfd, 2, tsp, &during);
 		if (k < 0) {
 			if (errno == EINTR)
 				continue;
-			ret = -errno;
 			break;
 		}
-		if (fd >= 0 && (pfd[0].revents & POLLIN) && fifo_says_yes(fd)) {
-			ret = 1;
-			if (t.redraw && t.in)
-				say(&t, "\r\033[Kconfirmed from another shell");
+		if (from >= 0 && pfd[0].revents) {
+			do
+				n = read(from, &res, sizeof(res));
+			while (n < 0 && errno == EINTR);
+			if (n != sizeof(res)) {
+				res.code = 0;	/* the watchdog died: this process decides */
+				wd = 0;
+				close(from);
+				from = -1;
+				if (want_keep)
+					break;
+				continue;
+			}
 			break;
 		}
 		if (!t.in || !pfd[1].revents)
@@ -353,22 +568,48 @@ int confirm_wait(const struct instance *in, unsigned seconds)
 		}
 		k = term_keys(&t, buf, n);
 		if (k >= 0) {
-			ret = k;
 			if (t.redraw)
 				say(&t, k ? "\r\033[Kconfirmed" : "\r\033[Knot confirmed: rolling back");
-			break;
+			asked = true;
+			want_keep = k;
+			tell(wd, k ? CONFIRM_MAGIC : ROLLBACK_MAGIC);
+			if (!wd)
+				break;
+			continue;
 		}
 		/* echo what was typed right away, not at the next second */
 		prompt(&t, (unsigned)((deadline - now_ms() + 999) / 1000));
 	}
-
 	term_close(&t);
-	if (fd >= 0) {
-		fifo_remove(path, &ours);
-		close(fd);
+	if (from >= 0)
+		close(from);
+
+	if (!res.code) {
+		/* No watchdog (any more): this process still has the previous
+		 * state and the lock. */
+		pending_remove(in->name, 0);
+		if (want_keep) {
+			ret = 1;
+		} else if (run_rollback(r, &re) < 0) {
+			ret = err_set(e, -EIO, "not confirmed, and the rollback failed: %s", re.msg);
+		} else {
+			res.code = 'R';
+		}
+	}
+	if (res.code == 'K') {
+		ret = 1;
+	} else if (res.code == 'R') {
+		if (left > 0)
+			err_set(e, -ETIMEDOUT, "not confirmed: the previous state is restored");
+		else
+			err_set(e, -ETIMEDOUT, "not confirmed within %u seconds: the previous state is restored",
+				seconds);
+		ret = 0;
+	} else if (res.code == 'F') {
+		ret = err_set(e, -EIO, "not confirmed, and the rollback failed: %s", res.msg);
 	}
 	/* SIGINT/SIGTERM stay caught (and SIGHUP/SIGPIPE ignored) so that a
-	 * second Ctrl-C cannot cut the rollback that follows in half. */
+	 * second Ctrl-C cannot cut what follows in half. */
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	return ret;
 }
@@ -395,13 +636,14 @@ static int confirm_instance(char *name, size_t len)
 
 int confirm_main(int argc, char **argv)
 {
-	char name[IFNAMSIZ], path[PATH_MAX], msg[32];
+	char name[IFNAMSIZ];
 	struct sigaction ign = { .sa_handler = SIG_IGN };
+	struct pending p;
 	struct timespec ts;
 	sigset_t usr1, old;
 	siginfo_t si;
-	struct stat st;
-	int fd = -1, len, status = EXIT_RUNTIME;
+	union sigval v = { .sival_int = CONFIRM_MAGIC };
+	int status = EXIT_RUNTIME, ret;
 	long long until;
 
 	if (argc > 1) {
@@ -410,28 +652,28 @@ int confirm_main(int argc, char **argv)
 	}
 	if (confirm_instance(name, sizeof(name)) < 0)
 		return EXIT_USAGE;
-	if (rundir_path(path, sizeof(path), name, RUNDIR_CONFIRM, false) < 0)
-		return EXIT_USAGE;
 
+	sigemptyset(&ign.sa_mask);
 	sigaction(SIGPIPE, &ign, NULL);
-	/* Blocked before writing, so the ack cannot arrive unseen. */
+	/* Blocked before asking, so the ack cannot arrive unseen. */
 	sigemptyset(&usr1);
 	sigaddset(&usr1, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &usr1, &old);
 
-	/* ENXIO: a FIFO nobody reads, i.e. left behind, not pending. */
-	fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISFIFO(st.st_mode)) {
-		if (fd < 0 && errno != ENOENT && errno != ENXIO)
-			fprintf(stderr, "%s: %s: %s\n", wgb_prog, path, strerror(errno));
-		else
-			fprintf(stderr, "%s: no apply --confirm is pending for %s (config %s)\n",
-				wgb_prog, name, wgb_config_path);
+	fifo_remove_stale(name);
+	ret = pending_read(name, &p);
+	if (ret == 0 && !pending_alive(&p)) {
+		/* said once, and the record goes: nothing is pending any more */
+		confirm_check_stale(name, true);
+		ret = -ESRCH;
+	}
+	if (ret < 0) {
+		fprintf(stderr, "%s: no apply --confirm is pending for %s (config %s)\n",
+			wgb_prog, name, wgb_config_path);
 		status = EXIT_USAGE;
 		goto out;
 	}
-	len = snprintf(msg, sizeof(msg), "yes %d\n", (int)getpid());
-	if (write(fd, msg, len) != len) {
+	if (sigqueue(p.pid, SIGUSR2, v) < 0) {
 		fprintf(stderr, "%s: no apply --confirm is pending for %s (it just ended)\n",
 			wgb_prog, name);
 		status = EXIT_USAGE;
@@ -449,7 +691,7 @@ int confirm_main(int argc, char **argv)
 		ts.tv_nsec = (left % 1000) * 1000000L;
 		sig = sigtimedwait(&usr1, &si, &ts);
 		if (sig == SIGUSR1 && si.si_code == SI_QUEUE &&
-		    si.si_value.sival_int == ACK_MAGIC) {
+		    si.si_value.sival_int == ACK_MAGIC && si.si_pid == p.pid) {
 			printf("confirmed: %s keeps its changes\n", name);
 			status = EXIT_OK;
 			break;
@@ -461,8 +703,6 @@ int confirm_main(int argc, char **argv)
 		fprintf(stderr, "%s: the pending apply of %s did not acknowledge; it may have timed out and rolled back\n",
 			wgb_prog, name);
 out:
-	if (fd >= 0)
-		close(fd);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	return status;
 }

@@ -10,6 +10,7 @@
 
 #include "cmd.h"
 #include "config/config.h"
+#include "confirm.h"
 #include "core/rundir.h"
 #include "exec/stages.h"
 #include "lib/warn.h"
@@ -46,6 +47,7 @@ int flush_main(int argc, char **argv)
 		goto out;
 	cmd_hold_signals(&oldmask);
 	holding = true;
+	confirm_check_stale(in.name, true);	/* its watchdog would hold the lock */
 	if (run_plan(&run, &wgb_stages, &in, NULL, &plan, &e) < 0)
 		goto out;
 	plan_print(&plan, stdout);

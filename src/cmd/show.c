@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "confirm.h"
 #include "show/show_view.h"
 
 static bool want_colour(FILE *f)
@@ -63,6 +64,8 @@ int show_main(int argc, char **argv)
 		show_view_free(&v);
 		return EXIT_RUNTIME;
 	}
+	if (v.in.name[0])
+		confirm_check_stale(v.in.name, false);
 	/* the config problem on stderr too (the warnings are there already),
 	 * before the screen, so they are not lost when stdout goes to a file
 	 * or jq */

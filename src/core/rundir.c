@@ -39,6 +39,7 @@ static const char *const suffix[] = {
 	[RUNDIR_INSTANCE] = INSTANCE_SUFFIX,
 	[RUNDIR_SYSCTL] = ".sysctl",
 	[RUNDIR_CONFIRM] = ".confirm",
+	[RUNDIR_PENDING] = ".pending",
 };
 
 /* --- where ------------------------------------------------------------------ */

@@ -10,7 +10,10 @@
  *                   no longer parses
  *   NAME.sysctl     original values of the sysctls apply changed (what
  *                   the lines say is the sysctl stage's business)
- *   NAME.confirm    the FIFO of a pending apply --confirm
+ *   NAME.confirm    the FIFO older versions waited on; removed when seen
+ *   NAME.pending    an apply --confirm not yet confirmed: its deadline and
+ *                   the detached watchdog that keeps the previous state and
+ *                   rolls back to it (cmd/confirm.c); no secrets in it
  *   sysctl-records-lock.lock
  *                   held briefly around every change to the records that
  *                   concern more than one instance (the name is longer
@@ -55,6 +58,7 @@ enum rundir_file {
 	RUNDIR_INSTANCE,
 	RUNDIR_SYSCTL,
 	RUNDIR_CONFIRM,
+	RUNDIR_PENDING,
 };
 
 /* The largest record read, in bytes. */

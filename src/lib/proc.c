@@ -8,6 +8,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,4 +98,39 @@ int proc_comm(pid_t pid, char *comm, size_t len)
 	}
 	fclose(f);
 	return ret;
+}
+
+int proc_starttime(pid_t pid, unsigned long long *start)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long v;
+	ssize_t n;
+	int fd, field;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -EIO;
+	buf[n] = '\0';
+	/* the command name, field 2, may hold spaces and parentheses */
+	p = strrchr(buf, ')');
+	if (!p)
+		return -EIO;
+	if (p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X'))
+		return -ESRCH;	/* ended, not yet reaped */
+	for (field = 2; field < 22; ++field) {
+		p = strchr(p + 1, ' ');
+		if (!p)
+			return -EIO;
+	}
+	errno = 0;
+	v = strtoull(p + 1, NULL, 10);
+	if (errno)
+		return -EIO;
+	*start = v;
+	return 0;
 }

@@ -14,4 +14,9 @@ pid_t proc_socket_owner(unsigned long inode);
  * 0, or -errno with comm untouched. */
 int proc_comm(pid_t pid, char *comm, size_t len);
 
+/* When pid started (field 22 of /proc/PID/stat, clock ticks since boot):
+ * with the pid it names one process, never a later one given the same
+ * pid. 0, or -errno (-ENOENT: no such process, -ESRCH: a zombie). */
+int proc_starttime(pid_t pid, unsigned long long *start);
+
 #endif

@@ -61,13 +61,13 @@ dump() {
 	ns bastion wg showconf $IF
 	ns bastion ip -br addr show dev $IF
 	ns bastion ip -d link show dev $IF | sed 1d
-	ls $RUN | grep -v "\.confirm$"	# the FIFO exists only while waiting
+	ls $RUN | grep -v "\.pending$"	# the record exists only while pending
 }
 
-wait_pending() {	# until the FIFO of a waiting apply exists
+wait_pending() {	# until the record of a pending apply exists
 	local i
 	for i in $(seq 100); do
-		[ -p "$RUN/$IF.confirm" ] && return 0
+		[ -f "$RUN/$IF.pending" ] && return 0
 		sleep 0.1
 	done
 	return 1
@@ -91,12 +91,13 @@ assert_match "says it rolled back" "not confirmed within 3 seconds" "$out"
 assert_match "printed B's changes" "web6" "$out"
 [ $ms -ge 3000 ] && [ $ms -lt 8000 ] && pass "rolled back on time (${ms} ms)" || fail "rollback after ${ms} ms, wanted 3-8 s"
 assert_eq "state after timeout equals A" "$A" "$(dump)"
-[ -e "$RUN/$IF.confirm" ] && fail "FIFO left behind" || pass "FIFO removed"
+[ -e "$RUN/$IF.pending" ] && fail "record left behind" || pass "record removed"
 
 say "confirmed from another process: B stays"
 ns bastion "$WGB" -c "$TMP/b.conf" apply --confirm 30 </dev/null >"$TMP/apply.out" 2>&1 &
 apid=$!; WGB_PIDS+=($apid)
-wait_pending && pass "apply waits for confirmation" || fail "no FIFO while waiting"
+wait_pending && pass "apply waits for confirmation" || fail "no record while waiting"
+assert_eq "the record is not world-readable" 600 "$(stat -c %a "$RUN/$IF.pending")"
 mid=$(dump)
 assert_match "B is live while waiting" "egress_home" "$mid"
 out=$(wgb bastion -c "$TMP/b.conf" confirm 2>&1); rc=$?
@@ -157,11 +158,78 @@ kill -0 "$apid" 2>/dev/null && fail "apply did not end after confirm" || pass "a
 assert_match "B kept" "egress_home" "$(ns bastion nft list ruleset)"
 exec 3>&-
 
-say "a stale FIFO is not a pending apply"
+say "a stale FIFO (older versions) is not a pending apply, and goes"
 mkfifo "$RUN/$IF.confirm.stale" && mv "$RUN/$IF.confirm.stale" "$RUN/$IF.confirm"
 out=$(wgb bastion -c "$TMP/b.conf" confirm 2>&1); rc=$?
 assert_eq "stale FIFO: confirm exits 2" 2 "$rc"
-rm -f "$RUN/$IF.confirm"
+[ -e "$RUN/$IF.confirm" ] && fail "stale FIFO left" || pass "stale FIFO removed"
+assert_rc "back to A" 0 wgb bastion -c "$TMP/a.conf" apply
+A=$(dump)
+
+watchdog_pid() { awk '$1 == "watchdog" {print $2}' "$RUN/$IF.pending" 2>/dev/null; }
+
+say "kill -9 of the waiting apply: the watchdog rolls back at the deadline anyway"
+t0=$(date +%s%N)
+ns bastion "$WGB" -c "$TMP/b.conf" apply --confirm 4 </dev/null >"$TMP/k9.out" 2>&1 &
+apid=$!; WGB_PIDS+=($apid)
+wait_pending || fail "no record while waiting"
+wd=$(watchdog_pid)
+[ -n "$wd" ] && [ "$wd" != "$apid" ] && pass "a watchdog of its own ($wd)" || fail "no separate watchdog: '$wd'"
+assert_match "B live while pending" "egress_home" "$(ns bastion nft list ruleset)"
+kill -KILL "$apid"; wait "$apid" 2>/dev/null
+sleep 0.3
+assert_match "B still live right after the kill" "egress_home" "$(ns bastion nft list ruleset)"
+for i in $(seq 120); do [ -e "$RUN/$IF.pending" ] || break; sleep 0.1; done
+for i in $(seq 50); do kill -0 "$wd" 2>/dev/null || break; sleep 0.1; done
+ms=$((($(date +%s%N) - t0) / 1000000))
+[ $ms -ge 4000 ] && [ $ms -lt 12000 ] && pass "rolled back at ${ms} ms (timeout 4 s)" || fail "ended at ${ms} ms"
+assert_eq "state after the killed apply's deadline equals A" "$A" "$(dump)"
+out=$(wgb bastion -c "$TMP/b.conf" confirm 2>&1); rc=$?
+assert_eq "confirm afterwards exits 2" 2 "$rc"
+assert_match "confirm afterwards: nothing pending" "no apply --confirm is pending" "$out"
+
+say "kill -9 of the waiting apply: confirm from another shell still works"
+ns bastion "$WGB" -c "$TMP/b.conf" apply --confirm 30 </dev/null >"$TMP/k9.out" 2>&1 &
+apid=$!; WGB_PIDS+=($apid)
+wait_pending || fail "no record while waiting"
+wd=$(watchdog_pid)
+kill -KILL "$apid"; wait "$apid" 2>/dev/null
+out=$(wgb bastion -c "$TMP/b.conf" confirm 2>&1); rc=$?
+assert_eq "confirm of the killed apply exits 0" 0 "$rc"
+assert_match "confirm says so" "confirmed" "$out"
+for i in $(seq 50); do kill -0 "$wd" 2>/dev/null || break; sleep 0.1; done
+kill -0 "$wd" 2>/dev/null && fail "watchdog still running after confirm" || pass "watchdog ended"
+[ -e "$RUN/$IF.pending" ] && fail "record left after confirm" || pass "record removed"
+B=$(dump)
+assert_match "B kept" "egress_home" "$B"
+assert_rc "back to A" 0 wgb bastion -c "$TMP/a.conf" apply
+A=$(dump)
+
+say "the watchdog dies: the waiting apply rolls back itself"
+ns bastion "$WGB" -c "$TMP/b.conf" apply --confirm 30 </dev/null >"$TMP/wd.out" 2>&1 &
+apid=$!; WGB_PIDS+=($apid)
+wait_pending || fail "no record while waiting"
+kill -KILL "$(watchdog_pid)"
+for i in $(seq 50); do kill -0 "$apid" 2>/dev/null || break; sleep 0.1; done
+wait "$apid"; rc=$?
+assert_eq "apply exits 1 after rolling back" 1 "$rc"
+assert_eq "state after the watchdog died equals A" "$A" "$(dump)"
+[ -e "$RUN/$IF.pending" ] && fail "record left" || pass "record removed"
+
+say "both killed: show, then confirm, say the change was left in place"
+ns bastion "$WGB" -c "$TMP/b.conf" apply --confirm 30 </dev/null >"$TMP/wd.out" 2>&1 &
+apid=$!; WGB_PIDS+=($apid)
+wait_pending || fail "no record while waiting"
+wd=$(watchdog_pid)
+kill -KILL "$apid" "$wd"; wait "$apid" 2>/dev/null
+for i in $(seq 50); do kill -0 "$wd" 2>/dev/null || break; sleep 0.1; done
+out=$(wgb bastion -c "$TMP/b.conf" show 2>&1)
+assert_match "show says so" "neither confirmed nor rolled back" "$out"
+[ -e "$RUN/$IF.pending" ] && pass "show leaves the record" || fail "show removed the record"
+out=$(wgb bastion -c "$TMP/b.conf" confirm 2>&1); rc=$?
+assert_eq "confirm exits 2" 2 "$rc"
+assert_match "confirm says so" "neither confirmed nor rolled back" "$out"
+[ -e "$RUN/$IF.pending" ] && fail "record left after confirm" || pass "confirm removed the dead record"
 
 wgb bastion -c "$TMP/b.conf" flush >/dev/null 2>&1
 finish
