@@ -25,6 +25,7 @@
 #include "config.h"
 #include "config_int.h"
 #include "lib/array.h"
+#include "lib/secbuf.h"
 #include "parse.h"
 
 /* Grows a model array (at arrayp) and its parallel line array (at
@@ -259,8 +260,10 @@ int config_parse(const char *name, const char *text, size_t len,
 
 int config_load(const char *path, struct wgb_config **out, struct wgb_err *e)
 {
-	char *text = NULL, *dir = NULL, *slash;
-	size_t len = 0, cap = 0;
+	/* the text may hold keys: a secbuf grows without leaving copies
+	 * behind (realloc would hand the old block back unwiped) */
+	struct secbuf text = { 0 };
+	char *dir = NULL, *slash;
 	struct stat st;
 	ssize_t n;
 	int fd, ret;
@@ -277,18 +280,19 @@ int config_load(const char *path, struct wgb_config **out, struct wgb_err *e)
 		goto out;
 	}
 	for (;;) {
-		if (len + 4096 > cap) {
-			if (cap >= CONFIG_MAX) {
+		if (text.len + 4096 > text.cap) {
+			if (text.cap >= CONFIG_MAX) {
 				ret = err_set(e, -EFBIG, "%s: larger than %u MiB: not a config",
 					      path, CONFIG_MAX >> 20);
 				goto out;
 			}
-			if (array_reserve(text, &cap, len + 4096) < 0) {
+			if (secbuf_reserve(&text, text.len + 4096) < 0) {
 				ret = err_set(e, -ENOMEM, "out of memory");
 				goto out;
 			}
 		}
-		n = read(fd, text + len, cap - len);
+		/* secbuf_reserve keeps a byte for the NUL */
+		n = read(fd, text.p + text.len, text.cap - 1 - text.len);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -298,7 +302,7 @@ int config_load(const char *path, struct wgb_config **out, struct wgb_err *e)
 		}
 		if (n == 0)
 			break;
-		len += (size_t)n;
+		text.len += (size_t)n;
 	}
 	dir = strdup(path);
 	if (!dir) {
@@ -311,12 +315,9 @@ int config_load(const char *path, struct wgb_config **out, struct wgb_err *e)
 	else
 		strcpy(dir, ".");
 	ret = parse_common(path, dir, (st.st_mode & (S_IRGRP | S_IROTH)) != 0,
-			   text ? text : "", len, out, e);
+			   text.p ? text.p : "", text.len, out, e);
 out:
-	if (text) {
-		sodium_memzero(text, cap);
-		free(text);
-	}
+	secbuf_free(&text);
 	free(dir);
 	close(fd);
 	return ret;

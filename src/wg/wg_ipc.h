@@ -140,6 +140,9 @@ int wg_uapi_set_write(FILE *f, const struct wg_set *s);
 /* Parses a `get=1` reply up to its blank line into st. Returns 0, the
  * daemon's -errno, or -EPROTO/-EINVAL on a malformed reply. */
 int wg_uapi_get_parse(FILE *f, struct wg_state *st);
+/* Reads and parses the reply on fd (a `set=1` reply when st is NULL),
+ * then closes fd. Returns what wg_uapi_get_parse() does, or -errno. */
+int wg_uapi_read_reply(int fd, struct wg_state *st);
 /* Connects to /var/run/wireguard/NAME.sock if a daemon in this network
  * namespace serves it: returns the fd, or -errno (-ENOENT: no socket,
  * -ECONNREFUSED: stale, -EXDEV: served from another network namespace).

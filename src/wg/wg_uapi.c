@@ -25,6 +25,7 @@
 
 #include "lib/hostport.h"
 #include "lib/proc.h"
+#include "lib/secbuf.h"
 #include "wg_ipc.h"
 
 #define WG_UAPI_DIR "/var/run/wireguard"
@@ -297,36 +298,33 @@ static int get_line(struct wg_state *st, struct wg_peer_state **peer,
 int wg_uapi_get_parse(FILE *f, struct wg_state *st)
 {
 	struct wg_peer_state *peer = NULL;
-	char *line = NULL, *eq;
-	size_t cap = 0;
+	struct secbuf line = { 0 };	/* held the private key: wiped, even as it grows */
+	char *eq;
 	ssize_t n;
 	int ret = 0, remote = 1;	/* 1: no errno line seen yet */
 	bool timed_out = false;
 
 	for (;;) {
-		n = getline(&line, &cap, f);
+		n = secbuf_getline(&line, f);
 		if (n <= 0) {
 			timed_out = n < 0 && ferror(f) && (errno == EAGAIN || errno == EWOULDBLOCK);
 			break;
 		}
-		if (line[n - 1] == '\n')
-			line[--n] = '\0';
+		if (line.p[n - 1] == '\n')
+			line.p[--n] = '\0';
 		if (!n)
 			break;	/* the blank line ends the reply */
-		eq = strchr(line, '=');
+		eq = strchr(line.p, '=');
 		if (!eq) {
 			ret = -EPROTO;
 			break;
 		}
 		*eq = '\0';
-		ret = get_line(st, &peer, line, eq + 1, &remote);
+		ret = get_line(st, &peer, line.p, eq + 1, &remote);
 		if (ret < 0)
 			break;
 	}
-	if (line) {
-		sodium_memzero(line, cap);	/* held the private key */
-		free(line);
-	}
+	secbuf_free(&line);
 	if (ret < 0)
 		return ret;
 	if (remote > 0)	/* cut short: no errno line */
@@ -352,12 +350,29 @@ static int send_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
+int wg_uapi_read_reply(int fd, struct wg_state *st)
+{
+	struct wg_state dummy = { 0 };
+	char io[SECSTREAM_IO];	/* the stream's buffer: a get reply's keys pass here */
+	FILE *f;
+	int ret;
+
+	f = secbuf_fdopen(fd, io);
+	if (!f)
+		return -errno;
+	/* a set reply is just errno=N */
+	ret = wg_uapi_get_parse(f, st ? st : &dummy);
+	wg_state_clear(&dummy);
+	fclose(f);
+	sodium_memzero(io, sizeof(io));
+	return ret;
+}
+
 /* Sends a request and hands the reply stream to parse. */
 static int uapi_talk(const char *name, const char *req, size_t len,
 		     struct wg_state *st, struct wgb_err *e, const char *what)
 {
 	const struct timeval timeout = { .tv_sec = UAPI_TIMEOUT_S };
-	FILE *f;
 	int fd, ret;
 
 	fd = wg_uapi_connect(name, NULL, NULL, 0);
@@ -371,22 +386,7 @@ static int uapi_talk(const char *name, const char *req, size_t len,
 		close(fd);
 		return err_kernel(e, ret, NULL, "%s: %s", name, what);
 	}
-	f = fdopen(fd, "r");
-	if (!f) {
-		ret = -errno;
-		close(fd);
-		return err_kernel(e, ret, NULL, "%s: %s", name, what);
-	}
-	if (st) {
-		ret = wg_uapi_get_parse(f, st);
-	} else {
-		struct wg_state dummy = { 0 };
-
-		/* a set reply is just errno=N */
-		ret = wg_uapi_get_parse(f, &dummy);
-		wg_state_clear(&dummy);
-	}
-	fclose(f);
+	ret = wg_uapi_read_reply(fd, st);
 	if (ret == -EPROTO)
 		return err_set(e, ret, "%s: %s: malformed reply from the userspace WireGuard daemon", name, what);
 	if (ret == -ETIMEDOUT)
@@ -406,25 +406,22 @@ static int uapi_get(const char *name, struct wg_state *st, struct wgb_err *e)
 
 static int uapi_set(const char *name, const struct wg_set *s, struct wgb_err *e)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f;
+	/* the request holds keys in hex: built in a secbuf, not an
+	 * open_memstream, whose growth by realloc would leave copies behind */
+	struct secbuf buf = { 0 };
+	struct secstream out;
 	int ret;
 
-	f = open_memstream(&buf, &len);
-	if (!f)
+	if (secstream_open(&out, &buf) < 0)
 		return err_set(e, -ENOMEM, "wg: out of memory");
-	ret = wg_uapi_set_write(f, s);
-	if (fclose(f) != 0 || ret < 0) {
+	ret = wg_uapi_set_write(out.f, s);
+	if (secstream_close(&out) < 0 || ret < 0) {
 		ret = err_set(e, -ENOMEM, "wg: out of memory");
 		goto out;
 	}
-	ret = uapi_talk(name, buf, len, NULL, e, "configure WireGuard device");
+	ret = uapi_talk(name, buf.p, buf.len, NULL, e, "configure WireGuard device");
 out:
-	if (buf) {
-		sodium_memzero(buf, len);	/* keys in hex */
-		free(buf);
-	}
+	secbuf_free(&buf);
 	return ret;
 }
 
