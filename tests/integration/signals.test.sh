@@ -8,6 +8,7 @@
 # link exists with no key yet; the signal lands there. Before the fix,
 # SIGHUP left the link down and keyless.
 # Topology: see wg_common.sh.
+# lane: host only: the slow-daemon window is a userspace WireGuard's
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/wg_common.sh"
 

@@ -30,6 +30,13 @@ tests_expand() {
 				# carries it: the host's run has it, the lane spends its
 				# time on wgbastion (named alone, it runs here too)
 				[ "$t" = tests/e2e/reference.test.sh ] && continue
+				# a test whose subject is the userspace backend itself says
+				# so in a "# lane: host only: REASON" line: the host's run
+				# proves it, the lane names it and does not count a skip
+				if grep -q '^# lane: host only' "$t"; then
+					echo "kernel lane: not run here: $t ($(sed -n 's/^# lane: host only: //p' "$t" | head -n 1))"
+					continue
+				fi
 				[ -f "$t" ] && TESTS+=("$t")
 			done
 			;;
