@@ -49,6 +49,7 @@ static const struct key_def {
 	{ S_FORWARD, K_SHADOW, "Shadow" },
 	{ S_FORWARD, K_RATE_LIMIT, "RateLimit" },
 	{ S_FORWARD, K_CONN_LIMIT, "ConnLimit" },
+	{ S_FORWARD, K_LOG, "Log" },
 	{ S_EGRESS, K_SOURCE, "Source" },
 	{ S_EGRESS, K_DESTINATION, "Destination" },
 	{ S_EGRESS, K_DENY, "Deny" },
@@ -338,6 +339,10 @@ static int key_set(struct reader *r, const struct key_def *d, char *v)
 		return 0;
 	case K_RATE_LIMIT:
 		if (parse_rate(v, &f->rate, &f->rate_unit, why) < 0)
+			return cfg_bad_value(&r->c, r->line, k, v, why);
+		return 0;
+	case K_LOG:
+		if (parse_log(v, &f->log, &f->log_group, why) < 0)
 			return cfg_bad_value(&r->c, r->line, k, v, why);
 		return 0;
 	case K_CONN_LIMIT:

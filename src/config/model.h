@@ -23,6 +23,8 @@
 #define WGB_NAME_MAX		32	/* Forward / Egress names */
 #define WGB_LIMIT_MAX		1000000	/* RateLimit and ConnLimit: N */
 
+enum { WGB_LOG_NONE, WGB_LOG_KERNEL, WGB_LOG_NFLOG };	/* struct wgb_forward .log */
+
 #define WGB_DEFAULT_IFNAME	"wg0"
 #define WGB_DEFAULT_PORT	51820
 #define WGB_DEFAULT_MTU		1420
@@ -89,6 +91,10 @@ struct wgb_forward {
 	uint32_t rate;
 	uint32_t rate_unit;	/* seconds: 1 or 60 */
 	uint32_t conn_limit;
+	/* Log: each new connection logged, prefix "wgbastion NAME: ", to the
+	 * kernel log (WGB_LOG_KERNEL) or to NFLOG group log_group */
+	uint8_t log;
+	uint16_t log_group;
 	unsigned line;
 };
 

@@ -113,6 +113,25 @@ int parse_rate(const char *s, uint32_t *n, uint32_t *unit, char *why)
 	return WHY("is not a rate (N/second or N/minute)");
 }
 
+int parse_log(const char *s, uint8_t *log, uint16_t *group, char *why)
+{
+	uint32_t g;
+	bool on;
+
+	if (!strncasecmp(s, "nflog:", 6)) {
+		if (parse_u32(s + 6, 0, 65535, &g) < 0)
+			return WHY("is not an NFLOG group (nflog:0 to nflog:65535)");
+		*log = WGB_LOG_NFLOG;
+		*group = (uint16_t)g;
+		return 0;
+	}
+	if (parse_bool(s, &on, why) < 0)
+		return WHY("is not yes, no or nflog:GROUP");
+	*log = on ? WGB_LOG_KERNEL : WGB_LOG_NONE;
+	*group = 0;
+	return 0;
+}
+
 int parse_mark(const char *s, uint32_t *value, uint32_t *mask, char *why)
 {
 	const char *slash = strchr(s, '/');

@@ -24,6 +24,8 @@ int parse_port_range(const char *s, uint16_t *lo, uint16_t *hi, char *why);
 /* RateLimit: "N/second" or "N/minute" (N in 1-WGB_LIMIT_MAX); unit in
  * seconds. */
 int parse_rate(const char *s, uint32_t *n, uint32_t *unit, char *why);
+/* Log: yes/no (the kernel log), or "nflog:N" (NFLOG group N, 0-65535). */
+int parse_log(const char *s, uint8_t *log, uint16_t *group, char *why);
 /* yes/no, true/false, on/off, 1/0, any case. */
 int parse_bool(const char *s, bool *out, char *why);
 /* "value/mask", or "value" meaning mask = value. Mask non-zero, value within. */

@@ -321,6 +321,7 @@ static void forward_sets(struct nft_bld *b)
 					break;
 				case NFT_FS_RATE:
 				case NFT_FS_CONN:
+				case NFT_FS_LOG:
 					s = set_add(b, name, NFT_SET_MAP | NFT_SET_INTERVAL,
 						    TYPE_INET_SERVICE, 2);
 					if (s)
@@ -397,6 +398,13 @@ static void forward_elems(struct nft_bld *b, const struct wgb_forward *fw)
 		}
 		s = set_find(b, NFT_FS_COUNT, f, j);
 		elem_objref(b, s, port_range_add(b, s, fw->port_lo, fw->port_hi), counter);
+		if (fw->log) {
+			char chain[64];
+
+			nft_log_chain_name(chain, sizeof(chain), fw->name);
+			s = set_find(b, NFT_FS_LOG, f, j);
+			elem_jump(b, s, port_range_add(b, s, fw->port_lo, fw->port_hi), chain);
+		}
 		if (fw->rate || fw->conn_limit) {
 			char chain[64], drop[64];
 

@@ -160,6 +160,19 @@ void rb_dynset_limit(struct nft_rb *b, const char *set, uint32_t op, uint32_t sr
 	nftnl_expr_add_expr(e, NFTNL_EXPR_DYNSET_EXPRESSIONS, s);
 }
 
+void rb_log(struct nft_rb *b, const char *prefix, int group)
+{
+	struct nftnl_expr *e = ex(b, "log");
+
+	if (!e)
+		return;
+	nftnl_expr_set_str(e, NFTNL_EXPR_LOG_PREFIX, prefix);
+	if (group >= 0)
+		nftnl_expr_set_u16(e, NFTNL_EXPR_LOG_GROUP, (uint16_t)group);
+	else
+		nftnl_expr_set_u32(e, NFTNL_EXPR_LOG_LEVEL, 6 /* LOG_INFO */);
+}
+
 void rb_ct_load(struct nft_rb *b, uint32_t key, int dir, uint32_t dreg)
 {
 	struct nftnl_expr *e = ex(b, "ct");

@@ -267,6 +267,8 @@ void rb_exthdr_write(struct nft_rb *b, uint8_t type, uint32_t off, uint32_t len,
  * (rate != 0) or { ... ct count over N } (conn != 0). */
 void rb_dynset_limit(struct nft_rb *b, const char *set, uint32_t op, uint32_t sreg,
 		     uint32_t rate, uint32_t unit, uint32_t conn);
+/* log prefix PREFIX level info (group < 0), or log prefix PREFIX group N */
+void rb_log(struct nft_rb *b, const char *prefix, int group);
 void rb_comment(struct nft_rb *b, const char *comment);
 /* Returns the rule (normalised by a netlink round trip) or NULL. */
 struct nftnl_rule *rb_done(struct nft_rb *b);
@@ -305,10 +307,11 @@ extern const struct nft_proto nft_protos[2];	/* tcp, udp */
 /* The kinds of forward sets (docs/ruleset.md): openF_P, allowF_P,
  * dnatF_P, dnatF_P_keep, countF_P, masqF_P, and the limits' rateF_P,
  * connF_P (verdict maps to a chain per distinct limit) and limitdropF_P
- * (what the limits drop, counted per forward). */
+ * (what the limits drop, counted per forward); logF_P (verdict map to the
+ * log_NAME chain of a forward with Log). */
 enum nft_fs_kind {
 	NFT_FS_OPEN, NFT_FS_ALLOW, NFT_FS_DNAT, NFT_FS_KEEP, NFT_FS_COUNT, NFT_FS_MASQ,
-	NFT_FS_RATE, NFT_FS_CONN, NFT_FS_LIMITDROP,
+	NFT_FS_RATE, NFT_FS_CONN, NFT_FS_LIMITDROP, NFT_FS_LOG,
 	NFT_FS_KINDS
 };
 
@@ -316,6 +319,8 @@ enum nft_fs_kind {
  * "conn_100", and its meter set ("rate_20_second4", "conn_100_4"). */
 void nft_rate_chain_name(char *buf, size_t len, uint32_t rate, uint32_t unit);
 void nft_conn_chain_name(char *buf, size_t len, uint32_t limit);
+/* "log_web": the chain that logs forward web's new connections. */
+void nft_log_chain_name(char *buf, size_t len, const char *forward);
 /* An egress's sets: egress_NAME_srcF, _dstF, _denyF. */
 enum nft_es_kind { NFT_ES_SRC, NFT_ES_DST, NFT_ES_DENY, NFT_ES_KINDS };
 

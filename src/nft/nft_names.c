@@ -35,8 +35,13 @@ static const char *const fs_names[NFT_FS_KINDS][2] = {
 	[NFT_FS_DNAT] = { "dnat", "" }, [NFT_FS_KEEP] = { "dnat", "_keep" },
 	[NFT_FS_COUNT] = { "count", "" }, [NFT_FS_MASQ] = { "masq", "" },
 	[NFT_FS_RATE] = { "rate", "" }, [NFT_FS_CONN] = { "conn", "" },
-	[NFT_FS_LIMITDROP] = { "limitdrop", "" },
+	[NFT_FS_LIMITDROP] = { "limitdrop", "" }, [NFT_FS_LOG] = { "log", "" },
 };
+
+void nft_log_chain_name(char *buf, size_t len, const char *forward)
+{
+	snprintf(buf, len, "log_%s", forward);
+}
 
 void nft_rate_chain_name(char *buf, size_t len, uint32_t rate, uint32_t unit)
 {

@@ -308,12 +308,18 @@ static void chain_limit(struct nft_bld *b, const struct nft_limit *lm)
  * public port, so the cost does not grow with the forwards. */
 static void limit_rules(struct nft_bld *b, struct nft_chain *c)
 {
-	static const enum nft_fs_kind kinds[] = { NFT_FS_RATE, NFT_FS_CONN };
+	static const enum nft_fs_kind kinds[] = { NFT_FS_RATE, NFT_FS_CONN, NFT_FS_LOG };
+	static const char *const comments[] = {
+		"ingress: RateLimit per client", "ingress: ConnLimit per client",
+		"ingress: Log per forward",
+	};
 	char set[64];
 	struct nft_rb rb;
 	size_t i, j, k;
 
-	for (k = 0; k < 2; ++k) {
+	/* logged after the limits: what they drop is not logged, so a
+	 * flood cannot flood the log */
+	for (k = 0; k < 3; ++k) {
 		for (i = 0; i < 2; ++i) {
 			for (j = 0; j < 2; ++j) {
 				rb_init(&rb);
@@ -326,11 +332,25 @@ static void limit_rules(struct nft_bld *b, struct nft_chain *c)
 				rb_ct_load(&rb, NFT_CT_PROTO_DST, IP_CT_DIR_ORIGINAL, NFT_REG_1);
 				nft_fwd_set_name(set, sizeof(set), kinds[k], i, j);
 				rb_lookup(&rb, set, NFT_REG_1, NFT_REG_VERDICT, false);
-				rule_end(b, c, &rb, k ? "ingress: ConnLimit per client"
-						      : "ingress: RateLimit per client");
+				rule_end(b, c, &rb, comments[k]);
 			}
 		}
 	}
+}
+
+/* The chain of a forward with Log: one rule, its prefix naming it. */
+static void chain_log(struct nft_bld *b, const struct wgb_forward *fw)
+{
+	char name[64], prefix[64];
+	struct nft_chain *c;
+	struct nft_rb rb;
+
+	nft_log_chain_name(name, sizeof(name), fw->name);
+	snprintf(prefix, sizeof(prefix), "wgbastion %s: ", fw->name);
+	c = chain_add_plain(b, name);
+	rb_init(&rb);
+	rb_log(&rb, prefix, fw->log == WGB_LOG_NFLOG ? fw->log_group : -1);
+	rule_end(b, c, &rb, fw->log == WGB_LOG_NFLOG ? "Log = nflog" : "Log = yes");
 }
 
 static void chain_forward(struct nft_bld *b)
@@ -426,11 +446,15 @@ static void chain_post_nat(struct nft_bld *b)
 
 void nft_build_chains(struct nft_bld *b)
 {
+	const struct wgb_forward *fw;
 	size_t i;
 
 	/* before the forward chain: its verdict maps jump to them */
 	for (i = 0; i < b->n_limits; ++i)
 		chain_limit(b, &b->limits[i]);
+	for_each_forward(b->cfg, fw)
+		if (fw->log)
+			chain_log(b, fw);
 	chain_pre_nat(b);
 	chain_pre_mark(b);
 	chain_forward(b);

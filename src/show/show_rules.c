@@ -38,6 +38,11 @@ char *show_forward_rule(const struct wgb_forward *f)
 	if (f->conn_limit)
 		snprintf(limits + strlen(limits), sizeof(limits) - strlen(limits),
 			 "  connlimit %u", f->conn_limit);
+	if (f->log == WGB_LOG_KERNEL)
+		snprintf(limits + strlen(limits), sizeof(limits) - strlen(limits), "  log");
+	else if (f->log == WGB_LOG_NFLOG)
+		snprintf(limits + strlen(limits), sizeof(limits) - strlen(limits),
+			 "  log nflog:%u", f->log_group);
 	if (asprintf(&s, "%s %s -> %s%s  allow %s%s%s%s", proto, port, dst,
 		     !f->dst_port && f->port_lo != f->port_hi ? " (ports kept)" : "",
 		     allow, f->masquerade ? "  masquerade" : "",

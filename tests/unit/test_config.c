@@ -398,9 +398,10 @@ END_TEST
 START_TEST(forward_limits)
 {
 	struct wgb_config *cfg = parse_ok(HEAD
-		"[Forward a]\nPort = 80\nDestination = 10.0.0.1\nRateLimit = 20/second\n"
+		"[Forward a]\nPort = 80\nDestination = 10.0.0.1\nRateLimit = 20/second\nLog = yes\n"
 		"[Forward b]\nPort = 81\nDestination = 10.0.0.1\nratelimit = 3/Minute\nConnLimit = 100\n"
-		"[Forward c]\nPort = 82\nDestination = 10.0.0.1\n");
+		"Log = NFLOG:7\n"
+		"[Forward c]\nPort = 82\nDestination = 10.0.0.1\nLog = no\n");
 	const struct wgb_forward *f = cfg->forwards;
 
 	ck_assert_uint_eq(f[0].rate, 20);
@@ -411,6 +412,10 @@ START_TEST(forward_limits)
 	ck_assert_uint_eq(f[1].conn_limit, 100);
 	ck_assert_uint_eq(f[2].rate, 0);
 	ck_assert_uint_eq(f[2].conn_limit, 0);
+	ck_assert_uint_eq(f[0].log, WGB_LOG_KERNEL);
+	ck_assert_uint_eq(f[1].log, WGB_LOG_NFLOG);
+	ck_assert_uint_eq(f[1].log_group, 7);
+	ck_assert_uint_eq(f[2].log, WGB_LOG_NONE);
 	config_free(cfg);
 }
 END_TEST

@@ -286,7 +286,7 @@ START_TEST(build_forwards_and_egress)
 	ck_assert_uint_eq(st->n_chains, 4);
 	ck_assert_uint_eq(nft_state_chain(st, "pre_nat")->n_rules, 18);
 	ck_assert_uint_eq(nft_state_chain(st, "pre_mark")->n_rules, 2);
-	ck_assert_uint_eq(nft_state_chain(st, "forward")->n_rules, 19);	/* 8: the limits' maps */
+	ck_assert_uint_eq(nft_state_chain(st, "forward")->n_rules, 23);	/* 12: the limits' and Log's maps */
 	ck_assert_uint_eq(nft_state_chain(st, "post_nat")->n_rules, 5);
 	nft_state_free(st);
 }
@@ -334,6 +334,31 @@ START_TEST(limits_one_chain_per_distinct_limit)
 }
 END_TEST
 
+START_TEST(log_chain_per_logged_forward)
+{
+	struct nft_state *st = build_text(HEAD
+		"[Forward a]\nPort = 80\nDestination = 192.168.1.1\nLog = yes\n"
+		"[Forward b]\nPort = 81\nDestination = 192.168.1.1\nLog = nflog:3\n"
+		"[Forward c]\nPort = 82\nDestination = 192.168.1.1\n");
+	const struct nft_chain *c;
+	const struct nft_set *s;
+
+	ck_assert_uint_eq(st->n_chains, 6);
+	c = nft_state_chain(st, "log_a");
+	ck_assert_uint_eq(c->n_rules, 1);
+	ck_assert_ptr_nonnull(strstr(c->rules[0].sig, "prefix wgbastion a: "));
+	ck_assert_ptr_nonnull(strstr(c->rules[0].sig, "level 6"));
+	c = nft_state_chain(st, "log_b");
+	ck_assert_ptr_nonnull(strstr(c->rules[0].sig, "group 3"));
+	ck_assert_ptr_null(nft_state_chain(st, "log_c"));
+	s = nft_state_set(st, "log4_tcp");
+	ck_assert_uint_eq(s->n_elems, 4);
+	ck_assert_str_eq(nft_elem_str(s, nft_set_elem(s, 0)), "log_a");
+	ck_assert_str_eq(nft_elem_str(s, nft_set_elem(s, 2)), "log_b");
+	nft_state_free(st);
+}
+END_TEST
+
 START_TEST(adjacent_and_overlapping_prefixes_merge)
 {
 	struct nft_state *st = build_text(HEAD "[Egress e]\n"
@@ -354,7 +379,8 @@ START_TEST(round_trip_equal)
 		HEAD WEB GAMES DNS6 SSH HOME,
 		HEAD "[Bastion]\nMark = 0x100/0xff00\n" GAMES "[Egress up]\nSource = 192.168.1.0/24\n"
 		"Interface = eth0\nMasquerade = no\n",
-		HEAD WEB "RateLimit = 20/second\nConnLimit = 3\n" GAMES "RateLimit = 5/minute\n",
+		HEAD WEB "RateLimit = 20/second\nConnLimit = 3\nLog = yes\n" GAMES "RateLimit = 5/minute\n"
+		"Log = nflog:2\n",
 	};
 	size_t i;
 
@@ -625,6 +651,7 @@ static Suite *nft_suite(void)
 	tcase_add_test(tc, build_forwards_and_egress);
 	tcase_add_test(tc, adjacent_and_overlapping_prefixes_merge);
 	tcase_add_test(tc, limits_one_chain_per_distinct_limit);
+	tcase_add_test(tc, log_chain_per_logged_forward);
 	tcase_add_test(tc, round_trip_equal);
 	tcase_add_test(tc, create_and_destroy);
 	tcase_add_test(tc, one_forward_changed);
