@@ -9,8 +9,10 @@
 # unless the host-wide net.netfilter.nf_log_all_netns=1, which a test must
 # not flip on a shared host; so the packets are proved with Log = nflog:7
 # (a listener, bench/probe nflog, reads group 7 in the bastion's
-# namespace), and Log = yes is the same rule with `level info` instead of
-# `group 7` (checked in the table). Logging sits after the limits.
+# namespace); Log = yes is the same rule with `level info` instead of
+# `group 7` (checked in the table), and its kernel log line is proved in
+# the kernel lane, whose VM is the test's own to flip the switch in.
+# Logging sits after the limits.
 #
 #  client 198.51.100.10 ── wan ── bastion wg0 ══ home ── backend 192.168.50.10
 #                                                         (8101-8103)
@@ -52,6 +54,22 @@ for _ in $(seq 40); do grep -q "prefix=" "$TMP/nflog.out" && break; sleep 0.05; 
 sleep 0.3	# anything more would have come by now
 assert_eq "exactly one line: the forward's prefix, the real client address" \
 	"nflog prefix=\"wgbastion web: \" src=$CLIENT4" "$(grep 'prefix=' "$TMP/nflog.out")"
+
+say "Log = yes: the kernel log"
+if [ -n "${WGB_KERNEL_LANE:-}" ]; then
+	# the lane's VM is the test's own: the host-wide switch may be flipped
+	sysctl -qw net.netfilter.nf_log_all_netns=1
+	assert_match "a connection to mail" "^n=5 peer=$CLIENT4\$" \
+		"$(ns client "$E2E_PY" -S "$PY" send "$CLIENT4" "$BASTION4" 8102 5 3)"
+	sleep 0.5
+	sysctl -qw net.netfilter.nf_log_all_netns=0
+	assert_eq "exactly one kernel log line for it" 1 "$(dmesg | grep -c 'wgbastion mail: ')"
+	assert_match "the iptables LOG format, the real client in SRC=, after DNAT" \
+		"wgbastion mail: IN=eth0 OUT=wg0 .*SRC=$CLIENT4 DST=192\.168\.50\.10 .*PROTO=TCP .*DPT=8102 " \
+		"$(dmesg | grep 'wgbastion mail: ')"
+else
+	echo "note: the kernel log half runs in the kernel lane only (nf_log_all_netns is a host-wide switch)"
+fi
 
 say "Log = no again: the chain goes, incrementally"
 sed -i 's|^Log = nflog:7|Log = no|' "$CONF"
