@@ -234,6 +234,16 @@ void rb_verdict(struct nft_rb *b, int verdict)
 	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, (uint32_t)verdict);
 }
 
+void rb_imm_data(struct nft_rb *b, uint32_t dreg, const void *data, uint32_t len)
+{
+	struct nftnl_expr *e = ex(b, "immediate");
+
+	if (!e)
+		return;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, dreg);
+	nftnl_expr_set(e, NFTNL_EXPR_IMM_DATA, data, len);
+}
+
 /* reg_proto < 0: the port is kept. The kernel completes the range (max =
  * min) and records in the flags which parts were given, and reports all of
  * it in dumps; we say the same up front, so both compare alike. */

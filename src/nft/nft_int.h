@@ -267,6 +267,8 @@ void rb_exthdr_write(struct nft_rb *b, uint8_t type, uint32_t off, uint32_t len,
  * (rate != 0) or { ... ct count over N } (conn != 0). */
 void rb_dynset_limit(struct nft_rb *b, const char *set, uint32_t op, uint32_t sreg,
 		     uint32_t rate, uint32_t unit, uint32_t conn);
+/* DREG = DATA (LEN bytes, as given: network order for packet fields) */
+void rb_imm_data(struct nft_rb *b, uint32_t dreg, const void *data, uint32_t len);
 /* log prefix PREFIX level info (group < 0), or log prefix PREFIX group N */
 void rb_log(struct nft_rb *b, const char *prefix, int group);
 void rb_comment(struct nft_rb *b, const char *comment);

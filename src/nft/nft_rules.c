@@ -195,20 +195,37 @@ static void chain_pre_mark(struct nft_bld *b)
 	}
 }
 
-static void mss_clamp(struct nft_bld *b, struct nft_chain *c, uint32_t key, const char *comment)
+/* Into the tunnel (oifname): the route's MTU is the tunnel's, so `rt mtu`
+ * fits. Out of it (iifname: a forwarded service's SYN-ACK, an egress SYN),
+ * the route is the uplink's, whose MTU is larger; a client that cannot
+ * hear "fragmentation needed" (ICMP dropped on its path) would then stall
+ * on its first full-sized segment. So that direction is clamped to the
+ * tunnel's MTU itself, less the IPv4 or IPv6 and TCP headers (nfproto !=
+ * 0). The kernel only ever lowers an MSS. */
+static void mss_clamp(struct nft_bld *b, struct nft_chain *c, uint32_t key, uint8_t nfproto,
+		      const char *comment)
 {
 	struct nft_rb rb;
+	uint16_t mss;
 
 	rb_init(&rb);
 	match_ifname(&rb, key, NFT_CMP_EQ, b->ifname);
+	if (nfproto)
+		match_meta_u8(&rb, NFT_META_NFPROTO, nfproto);
 	match_meta_u8(&rb, NFT_META_L4PROTO, IPPROTO_TCP);
 	/* tcp flags & (syn | rst) == syn */
 	rb_payload(&rb, NFT_PAYLOAD_TRANSPORT_HEADER, 13, 1, NFT_REG_1);
 	rb_bitwise(&rb, NFT_REG_1, 0x06, 0, 1);
 	rb_cmp_u8(&rb, NFT_CMP_EQ, 0x02);
-	/* tcp option maxseg size set rt mtu */
-	rb_rt(&rb, NFT_RT_TCPMSS, NFT_REG_1);
-	rb_byteorder(&rb, NFT_REG_1, NFT_BYTEORDER_HTON, 2, 2);
+	if (nfproto) {
+		/* tcp option maxseg size set MTU - 40 | MTU - 60 */
+		mss = htons((uint16_t)(b->cfg->iface.mtu - (nfproto == NFPROTO_IPV4 ? 40 : 60)));
+		rb_imm_data(&rb, NFT_REG_1, &mss, 2);
+	} else {
+		/* tcp option maxseg size set rt mtu */
+		rb_rt(&rb, NFT_RT_TCPMSS, NFT_REG_1);
+		rb_byteorder(&rb, NFT_REG_1, NFT_BYTEORDER_HTON, 2, 2);
+	}
 	rb_exthdr_write(&rb, 2 /* TCPOPT_MAXSEG */, 2, 2, NFT_EXTHDR_OP_TCPOPT, NFT_REG_1);
 	rule_end(b, c, &rb, comment);
 }
@@ -361,8 +378,9 @@ static void chain_forward(struct nft_bld *b)
 	struct nft_rb rb;
 	size_t i, j;
 
-	mss_clamp(b, c, NFT_META_OIFNAME, "clamp MSS into the tunnel");
-	mss_clamp(b, c, NFT_META_IIFNAME, "clamp MSS out of the tunnel");
+	mss_clamp(b, c, NFT_META_OIFNAME, 0, "clamp MSS into the tunnel");
+	mss_clamp(b, c, NFT_META_IIFNAME, NFPROTO_IPV4, "clamp MSS out of the tunnel to its MTU");
+	mss_clamp(b, c, NFT_META_IIFNAME, NFPROTO_IPV6, "clamp MSS out of the tunnel to its MTU");
 	limit_rules(b, c);
 	for (i = 0; i < 2; ++i) {
 		for (j = 0; j < 2; ++j) {
