@@ -116,10 +116,15 @@ static void chain_pre_nat(struct nft_bld *b)
 	struct nft_rb rb;
 	size_t i, j;
 
+	/* from the tunnel, only the tunnel's own addresses are never DNATed
+	 * (fib daddr . iif type local): the far side reaching the bastion's
+	 * public address and a forwarded port is hairpinned below */
 	rb_init(&rb);
 	match_ifname(&rb, NFT_META_IIFNAME, NFT_CMP_EQ, b->ifname);
+	rb_fib(&rb, NFT_FIB_RESULT_ADDRTYPE, NFTA_FIB_F_DADDR | NFTA_FIB_F_IIF, NFT_REG_1);
+	rb_cmp_u32(&rb, NFT_CMP_EQ, 2 /* RTN_LOCAL */);
 	rb_verdict(&rb, NFT_RETURN);
-	rule_end(b, c, &rb, "from the tunnel: never DNAT");
+	rule_end(b, c, &rb, "from the tunnel to its own address: never DNAT");
 
 	rb_init(&rb);
 	rb_fib(&rb, NFT_FIB_RESULT_ADDRTYPE, NFTA_FIB_F_DADDR, NFT_REG_1);
@@ -151,6 +156,17 @@ static void chain_pre_nat(struct nft_bld *b)
 			rule_end(b, c, &rb, "ingress: forwarded port, allowed client");
 		}
 	}
+	/* Hairpin (SPEC §4): a forward reached from the tunnel is also an
+	 * "egress" connection. pre_mark then routes its replies, addressed to
+	 * a far-side host after de-NAT, back into the tunnel; post_nat
+	 * masquerades it to the tunnel's address so that the destination's
+	 * reply comes back through the bastion. */
+	rb_init(&rb);
+	match_ifname(&rb, NFT_META_IIFNAME, NFT_CMP_EQ, b->ifname);
+	ct_mark_has(&rb, b->ing);
+	ct_mark_or(&rb, b->egr);
+	rule_end(b, c, &rb, "hairpin: from the tunnel to a forward");
+
 	for (i = 0; i < 2; ++i) {
 		const struct nft_fam *f = &nft_fams[i];
 
@@ -422,6 +438,12 @@ static void chain_post_nat(struct nft_bld *b)
 	char set[160], comment[128];
 	struct nft_rb rb;
 	size_t i, j;
+
+	rb_init(&rb);
+	match_ifname(&rb, NFT_META_OIFNAME, NFT_CMP_EQ, b->ifname);
+	ct_mark_has(&rb, b->ing | b->egr);
+	rb_masq(&rb);
+	rule_end(b, c, &rb, "hairpin: masquerade to the tunnel address");
 
 	for (i = 0; i < 2; ++i) {
 		for (j = 0; j < 2; ++j) {

@@ -35,6 +35,7 @@ struct ct_tuple {
 	uint16_t dport;
 	uint8_t src[16];
 	bool closing;
+	uint32_t mark;
 	bool replied;		/* IPS_SEEN_REPLY */
 };
 
@@ -112,6 +113,10 @@ static void count(struct ct_ctx *c, const struct ct_tuple *t)
 
 	if (t->closing)
 		return;
+	/* a hairpin connection carries both bits: its forward's, not an
+	 * egress's */
+	if (c->egress && (t->mark & cfg->bastion.ct_ingress) == cfg->bastion.ct_ingress)
+		return;
 	if (!c->egress) {
 		for (i = 0; i < cfg->n_forwards && i < c->v->n_forwards; ++i) {
 			const struct wgb_forward *f = &cfg->forwards[i];
@@ -153,6 +158,7 @@ static int ct_cb(const struct nlmsghdr *nlh, void *data)
 	if (!tb[CTA_TUPLE_ORIG] || !parse_tuple(tb[CTA_TUPLE_ORIG], &t))
 		return MNL_CB_OK;
 	t.closing = t.proto == IPPROTO_TCP && tcp_closing(tb[CTA_PROTOINFO]);
+	t.mark = tb[CTA_MARK] ? ntohl(mnl_attr_get_u32(tb[CTA_MARK])) : 0;
 	/* no status: count it as answered, never blame the far side blindly */
 	t.replied = !tb[CTA_STATUS] ||
 		    (ntohl(mnl_attr_get_u32(tb[CTA_STATUS])) & IPS_SEEN_REPLY);

@@ -7,8 +7,9 @@
 # and IPv6: ingress to a LAN host and to a service on the gateway itself
 # keeps the client's address; the LAN's internet traffic leaves by the
 # bastion ([Exit] from the bastion's [Egress]); home's own traffic and
-# LAN-to-gateway traffic stay direct; `wg-quick down` leaves home exactly
-# as it was. Topology: topo.sh (home's tunnel is wg-home).
+# LAN-to-gateway traffic stay direct; the LAN reaches its own services by
+# the bastion's public address (hairpin); `wg-quick down` leaves home
+# exactly as it was. Topology: topo.sh (home's tunnel is wg-home).
 . "$(dirname "$0")/../lib.sh"
 . "$WGB_TOP/tests/e2e/topo.sh"
 command -v wg-quick >/dev/null || { echo "SKIP: wg-quick (wireguard-tools) not installed"; exit 77; }
@@ -95,6 +96,16 @@ home_seen=$(saw home tcp "$SERVER4" 80)
 	pass "the gateway's own traffic stays local (server saw $home_seen)" ||
 	fail "the gateway's own traffic: server saw $home_seen"
 assert_eq "LAN to gateway stays direct" "$BACKEND4" "$(saw backend tcp 192.168.50.1 8090)"
+
+say "hairpin: the LAN reaches its own services by the bastion's public address"
+# through the tunnel (the LAN exits by the bastion), DNATed back into it and
+# masqueraded to the bastion's tunnel address, so the answer returns the
+# same way (SPEC §4)
+assert_eq "to a LAN host (IPv4)" "$BASTION_WG4" "$(saw backend tcp "$BASTION4" 8080)"
+assert_eq "to a LAN host (IPv6)" "fd10:100::1" "$(saw backend tcp "$BASTION6" 8080)"
+assert_eq "udp to a LAN host" "$BASTION_WG4" "$(saw backend udp "$BASTION4" 5353)"
+assert_eq "to the gateway's own service" "$BASTION_WG4" "$(saw backend tcp "$BASTION4" 8090)"
+assert_eq "a client from outside still keeps its address" "$CLIENT4" "$(saw client tcp "$BASTION4" 8080)"
 
 say "wg-quick down removes exactly what up added"
 assert_rc "wg-quick down" 0 ns home env WG_QUICK_USERSPACE_IMPLEMENTATION=wireguard-go wg-quick down "$WGQ"
