@@ -20,7 +20,7 @@ enum cfg_key {
 	K_PUBLIC_KEY, K_PRESHARED_KEY, K_PRESHARED_KEY_FILE, K_ALLOWED_IPS,
 	K_ENDPOINT, K_KEEPALIVE,
 	K_PROTOCOL, K_PORT, K_DESTINATION, K_ALLOW, K_MASQUERADE, K_SHADOW,
-	K_RATE_LIMIT, K_CONN_LIMIT, K_LOG,
+	K_RATE_LIMIT, K_CONN_LIMIT, K_LOG, K_ALLOW_FILE,
 	K_SOURCE, K_DENY, K_INTERFACE,
 	K_TABLE, K_MARK, K_PRIORITY, K_CT_INGRESS, K_CT_EGRESS,
 	K__COUNT
@@ -71,6 +71,11 @@ struct reader {
 };
 
 char *cfg_trim(char *s);
+/* A path of the config (key files, AllowFile): relative to its directory. */
+char *cfg_path(struct reader *r, const char *v);
+/* AllowFile: the prefixes of PATH appended to out (allow_file.c). */
+int allow_file_load(struct reader *r, const char *key, const char *path,
+		    struct prefix_list *out, bool *unread);
 /* One "Key = Value" line of the current section. */
 int cfg_key_line(struct reader *r, char *text);
 

@@ -50,6 +50,7 @@ static const struct key_def {
 	{ S_FORWARD, K_RATE_LIMIT, "RateLimit" },
 	{ S_FORWARD, K_CONN_LIMIT, "ConnLimit" },
 	{ S_FORWARD, K_LOG, "Log" },
+	{ S_FORWARD, K_ALLOW_FILE, "AllowFile" },
 	{ S_EGRESS, K_SOURCE, "Source" },
 	{ S_EGRESS, K_DESTINATION, "Destination" },
 	{ S_EGRESS, K_DENY, "Deny" },
@@ -143,7 +144,7 @@ static int protocol_parse(struct reader *r, const char *key, char *v, unsigned *
 
 /* Key file paths: relative ones are relative to the config file's directory,
  * so that a config and its keys can move together. */
-static char *key_path(struct reader *r, const char *v)
+char *cfg_path(struct reader *r, const char *v)
 {
 	char *p;
 
@@ -159,7 +160,7 @@ static int key_file_load(struct reader *r, const char *key, const char *v,
 			 char **path_out)
 {
 	char why[PARSE_WHY];
-	char *path = key_path(r, v);
+	char *path = cfg_path(r, v);
 	int ret;
 
 	*present = false;
@@ -329,6 +330,13 @@ static int key_set(struct reader *r, const struct key_def *d, char *v)
 		return prefix_list_parse(r, k, v, PREFIX_NETWORK, &eg->destination);
 	case K_ALLOW:
 		return prefix_list_parse(r, k, v, PREFIX_NETWORK, &f->allow);
+	case K_ALLOW_FILE:
+		free(f->allow_file);
+		f->allow_file = cfg_path(r, v);
+		if (!f->allow_file)
+			return err_set(r->c.e, -ENOMEM, "out of memory");
+		return allow_file_load(r, k, f->allow_file, &f->allow_file_list,
+				       &f->allow_file_unread);
 	case K_MASQUERADE:
 		if (parse_bool(v, f ? &f->masquerade : &eg->masquerade, why) < 0)
 			return cfg_bad_value(&r->c, r->line, k, v, why);

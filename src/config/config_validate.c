@@ -364,6 +364,7 @@ static bool dst_is_local(const struct wgb_config *cfg, const struct wgb_forward 
 	return false;
 }
 
+/* An AllowFile with nothing of the forward's family, and no Allow. */
 static int validate_forward(struct cfg_ctx *c, size_t idx)
 {
 	struct wgb_config *cfg = c->cfg;
@@ -378,7 +379,8 @@ static int validate_forward(struct cfg_ctx *c, size_t idx)
 		return cfg_bad(c, l->section, "[Forward %s] needs a Port", f->name);
 	if (!l->key[K_DESTINATION])
 		return cfg_bad(c, l->section, "[Forward %s] needs a Destination", f->name);
-	if (!l->key[K_ALLOW]) {
+	/* with an AllowFile and no Allow, the file alone says who */
+	if (!l->key[K_ALLOW] && !l->key[K_ALLOW_FILE]) {
 		ret = list_everyone(c, &f->allow, f->family);
 		if (ret < 0)
 			return ret;
@@ -401,10 +403,22 @@ static int validate_forward(struct cfg_ctx *c, size_t idx)
 		f->allow.v[n++] = *p;
 	}
 	f->allow.n = n;
-	if (!n)
+	if (!n && l->key[K_ALLOW])
 		return cfg_bad(c, l->key[K_ALLOW], "Allow: no %s prefix: the destination is %s",
 			       family_name(f->family), family_name(f->family));
 	list_drop_contained(&f->allow);
+	/* a block list holds both families: the other one's lines are for
+	 * another forward */
+	for (i = 0, n = 0; i < f->allow_file_list.n; ++i)
+		if (f->allow_file_list.v[i].family == f->family)
+			f->allow_file_list.v[n++] = f->allow_file_list.v[i];
+	f->allow_file_list.n = n;
+	if (l->key[K_ALLOW_FILE] && !n && !f->allow.n && !f->allow_file_unread) {
+		snprintf(why, sizeof(why),
+			 "has no %s prefix, and there is no Allow: no client could connect (the destination is %s)",
+			 family_name(f->family), family_name(f->family));
+		return cfg_bad_value(c, l->key[K_ALLOW_FILE], "AllowFile", f->allow_file, why);
+	}
 
 	host.len = f->family == AF_INET ? 32 : 128;
 	memcpy(host.addr.bytes, f->dst.bytes, sizeof(host.addr.bytes));

@@ -21,8 +21,11 @@ void config_free(struct wgb_config *cfg)
 	if (cfg->peers)
 		sodium_memzero(cfg->peers, cfg->n_peers * sizeof(*cfg->peers));
 	free(cfg->peers);
-	for (i = 0; i < cfg->n_forwards; ++i)
+	for (i = 0; i < cfg->n_forwards; ++i) {
 		prefix_list_free(&cfg->forwards[i].allow);
+		prefix_list_free(&cfg->forwards[i].allow_file_list);
+		free(cfg->forwards[i].allow_file);
+	}
 	free(cfg->forwards);
 	for (i = 0; i < cfg->n_egresses; ++i) {
 		prefix_list_free(&cfg->egresses[i].source);

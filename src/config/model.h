@@ -83,7 +83,13 @@ struct wgb_forward {
 	/* 0: keep the public port (a range maps port to port); otherwise a
 	 * range collapses onto this one port. */
 	uint16_t dst_port;
-	struct prefix_list allow;	/* never empty after parsing */
+	/* never empty after parsing, unless AllowFile is given without Allow */
+	struct prefix_list allow;
+	/* AllowFile: the path as given (NULL: none) and its prefixes of this
+	 * forward's family (the other family's lines are skipped) */
+	char *allow_file;
+	struct prefix_list allow_file_list;
+	bool allow_file_unread;	/* not readable by an unprivileged check */
 	bool masquerade;
 	bool shadow;
 	/* RateLimit: new connections per client address and unit (0: none);

@@ -52,6 +52,7 @@ struct nft_forward_view {
 	char destination[64];	/* "192.168.1.10:8443", "... (ports kept)", "nowhere" */
 	bool everyone;		/* an open port: any client may connect */
 	char allow[256];	/* else these ranges, "no one" when none */
+	char allowfile[32];	/* "N ranges" in its AllowFile set, "" none */
 	bool masquerade;
 };
 

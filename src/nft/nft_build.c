@@ -322,6 +322,7 @@ static void forward_sets(struct nft_bld *b)
 				case NFT_FS_RATE:
 				case NFT_FS_CONN:
 				case NFT_FS_LOG:
+				case NFT_FS_ALLOWFILE:
 					s = set_add(b, name, NFT_SET_MAP | NFT_SET_INTERVAL,
 						    TYPE_INET_SERVICE, 2);
 					if (s)
@@ -398,6 +399,13 @@ static void forward_elems(struct nft_bld *b, const struct wgb_forward *fw)
 		}
 		s = set_find(b, NFT_FS_COUNT, f, j);
 		elem_objref(b, s, port_range_add(b, s, fw->port_lo, fw->port_hi), counter);
+		if (fw->allow_file) {
+			char chain[64];
+
+			nft_allowfile_name(chain, sizeof(chain), fw->name);
+			s = set_find(b, NFT_FS_ALLOWFILE, f, j);
+			elem_jump(b, s, port_range_add(b, s, fw->port_lo, fw->port_hi), chain);
+		}
 		if (fw->log) {
 			char chain[64];
 
@@ -426,6 +434,30 @@ static void forward_elems(struct nft_bld *b, const struct wgb_forward *fw)
 			port_range_add(b, set_find(b, NFT_FS_MASQ, f, j), fw->port_lo, fw->port_hi);
 	}
 	free(allow);
+}
+
+/* ---- AllowFile: an interval set of addresses per forward ---- */
+
+/* After every forward's elements: a new set moves the set array. */
+static void allowfile_set(struct nft_bld *b, const struct wgb_forward *fw)
+{
+	const struct nft_fam *f = fw->family == AF_INET6 ? &nft_fams[1] : &nft_fams[0];
+	char name[64];
+	struct nft_set *s;
+	struct range *v;
+	size_t n, r;
+
+	nft_allowfile_name(name, sizeof(name), fw->name);
+	s = set_add(b, name, NFT_SET_INTERVAL, f->atype, f->alen);
+	if (!s)
+		return;
+	if (ranges_of(&fw->allow_file_list, f, &v, &n) < 0) {
+		b->err = -ENOMEM;
+		return;
+	}
+	for (r = 0; r < n && !b->err; ++r)
+		interval_add(b, s, v[r].lo, v[r].hi);
+	free(v);
 }
 
 /* ---- egress sets ---- */
@@ -577,6 +609,9 @@ int nft_build(const struct instance *in, const struct wgb_config *cfg,
 			break;
 		forward_elems(&b, fw);
 	}
+	for_each_forward(cfg, fw)
+		if (fw->allow_file && !b.err)
+			allowfile_set(&b, fw);
 	for_each_egress(cfg, eg) {
 		if (b.err)
 			break;

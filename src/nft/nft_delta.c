@@ -82,6 +82,69 @@ static int objs_delta(const struct nft_state *a, const struct nft_state *b, stru
 	return ret;
 }
 
+/*
+ * One-field interval sets (rbtree): a range is its start element and the
+ * end element after it (none when it runs to the end of the key space).
+ * The kernel refuses an element that falls inside a live range, so a range
+ * that differs at either end is deleted whole and added whole (the batch
+ * sends every deletion first): an end is never moved alone, and a range
+ * split in two (a prefix removed from the middle of a merged run) applies.
+ */
+static size_t range_len(const struct nft_set *s, size_t i)
+{
+	if (!(nft_set_elem(s, i)->flags & NFT_SET_ELEM_INTERVAL_END) && i + 1 < s->n_elems &&
+	    (nft_set_elem(s, i + 1)->flags & NFT_SET_ELEM_INTERVAL_END))
+		return 2;
+	return 1;
+}
+
+static int push_range(struct nft_idx *x, size_t i, size_t n)
+{
+	int ret = nft_idx_push(x, i);
+
+	return ret || n < 2 ? ret : nft_idx_push(x, i + 1);
+}
+
+static int ranges_delta(const struct nft_set *sa, const struct nft_set *sb,
+			struct nft_set_delta *sd)
+{
+	size_t i = 0, j = 0, la, lb;
+	int ret = 0, c;
+
+	while (!ret && (i < sa->n_elems || j < sb->n_elems)) {
+		la = i < sa->n_elems ? range_len(sa, i) : 0;
+		lb = j < sb->n_elems ? range_len(sb, j) : 0;
+		if (!la)
+			c = 1;
+		else if (!lb)
+			c = -1;
+		else
+			c = nft_elem_cmp_id(sa, nft_set_elem(sa, i), nft_set_elem(sb, j));
+		if (c == 0 && la == lb &&
+		    (la < 2 || nft_elem_equal(sa, nft_set_elem(sa, i + 1), sb, nft_set_elem(sb, j + 1)))) {
+			/* the same range: at most its start's data differs (a
+			 * map's value), and the start alone is replaced */
+			if (!nft_elem_equal(sa, nft_set_elem(sa, i), sb, nft_set_elem(sb, j))) {
+				ret = nft_idx_push(&sd->del, i);
+				if (!ret)
+					ret = nft_idx_push(&sd->add, j);
+			}
+			i += la;
+			j += lb;
+			continue;
+		}
+		if (c <= 0) {
+			ret = push_range(&sd->del, i, la);
+			i += la;
+		}
+		if (c >= 0 && !ret) {
+			ret = push_range(&sd->add, j, lb);
+			j += lb;
+		}
+	}
+	return ret;
+}
+
 static int elems_delta(const struct nft_set *sa, size_t ia, const struct nft_set *sb,
 		       size_t ib, struct nft_delta *d)
 {
@@ -90,6 +153,11 @@ static int elems_delta(const struct nft_set *sa, size_t ia, const struct nft_set
 	struct nft_set_delta *v;
 	int ret = 0, c;
 
+	if ((sa->flags & NFT_SET_INTERVAL) && !(sa->flags & NFT_SET_CONCAT)) {
+		ret = ranges_delta(sa, sb, &sd);
+		i = sa->n_elems;
+		j = sb->n_elems;
+	}
 	while (!ret && (i < sa->n_elems || j < sb->n_elems)) {
 		const struct nft_elem *x = i < sa->n_elems ? nft_set_elem(sa, i) : NULL;
 		const struct nft_elem *y = j < sb->n_elems ? nft_set_elem(sb, j) : NULL;

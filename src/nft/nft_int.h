@@ -310,10 +310,11 @@ extern const struct nft_proto nft_protos[2];	/* tcp, udp */
  * dnatF_P, dnatF_P_keep, countF_P, masqF_P, and the limits' rateF_P,
  * connF_P (verdict maps to a chain per distinct limit) and limitdropF_P
  * (what the limits drop, counted per forward); logF_P (verdict map to the
- * log_NAME chain of a forward with Log). */
+ * log_NAME chain of a forward with Log); allowfileF_P (verdict map to
+ * the allowfile_NAME chain of a forward with AllowFile). */
 enum nft_fs_kind {
 	NFT_FS_OPEN, NFT_FS_ALLOW, NFT_FS_DNAT, NFT_FS_KEEP, NFT_FS_COUNT, NFT_FS_MASQ,
-	NFT_FS_RATE, NFT_FS_CONN, NFT_FS_LIMITDROP, NFT_FS_LOG,
+	NFT_FS_RATE, NFT_FS_CONN, NFT_FS_LIMITDROP, NFT_FS_LOG, NFT_FS_ALLOWFILE,
 	NFT_FS_KINDS
 };
 
@@ -321,6 +322,10 @@ enum nft_fs_kind {
  * "conn_100", and its meter set ("rate_20_second4", "conn_100_4"). */
 void nft_rate_chain_name(char *buf, size_t len, uint32_t rate, uint32_t unit);
 void nft_conn_chain_name(char *buf, size_t len, uint32_t limit);
+/* "allowfile_web": the set of forward web's AllowFile prefixes, and the
+ * chain that admits the clients in it. */
+#define NFT_ALLOWFILE_PREFIX "allowfile_"
+void nft_allowfile_name(char *buf, size_t len, const char *forward);
 /* "log_web": the chain that logs forward web's new connections. */
 void nft_log_chain_name(char *buf, size_t len, const char *forward);
 /* An egress's sets: egress_NAME_srcF, _dstF, _denyF. */

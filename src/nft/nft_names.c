@@ -36,7 +36,13 @@ static const char *const fs_names[NFT_FS_KINDS][2] = {
 	[NFT_FS_COUNT] = { "count", "" }, [NFT_FS_MASQ] = { "masq", "" },
 	[NFT_FS_RATE] = { "rate", "" }, [NFT_FS_CONN] = { "conn", "" },
 	[NFT_FS_LIMITDROP] = { "limitdrop", "" }, [NFT_FS_LOG] = { "log", "" },
+	[NFT_FS_ALLOWFILE] = { "allowfile", "" },
 };
+
+void nft_allowfile_name(char *buf, size_t len, const char *forward)
+{
+	snprintf(buf, len, NFT_ALLOWFILE_PREFIX "%s", forward);
+}
 
 void nft_log_chain_name(char *buf, size_t len, const char *forward)
 {

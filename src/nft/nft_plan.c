@@ -91,6 +91,17 @@ static void touch(struct pl *l, struct names *s, const char *name)
 
 /* ---- elements ---- */
 
+/* The forward whose AllowFile set this is, on either side; NULL if none. */
+static const char *allowfile_owner(struct pl *l, const char *set)
+{
+	size_t n = strlen(NFT_ALLOWFILE_PREFIX);
+
+	if (strncmp(set, NFT_ALLOWFILE_PREFIX, n))
+		return NULL;
+	set += n;
+	return nft_views_has_forward(l->vt, set) || nft_views_has_forward(l->vf, set) ? set : NULL;
+}
+
 static uint16_t elem_port(const struct nft_set *s, const struct nft_elem *el, int fam)
 {
 	const uint8_t *k = nft_elem_key(s, el);
@@ -118,6 +129,7 @@ static void set_delta_lines(struct pl *l, const struct nft_set_delta *sd)
 	size_t i, stray = 0;
 	enum nft_fs_kind fkind;
 	enum nft_es_kind ekind;
+	const char *who;
 	char ebuf[64];
 	int fam, proto;
 
@@ -127,10 +139,9 @@ static void set_delta_lines(struct pl *l, const struct nft_set_delta *sd)
 			const struct nft_set *s = del ? sf : st;
 			const struct nft_elem *el = nft_set_elem(s, del ? sd->del.v[i]
 								  : sd->add.v[i - sd->del.n]);
-			const char *n = owner(l, fam, proto, elem_port(s, el, fam));
-
-			if (n)
-				touch(l, &l->fwd, n);
+			who = owner(l, fam, proto, elem_port(s, el, fam));
+			if (who)
+				touch(l, &l->fwd, who);
 			else
 				stray++;
 		}
@@ -147,6 +158,19 @@ static void set_delta_lines(struct pl *l, const struct nft_set_delta *sd)
 		for (j = 0; j < n; ++j)
 			if (!strcmp(v[j], ebuf))
 				touch(l, &l->egr, v[j]);
+	} else if ((who = allowfile_owner(l, st->name))) {
+		/* a changed AllowFile: what moved, not 100,000 ranges twice */
+		size_t add = 0, del = 0;
+
+		for (i = 0; i < sd->del.n; ++i)
+			del += !(nft_set_elem(sf, sd->del.v[i])->flags & NFT_SET_ELEM_INTERVAL_END);
+		for (i = 0; i < sd->add.n; ++i)
+			add += !(nft_set_elem(st, sd->add.v[i])->flags & NFT_SET_ELEM_INTERVAL_END);
+		if (add || del)
+			line(l, l->p, '~', "forward %s: allowfile %zu range%s added, %zu removed",
+			     who, add, add == 1 ? "" : "s", del);
+		else
+			line(l, l->p, '~', "forward %s: allowfile ranges changed", who);
 	} else {
 		stray = sd->del.n + sd->add.n;
 	}
@@ -290,6 +314,7 @@ static bool changed_forward(const struct nft_forward_view *a, const struct nft_f
 	part(buf, len, "ports", a->ports, b->ports);
 	part(buf, len, "destination", a->destination, b->destination);
 	part(buf, len, "allow", allow_of(a), allow_of(b));
+	part(buf, len, "allowfile", or_none(a->allowfile), or_none(b->allowfile));
 	part(buf, len, "masquerade", yes_no(a->masquerade), yes_no(b->masquerade));
 	if (buf[0])
 		return true;
@@ -379,15 +404,19 @@ static void incremental(struct pl *l, const struct nft_delta *d)
 	for (i = 0; i < d->n_sets; ++i)
 		set_delta_lines(l, &d->sets[i]);
 	for (i = 0; i < d->set_del.n; ++i) {
-		const char *s = l->from->sets[d->set_del.v[i]].name;
+		const char *s = l->from->sets[d->set_del.v[i]].name, *fw = allowfile_owner(l, s);
 
-		if (!egress_set_of(l->vf, l->vt, s))
+		if (fw)
+			touch(l, &l->fwd, fw);
+		else if (!egress_set_of(l->vf, l->vt, s))
 			line(l, &l->tail, '-', "nft set %s", s);
 	}
 	for (i = 0; i < d->set_add.n; ++i) {
-		const char *s = l->to->sets[d->set_add.v[i]].name;
+		const char *s = l->to->sets[d->set_add.v[i]].name, *fw = allowfile_owner(l, s);
 
-		if (!egress_set_of(l->vt, l->vf, s))
+		if (fw)
+			touch(l, &l->fwd, fw);
+		else if (!egress_set_of(l->vt, l->vf, s))
 			line(l, &l->tail, '+', "nft set %s", s);
 	}
 	for (i = 0; i < d->obj_del.n; ++i) {

@@ -154,6 +154,16 @@ static void chain_pre_nat(struct nft_bld *b)
 			rb_lookup(&rb, set, NFT_REG_1, -1, false);
 			ct_mark_or(&rb, b->ing);
 			rule_end(b, c, &rb, "ingress: forwarded port, allowed client");
+
+			/* AllowFile: port -> the forward's chain, whose one
+			 * rule looks the client up in an interval set */
+			rb_init(&rb);
+			match_meta_u8(&rb, NFT_META_NFPROTO, f->nfproto);
+			match_meta_u8(&rb, NFT_META_L4PROTO, nft_protos[j].num);
+			rb_payload(&rb, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, NFT_REG_1);
+			nft_fwd_set_name(set, sizeof(set), NFT_FS_ALLOWFILE, i, j);
+			rb_lookup(&rb, set, NFT_REG_1, NFT_REG_VERDICT, false);
+			rule_end(b, c, &rb, "ingress: forwarded port, client in the AllowFile");
 		}
 	}
 	/* Hairpin (SPEC §4): a forward reached from the tunnel is also an
@@ -371,6 +381,24 @@ static void limit_rules(struct nft_bld *b, struct nft_chain *c)
 	}
 }
 
+/* The chain of a forward with AllowFile: a client in its set is admitted,
+ * as by Allow (the union of both). */
+static void chain_allowfile(struct nft_bld *b, const struct wgb_forward *fw)
+{
+	const struct nft_fam *f = fw->family == AF_INET6 ? &nft_fams[1] : &nft_fams[0];
+	char name[64];
+	struct nft_chain *c;
+	struct nft_rb rb;
+
+	nft_allowfile_name(name, sizeof(name), fw->name);
+	c = chain_add_plain(b, name);
+	rb_init(&rb);
+	rb_payload(&rb, NFT_PAYLOAD_NETWORK_HEADER, f->saddr, f->alen, NFT_REG_1);
+	rb_lookup(&rb, name, NFT_REG_1, -1, false);
+	ct_mark_or(&rb, b->ing);
+	rule_end(b, c, &rb, "AllowFile");
+}
+
 /* The chain of a forward with Log: one rule, its prefix naming it. */
 static void chain_log(struct nft_bld *b, const struct wgb_forward *fw)
 {
@@ -492,9 +520,12 @@ void nft_build_chains(struct nft_bld *b)
 	/* before the forward chain: its verdict maps jump to them */
 	for (i = 0; i < b->n_limits; ++i)
 		chain_limit(b, &b->limits[i]);
-	for_each_forward(b->cfg, fw)
+	for_each_forward(b->cfg, fw) {
 		if (fw->log)
 			chain_log(b, fw);
+		if (fw->allow_file)
+			chain_allowfile(b, fw);
+	}
 	chain_pre_nat(b);
 	chain_pre_mark(b);
 	chain_forward(b);

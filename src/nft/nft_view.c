@@ -417,6 +417,23 @@ static void allow_text(const struct nft_views *v, const struct fwd_key *k, char 
 		snprintf(buf, len, "no one");
 }
 
+/* "N ranges": the start elements of the forward's AllowFile set. */
+static void allowfile_text(const struct nft_views *v, const char *name, char *buf, size_t len)
+{
+	const struct nft_set *s;
+	char set[64];
+	size_t i, n = 0;
+
+	buf[0] = '\0';
+	snprintf(set, sizeof(set), NFT_ALLOWFILE_PREFIX "%s", name);
+	s = nft_state_set(v->st, set);
+	if (!s)
+		return;
+	for (i = 0; i < s->n_elems; ++i)
+		n += !(nft_set_elem(s, i)->flags & NFT_SET_ELEM_INTERVAL_END);
+	snprintf(buf, len, "%zu range%s", n, n == 1 ? "" : "s");
+}
+
 bool nft_view_forward(const struct nft_views *v, const char *name, struct nft_forward_view *out)
 {
 	const struct fwd_key *k, *first;
@@ -457,6 +474,7 @@ bool nft_view_forward(const struct nft_views *v, const char *name, struct nft_fo
 	if (!out->everyone)
 		allow_text(v, first, out->allow, sizeof(out->allow));
 	out->masquerade = start_at(fset(v, NFT_FS_MASQ, first->fam, first->proto), first->lo) >= 0;
+	allowfile_text(v, name, out->allowfile, sizeof(out->allowfile));
 	return true;
 }
 
@@ -553,9 +571,13 @@ bool nft_view_egress(const struct nft_views *v, const char *name, struct nft_egr
 void nft_view_forward_line(const struct nft_forward_view *w, char *buf, size_t len)
 {
 	snprintf(buf, len, "%s -> %s", w->ports, w->destination);
-	if (!w->everyone) {
+	if (!w->everyone && !(w->allowfile[0] && !strcmp(w->allow, "no one"))) {
 		cat(buf, len, ", ", "allow ");
 		cat(buf, len, "", w->allow);
+	}
+	if (w->allowfile[0]) {
+		cat(buf, len, ", ", "allowfile ");
+		cat(buf, len, "", w->allowfile);
 	}
 	if (w->masquerade)
 		cat(buf, len, ", ", "masquerade");

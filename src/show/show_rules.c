@@ -43,8 +43,22 @@ char *show_forward_rule(const struct wgb_forward *f)
 	else if (f->log == WGB_LOG_NFLOG)
 		snprintf(limits + strlen(limits), sizeof(limits) - strlen(limits),
 			 "  log nflog:%u", f->log_group);
-	if (asprintf(&s, "%s %s -> %s%s  allow %s%s%s%s", proto, port, dst,
+	if (f->allow_file) {
+		char *a;
+
+		/* the file alone says who: no "allow" part */
+		if (asprintf(&a, "%s%sallowfile %s (%zu prefix%s)", f->allow.n ? allow : "",
+			     f->allow.n ? "  " : "", f->allow_file, f->allow_file_list.n,
+			     f->allow_file_list.n == 1 ? "" : "es") < 0) {
+			free(allow);
+			return NULL;
+		}
+		free(allow);
+		allow = a;
+	}
+	if (asprintf(&s, "%s %s -> %s%s  %s%s%s%s%s", proto, port, dst,
 		     !f->dst_port && f->port_lo != f->port_hi ? " (ports kept)" : "",
+		     f->allow.n || !f->allow_file ? "allow " : "",
 		     allow, f->masquerade ? "  masquerade" : "",
 		     f->shadow ? "  shadow" : "", limits) < 0)
 		s = NULL;

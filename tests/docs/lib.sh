@@ -37,6 +37,6 @@ wgb_help_options() { ./wgbastion -h | sed -n '/^Options:/,$p' | grep -oE -- '--[
 # Every configuration key: SPEC §3 plus the extension keys.
 WGB_KEYS="Name PrivateKey PrivateKeyFile ListenPort Address MTU FwMark
 PublicKey PresharedKey PresharedKeyFile AllowedIPs Endpoint PersistentKeepalive
-Protocol Port Destination Allow Masquerade Shadow RateLimit ConnLimit Log
+Protocol Port Destination Allow Masquerade Shadow RateLimit ConnLimit Log AllowFile
 Source Deny Interface
 Table Mark Priority IngressConnMark EgressConnMark"

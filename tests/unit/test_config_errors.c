@@ -3,7 +3,10 @@
  * Bad configs and the exact message each must produce: the message is the
  * interface (scripts grep it, people act on it), so it is asserted verbatim.
  */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config/config.h"
 #include "unit.h"
@@ -238,12 +241,74 @@ START_TEST(bad_config)
 }
 END_TEST
 
+/* AllowFile: errors name the list's own FILE:LINE (and the key's line). */
+static void write_file(const char *path, const char *text, size_t len)
+{
+	FILE *f = fopen(path, "w");
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(fwrite(text, 1, len, f), len);
+	fclose(f);
+}
+
+static void assert_allow_file_error(const char *path, const char *want)
+{
+	struct wgb_config *cfg = (void *)1;
+	struct wgb_err e = { 0 };
+	char text[512];
+
+	snprintf(text, sizeof(text), HEAD8 FWD "Port = 80\nDestination = 10.0.0.1\nAllowFile = %s\n", path);
+	ck_assert_int_lt(config_parse("t.conf", text, strlen(text), &cfg, &e), 0);
+	ck_assert_ptr_null(cfg);
+	ck_assert_str_eq(e.msg, want);
+}
+
+START_TEST(allow_file_errors)
+{
+	char dir[] = "/tmp/wgb-allowfile-XXXXXX", path[64], want[512];
+	struct wgb_config *cfg = NULL;
+	struct wgb_err e = { 0 };
+	char text[512];
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/list.txt", dir);
+
+	write_file(path, "# a list\n10.0.0.0/8\n10.0.0.1/8\n", 31);
+	snprintf(want, sizeof(want), "%s:3: AllowFile: \"10.0.0.1/8\" has host bits set: did you mean 10.0.0.0/8? (AllowFile of t.conf:9)", path);
+	assert_allow_file_error(path, want);
+
+	write_file(path, "10.0.0.0/8\n10.1\0.0.0/16\n", 24);
+	snprintf(want, sizeof(want), "%s:2: AllowFile: a NUL byte: not a text file (AllowFile of t.conf:9)", path);
+	assert_allow_file_error(path, want);
+
+	write_file(path, "2001:db8::/32 # only IPv6\n", 26);
+	snprintf(want, sizeof(want), "t.conf:9: AllowFile: \"%s\" has no IPv4 prefix, and there is no Allow: no client could connect (the destination is IPv4)", path);
+	assert_allow_file_error(path, want);
+
+	/* a comment after the prefix, both families: the other one skipped,
+	 * and no Allow means the file alone */
+	write_file(path, "198.51.100.0/24  # clients\n\n2001:db8::/32\n203.0.113.7\n", 54);
+	snprintf(text, sizeof(text), HEAD8 FWD "Port = 80\nDestination = 10.0.0.1\nAllowFile = %s\n", path);
+	ck_assert_int_eq(config_parse("t.conf", text, strlen(text), &cfg, &e), 0);
+	ck_assert_uint_eq(cfg->forwards[0].allow.n, 0);
+	ck_assert_uint_eq(cfg->forwards[0].allow_file_list.n, 2);
+	ck_assert_str_eq(cfg->forwards[0].allow_file, path);
+	config_free(cfg);
+	unlink(path);
+
+	snprintf(want, sizeof(want), "t.conf:9: AllowFile: \"%s\" cannot be read: No such file or directory", path);
+	assert_allow_file_error(path, want);
+	rmdir(dir);
+}
+END_TEST
+
 static Suite *config_errors_suite(void)
 {
 	Suite *s = suite_create("config_errors");
 	TCase *t = tcase_create("messages");
 
 	tcase_add_loop_test(t, bad_config, 0, (int)(sizeof(cases) / sizeof(cases[0])));
+	tcase_add_test(t, allow_file_errors);
 	suite_add_tcase(s, t);
 	return s;
 }

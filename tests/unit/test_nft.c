@@ -79,7 +79,7 @@ static char *print(const struct nft_state *st)
 struct msgs {
 	unsigned n, types[64];
 	struct nft_state *parsed;
-	unsigned elems_added;
+	unsigned elems_added, elems_deleted;
 };
 
 static int count_elems(const struct nlmsghdr *nlh)
@@ -108,6 +108,8 @@ static int msg_cb(const struct nlmsghdr *nlh, void *data)
 	m->n++;
 	if (NFNL_MSG_TYPE(type) == NFT_MSG_NEWSETELEM)
 		m->elems_added += (unsigned)count_elems(nlh);
+	if (NFNL_MSG_TYPE(type) == NFT_MSG_DELSETELEM)
+		m->elems_deleted += (unsigned)count_elems(nlh);
 	if (m->parsed)
 		ck_assert_int_eq(nft_state_parse_msg(m->parsed, nlh), 0);
 	return 0;
@@ -284,7 +286,7 @@ START_TEST(build_forwards_and_egress)
 	ck_assert_uint_eq(nft_state_set(st, "egress_home_dst4")->n_elems, 1);	/* 0/0: no end */
 
 	ck_assert_uint_eq(st->n_chains, 4);
-	ck_assert_uint_eq(nft_state_chain(st, "pre_nat")->n_rules, 19);	/* with the hairpin rule */
+	ck_assert_uint_eq(nft_state_chain(st, "pre_nat")->n_rules, 23);	/* with the hairpin and AllowFile rules */
 	ck_assert_uint_eq(nft_state_chain(st, "pre_mark")->n_rules, 2);
 	ck_assert_uint_eq(nft_state_chain(st, "forward")->n_rules, 24);	/* 12: the limits' and Log's maps; 3 MSS clamps */
 	ck_assert_uint_eq(nft_state_chain(st, "post_nat")->n_rules, 6);	/* with the hairpin masquerade */
@@ -527,9 +529,63 @@ START_TEST(mark_change_refills_ct_chains)
 		    "~ nft chain forward: rules differ from the config, refilled\n"
 		    "~ nft chain post_nat: rules differ from the config, refilled\n");
 	m = batch_of(a, b);
-	ck_assert_uint_eq(m.n, 52);	/* 4 chain flushes and their rules, no set */
+	ck_assert_uint_eq(m.n, 56);	/* 4 chain flushes and their rules, no set */
 	nft_state_free(a);
 	nft_state_free(b);
+}
+END_TEST
+
+/* A range split in two: the kernel refuses an element inside a live range,
+ * so the old range goes whole (start and end) before the two new ones come
+ * whole; never an end added inside it. */
+START_TEST(range_split_is_whole_ranges)
+{
+	struct nft_state *a = build_text(HEAD "[Egress home]\nSource = 192.168.1.0/25, 192.168.1.128/25\n");
+	struct nft_state *b = build_text(HEAD "[Egress home]\nSource = 192.168.1.0/26, 192.168.1.128/25\n");
+	const struct nft_set *s = nft_state_set(a, "egress_home_src4");
+	struct msgs m;
+
+	/* one merged range [192.168.1.0, 192.168.2.0): a start and an end */
+	ck_assert_ptr_nonnull(s);
+	ck_assert_uint_eq(s->n_elems, 2);
+	m = batch_of(a, b);
+	ck_assert_uint_eq(m.elems_deleted, 2);
+	ck_assert_uint_eq(m.elems_added, 4);
+	ck_assert_uint_eq(m.types[0], NFT_MSG_DELSETELEM);
+	nft_state_free(a);
+	nft_state_free(b);
+}
+END_TEST
+
+/* AllowFile: its own interval set, reached through the port's verdict map;
+ * the forward is in no open or allow set. */
+START_TEST(allowfile_set_and_map)
+{
+	char dir[] = "/tmp/wgb-nft-XXXXXX", path[64], text[1024];
+	struct nft_state *st;
+	const struct nft_set *s;
+	FILE *f;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/allow.txt", dir);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("# list\n198.51.100.0/24\n203.0.113.0/25 # half\n2001:db8::/32\n\n", f);
+	fclose(f);
+	snprintf(text, sizeof(text), HEAD "[Forward web]\nPort = 443\nDestination = 192.168.1.10\nAllowFile = %s\n", path);
+	st = build_text(text);
+	s = nft_state_set(st, "allowfile_web");
+	ck_assert_ptr_nonnull(s);
+	ck_assert_uint_eq(s->n_elems, 4);	/* two ranges; the IPv6 line skipped */
+	s = nft_state_set(st, "allowfile4_tcp");
+	ck_assert_ptr_nonnull(s);
+	ck_assert_uint_eq(s->n_elems, 2);	/* 443 -> jump allowfile_web */
+	ck_assert_uint_eq(nft_state_set(st, "open4_tcp")->n_elems, 0);
+	ck_assert_uint_eq(nft_state_set(st, "allow4_tcp")->n_elems, 0);
+	ck_assert_ptr_nonnull(nft_state_chain(st, "allowfile_web"));
+	nft_state_free(st);
+	unlink(path);
+	rmdir(dir);
 }
 END_TEST
 
@@ -661,6 +717,8 @@ static Suite *nft_suite(void)
 	tcase_add_test(tc, foreign_rule_is_removed);
 	tcase_add_test(tc, mark_change_refills_ct_chains);
 	tcase_add_test(tc, thousand_forwards_one_changed);
+	tcase_add_test(tc, range_split_is_whole_ranges);
+	tcase_add_test(tc, allowfile_set_and_map);
 	tcase_add_test(tc, rebuild_keeps_counter_values);
 	tcase_add_test(tc, set_names_round_trip);
 	suite_add_tcase(s, tc);
