@@ -187,7 +187,9 @@ ruleset() {
 	echo "	chain forward {"
 	echo "		type filter hook forward priority filter; policy accept;"
 	echo "		oifname \"$w\" tcp flags syn tcp option maxseg size set rt mtu"
-	echo "		iifname \"$w\" tcp flags syn tcp option maxseg size set rt mtu"
+	# out of the tunnel the route is the uplink's: the tunnel's own MTU
+	echo "		iifname \"$w\" meta nfproto ipv4 tcp flags syn tcp option maxseg size set $((I_MTU - 40))"
+	echo "		iifname \"$w\" meta nfproto ipv6 tcp flags syn tcp option maxseg size set $((I_MTU - 60))"
 	echo "		ct mark & $ING == $ING accept"
 	for d in "${eg[@]}"; do echo "		$d"; done
 	echo "		ct mark & $EGR == $EGR ct state established,related accept"
