@@ -6,11 +6,15 @@
  * Allow takes it, else "FILE:LINE: AllowFile: "text" why". Read with stdio
  * getline: a line format this plain needs no library.
  */
+
+#define ALLOW_FILE_MAX (256 << 20)	/* bytes: 100,000 prefixes take 2 MB */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "config_int.h"
 #include "lib/array.h"
@@ -23,11 +27,26 @@ int allow_file_load(struct reader *r, const char *key, const char *path,
 	char why[PARSE_WHY], *buf = NULL, *s, *hash;
 	size_t cap = 0;
 	unsigned line = 0;
+	struct stat st;
 	ssize_t len;
 	FILE *f;
+	int fd;
 	int ret = 0;
 
-	f = fopen(path, "re");
+	/* never a FIFO to block on or a device to read for ever */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd >= 0 && fstat(fd, &st) < 0) {
+		close(fd);
+		fd = -1;
+	}
+	if (fd >= 0 && (!S_ISREG(st.st_mode) || st.st_size > ALLOW_FILE_MAX)) {
+		close(fd);
+		return err_set(r->c.e, -EINVAL, "%s:%u: %s: \"%s\" %s", r->c.name, r->line, key, path,
+			       S_ISREG(st.st_mode) ? "is larger than 256 MiB" : "is not a regular file");
+	}
+	f = fd >= 0 ? fdopen(fd, "r") : NULL;
+	if (fd >= 0 && !f)
+		close(fd);
 	if (!f && errno == EACCES && geteuid() != 0) {
 		/* check needs no privileges (SPEC §2), as for key files: a
 		 * root-only list is unchecked, not an error; apply runs as root */

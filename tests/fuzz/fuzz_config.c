@@ -42,7 +42,8 @@ static void check_config(const struct wgb_config *cfg)
 		if (!p->allowed_ips.n)
 			abort();
 	for_each_forward(cfg, f) {
-		if (!f->allow.n || f->port_lo > f->port_hi || !f->port_lo || !f->protocols)
+		/* AllowFile alone may leave Allow empty, not both */
+		if ((!f->allow.n && !f->allow_file_list.n && !f->allow_file_unread) || f->port_lo > f->port_hi || !f->port_lo || !f->protocols)
 			abort();
 		for (i = 0; i < f->allow.n; ++i)
 			if (f->allow.v[i].family != f->family)

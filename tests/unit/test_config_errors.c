@@ -299,6 +299,8 @@ START_TEST(allow_file_errors)
 	snprintf(want, sizeof(want), "t.conf:9: AllowFile: \"%s\" cannot be read: No such file or directory", path);
 	assert_allow_file_error(path, want);
 	rmdir(dir);
+	/* never a device read for ever, nor a FIFO waited on */
+	assert_allow_file_error("/dev/zero", "t.conf:9: AllowFile: \"/dev/zero\" is not a regular file");
 }
 END_TEST
 
