@@ -181,6 +181,9 @@ deb:
 	$(Q)lintian --fail-on error,warning -I --pedantic $(B)/deb/wgbastion_*.changes
 	@ls $(B)/deb/*.deb
 
+UNITS := wgbastion.service wgbastion@.service \
+	 wgbastion-prometheus.service wgbastion-prometheus.timer
+
 install: wgbastion
 	install -D -m 0755 wgbastion $(DESTDIR)$(BINDIR)/wgbastion
 	install -D -m 0644 wgbastion.1 $(DESTDIR)$(MANDIR)/man1/wgbastion.1
@@ -189,7 +192,7 @@ install: wgbastion
 	install -D -m 0644 completions/wgbastion.fish $(DESTDIR)$(FISHCOMPDIR)/wgbastion.fish
 	install -d -m 0755 $(DESTDIR)$(SYSTEMDUNITDIR)
 # the units name /usr/bin and /etc: point them at BINDIR and SYSCONFDIR
-	for u in wgbastion.service wgbastion@.service; do \
+	for u in $(UNITS); do \
 		sed -e 's|/usr/bin/wgbastion|$(BINDIR)/wgbastion|g' \
 		    -e 's|/etc/wgbastion|$(SYSCONFDIR)/wgbastion|g' systemd/$$u \
 		    >$(DESTDIR)$(SYSTEMDUNITDIR)/$$u && \
@@ -202,8 +205,7 @@ uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/wgbastion $(DESTDIR)$(MANDIR)/man1/wgbastion.1 \
 	      $(DESTDIR)$(BASHCOMPDIR)/wgbastion $(DESTDIR)$(ZSHCOMPDIR)/_wgbastion \
 	      $(DESTDIR)$(FISHCOMPDIR)/wgbastion.fish \
-	      $(DESTDIR)$(SYSTEMDUNITDIR)/wgbastion.service \
-	      $(DESTDIR)$(SYSTEMDUNITDIR)/wgbastion@.service \
+	      $(UNITS:%=$(DESTDIR)$(SYSTEMDUNITDIR)/%) \
 	      $(DESTDIR)$(SYSCONFDIR)/wgbastion/wgbastion.conf.example
 
 clean:

@@ -74,7 +74,11 @@ _wgbastion()
 		COMPREPLY=($(compgen -W "--dry-run --confirm" -- "$cur"))
 		;;
 	show)
-		COMPREPLY=($(compgen -W "--json" -- "$cur"))
+		# --json and --prometheus exclude each other
+		for ((i = 1; i < COMP_CWORD; i++)); do
+			[[ ${COMP_WORDS[i]} == --json || ${COMP_WORDS[i]} == --prometheus ]] && return 0
+		done
+		COMPREPLY=($(compgen -W "--json --prometheus" -- "$cur"))
 		;;
 	far-side)
 		case $prev in

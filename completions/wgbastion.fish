@@ -34,7 +34,8 @@ complete -c wgbastion -n $__wgbastion_nocmd -a far-side -d "Print the far side's
 
 complete -c wgbastion -n '__fish_seen_subcommand_from apply' -l dry-run -d 'Print the plan, change nothing'
 complete -c wgbastion -n '__fish_seen_subcommand_from apply' -l confirm -x -d 'Roll back unless confirmed within SECONDS'
-complete -c wgbastion -n '__fish_seen_subcommand_from show' -l json -d 'One JSON document'
+complete -c wgbastion -n '__fish_seen_subcommand_from show; and not __fish_seen_argument -l json -l prometheus' -l json -d 'One JSON document'
+complete -c wgbastion -n '__fish_seen_subcommand_from show; and not __fish_seen_argument -l json -l prometheus' -l prometheus -d 'Prometheus metrics, text format'
 complete -c wgbastion -n '__fish_seen_subcommand_from far-side' -l peer -x -d 'The peer: its number or public key'
 complete -c wgbastion -n '__fish_seen_subcommand_from far-side' -l endpoint -x -d 'The bastion as the far side reaches it'
 complete -c wgbastion -n '__fish_seen_subcommand_from far-side' -l format -x -a 'wgbastion wg-quick' -d 'Output format'

@@ -18,7 +18,7 @@ static const struct {
 	const char *help;
 } commands[] = {
 	{ "apply", apply_main, "reconcile the kernel with the config (--dry-run, --confirm N)" },
-	{ "show", show_main, "live state, counters and differences from the config (--json)" },
+	{ "show", show_main, "live state, counters and differences from the config (--json, --prometheus)" },
 	{ "flush", flush_main, "remove everything this instance created" },
 	{ "check", check_main, "validate the config; touches nothing" },
 	{ "confirm", confirm_main, "keep a change made by apply --confirm" },

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * wgbastion show [--json]: the live state on one screen, for the operator
+ * wgbastion show [--json | --prometheus]: the live state on one screen, for the operator
  * at 2 a.m. — so it prints what it can even when the config is broken or
  * gone (the instance is then found through the record apply left in the
  * run directory, or assumed to have the default identity), and says why.
@@ -8,7 +8,10 @@
  * Exit status: 0 when everything could be read (in sync or not: drift is
  * reported, not an error; `apply --dry-run` is the drift probe with 3);
  * 2 when the config did not load (the live state is still shown); 1 when
- * some live state could not be read.
+ * some live state could not be read. --prometheus exits the same way and
+ * still prints valid metrics (wgbastion_up 0, wgbastion_config_valid 0):
+ * a textfile collector's timer keeps the file when it fails, so the file
+ * would go stale; the statuses are for the unit's logs.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -37,25 +40,30 @@ int show_main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "prometheus", no_argument, NULL, 'p' },
 		{ 0 }
 	};
 	struct show_view v;
-	bool json = false;
+	bool json = false, prom = false;
 	int c, ret, status;
 
-	while ((c = getopt_long(argc, argv, "j", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "jp", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			json = true;
 			break;
+		case 'p':
+			prom = true;
+			break;
 		default:
-			fprintf(stderr, "Usage: %s [-c FILE] show [--json]\n", wgb_prog);
-			return EXIT_USAGE;
+			goto usage;
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, "Usage: %s [-c FILE] show [--json]\n", wgb_prog);
-		return EXIT_USAGE;
+	if (optind < argc)
+		goto usage;
+	if (json && prom) {
+		fprintf(stderr, "%s: show: --json and --prometheus are exclusive\n", wgb_prog);
+		goto usage;
 	}
 
 	ret = show_collect(&v, wgb_config_path);
@@ -77,6 +85,8 @@ int show_main(int argc, char **argv)
 
 	if (json) {
 		ret = show_json(&v, stdout);
+	} else if (prom) {
+		ret = show_prom(&v, stdout);
 	} else {
 		show_text(&v, stdout, want_colour(stdout));
 		ret = 0;
@@ -91,4 +101,8 @@ int show_main(int argc, char **argv)
 		status = EXIT_OK;
 	show_view_free(&v);
 	return status;
+
+usage:
+	fprintf(stderr, "Usage: %s [-c FILE] show [--json | --prometheus]\n", wgb_prog);
+	return EXIT_USAGE;
 }

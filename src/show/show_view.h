@@ -4,8 +4,9 @@
  *
  * show_collect.c reads every stage (and the config, when it loads) into one
  * plain "view"; show_text.c prints it for people, show_json.c as one JSON
- * document (docs/json.md). Keeping the view separate means both outputs
- * always say the same thing, and neither knows the stages' state types.
+ * document (docs/json.md), show_prom.c as Prometheus metrics
+ * (docs/prometheus.md). Keeping the view separate means the outputs always
+ * say the same thing, and none knows the stages' state types.
  *
  * The view holds no secret: only public keys, and whether a preshared key
  * is set.
@@ -118,5 +119,6 @@ void show_view_free(struct show_view *v);
 
 void show_text(const struct show_view *v, FILE *f, bool colour);
 int show_json(const struct show_view *v, FILE *f);
+int show_prom(const struct show_view *v, FILE *f);
 
 #endif

@@ -30,7 +30,9 @@ for o in $(wgb_help_options) -c -v -q -h -V; do
 	assert_match "wgbastion -<TAB> offers $o" "(^| )$o( |$)" "$globals"
 done
 assert_eq "wgbastion -v apply --<TAB>" "--confirm --dry-run" "$(comp wgbastion -v apply --)"
-assert_eq "wgbastion show --<TAB>" "--json" "$(comp wgbastion show --)"
+assert_eq "wgbastion show --<TAB>" "--json --prometheus" "$(comp wgbastion show --)"
+assert_eq "wgbastion show --json --<TAB>: they exclude each other" "" "$(comp wgbastion show --json --)"
+assert_eq "wgbastion show --p<TAB>" "--prometheus" "$(comp wgbastion show --p)"
 assert_eq "wgbastion -c x.conf s<TAB> (the file is no command)" "show" "$(comp wgbastion -c x.conf s)"
 assert_eq "wgbastion --config x.conf fl<TAB>" "flush" "$(comp wgbastion --config x.conf fl)"
 assert_eq "wgbastion apply --confirm <TAB>: seconds, nothing offered" "" "$(comp wgbastion apply --confirm '')"

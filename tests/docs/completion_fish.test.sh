@@ -25,7 +25,8 @@ for o in $(wgb_help_options) -c -v -q -h -V; do
 	assert_match "wgbastion -<TAB> offers $o" "(^| )$o( |$)" "$globals"
 done
 assert_eq "wgbastion apply --<TAB>" "--confirm --dry-run" "$(comp 'wgbastion apply --')"
-assert_eq "wgbastion show --<TAB>" "--json" "$(comp 'wgbastion show --')"
+assert_eq "wgbastion show --<TAB>" "--json --prometheus" "$(comp 'wgbastion show --')"
+assert_eq "wgbastion show --prometheus --<TAB>: they exclude each other" "" "$(comp 'wgbastion show --prometheus --')"
 assert_eq "wgbastion -c x.conf s<TAB>" "show" "$(comp 'wgbastion -c x.conf s')"
 assert_eq "no global options after the command" "" "$(comp 'wgbastion check --')"
 

@@ -17,6 +17,8 @@ usr/share/zsh/vendor-completions/_wgbastion 644
 usr/share/fish/vendor_completions.d/wgbastion.fish 644
 usr/lib/systemd/system/wgbastion.service 644
 usr/lib/systemd/system/wgbastion@.service 644
+usr/lib/systemd/system/wgbastion-prometheus.service 644
+usr/lib/systemd/system/wgbastion-prometheus.timer 644
 etc/wgbastion 700
 etc/wgbastion/wgbastion.conf.example 600"
 
@@ -58,6 +60,10 @@ assert_eq "make install exit status" 0 "$?"
 [ -x "$D2/usr/local/bin/wgbastion" ] && pass "binary in /usr/local/bin" || fail "no $D2/usr/local/bin/wgbastion"
 unit=$(cat "$D2/usr/local/lib/systemd/system/wgbastion@.service" 2>&1)
 assert_match "template unit runs /usr/local/bin/wgbastion" "^ExecStart=/usr/local/bin/wgbastion -c /usr/local/etc/wgbastion/%i.conf apply$" "$unit"
+assert_nomatch "no /usr/bin or /etc path left in it" "(^|[= ])(/usr/bin|/etc)/wgbastion" "$unit"
+unit=$(cat "$D2/usr/local/lib/systemd/system/wgbastion-prometheus.service" 2>&1)
+assert_match "metrics unit runs /usr/local/bin/wgbastion on /usr/local/etc" \
+	"/usr/local/bin/wgbastion -c /usr/local/etc/wgbastion/wgbastion.conf show --prometheus" "$unit"
 assert_nomatch "no /usr/bin or /etc path left in it" "(^|[= ])(/usr/bin|/etc)/wgbastion" "$unit"
 assert_eq "example config mode" 600 "$(stat -c %a "$D2/usr/local/etc/wgbastion/wgbastion.conf.example" 2>&1)"
 make --no-print-directory -s B="$B" uninstall DESTDIR="$D2" PREFIX=/usr/local SYSCONFDIR=/usr/local/etc >/dev/null 2>&1

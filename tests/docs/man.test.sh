@@ -28,7 +28,7 @@ done
 for o in $(wgb_help_options) -c -v -q -h -V; do
 	assert_match "global option $o" "(^|[ ,|])$o\\b" "$(section OPTIONS)"
 done
-for o in --dry-run --confirm --json; do
+for o in --dry-run --confirm --json --prometheus; do
 	assert_match "command option $o" "$o" "$(section COMMANDS)"
 done
 for k in $WGB_KEYS; do

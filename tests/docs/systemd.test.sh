@@ -72,6 +72,46 @@ for u in wgbastion.service wgbastion@.service; do
 	done
 done
 
+say "wgbastion-prometheus: the textfile writer and its timer"
+for u in wgbastion-prometheus.service wgbastion-prometheus.timer; do
+	sed "s|/usr/bin/wgbastion|$TMP/bin/wgbastion|g" "systemd/$u" >"$TMP/units/$u"
+done
+for u in wgbastion-prometheus.service wgbastion-prometheus.timer; do
+	out=$(cd "$TMP/units" && MANPATH=$TMP/man SYSTEMD_LOG_COLOR=0 systemd-analyze verify "./$u" 2>&1)
+	assert_eq "$u: verify exit status" 0 "$?"
+	assert_eq "$u: no complaint" "" "$out"
+done
+u=wgbastion-prometheus.service
+assert_eq "$u Type" oneshot "$(prop $u Type)"
+assert_eq "$u: node_exporter can read the file" 0022 "$(prop $u UMask)"
+assert_eq "$u CapabilityBoundingSet" CAP_NET_ADMIN "$(prop $u CapabilityBoundingSet)"
+assert_eq "$u ProtectSystem" strict "$(prop $u ProtectSystem)"
+assert_eq "$u: writes only the textfile directory" /var/lib/prometheus/node-exporter "$(prop $u ReadWritePaths)"
+assert_eq "wgbastion-prometheus.timer WantedBy" timers.target "$(prop wgbastion-prometheus.timer WantedBy)"
+assert_match "wgbastion-prometheus.timer every 30 s" "^30s$" "$(prop wgbastion-prometheus.timer OnUnitActiveSec)"
+
+# Its ExecStart as systemd runs it (continuation lines joined, $$ -> $),
+# on a stand-in wgbastion and a directory of our own.
+cmd=$(sed -n '/^ExecStart=/,/[^\\]$/p' systemd/$u | sed 's/^ExecStart=//; s/\\$/ /' | tr -d '\n' |
+	sed 's/\$\$/$/g' | sed "s|/usr/bin/wgbastion|$TMP/bin/stub|g; s|/var/lib/prometheus/node-exporter|$TMP/tf|g")
+assert_match "ExecStart runs show --prometheus" "stub -c /etc/wgbastion/wgbastion.conf show --prometheus >" "$cmd"
+mkdir -p "$TMP/tf"
+printf '#!/bin/sh\n[ -n "$STUB_OUT" ] && printf "%%s\\n" "$STUB_OUT"\nexit "$STUB_RC"\n' >"$TMP/bin/stub"
+chmod 0755 "$TMP/bin/stub"
+run_unit() { # rc output
+	STUB_RC=$1 STUB_OUT=$2 eval "$cmd" >/dev/null 2>&1
+}
+run_unit 0 "wgbastion_up 1"
+assert_eq "exit 0: exit status" 0 "$?"
+assert_eq "exit 0: the file written" "wgbastion_up 1" "$(cat "$TMP/tf/wgbastion.prom" 2>&1)"
+run_unit 2 "wgbastion_config_valid 0"
+assert_eq "exit 2 (config): the unit fails" 2 "$?"
+assert_eq "exit 2: the metrics that say so are published" "wgbastion_config_valid 0" "$(cat "$TMP/tf/wgbastion.prom" 2>&1)"
+run_unit 1 ""
+assert_eq "exit 1, nothing printed: the unit fails" 1 "$?"
+assert_eq "nothing printed: the previous file stays" "wgbastion_config_valid 0" "$(cat "$TMP/tf/wgbastion.prom" 2>&1)"
+assert_eq "no temporary file left" "wgbastion.prom" "$(ls "$TMP/tf")"
+
 if out=$(cd "$TMP/units" && systemd-analyze security --offline=yes ./wgbastion.service 2>/dev/null | tail -1); then
 	say "systemd-analyze security: ${out#→ }"
 fi

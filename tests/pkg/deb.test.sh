@@ -120,6 +120,7 @@ for f in /usr/bin/wgbastion /usr/share/man/man1/wgbastion.1.gz \
 	/usr/share/zsh/vendor-completions/_wgbastion \
 	/usr/share/fish/vendor_completions.d/wgbastion.fish \
 	/lib/systemd/system/wgbastion.service /lib/systemd/system/wgbastion@.service \
+	/lib/systemd/system/wgbastion-prometheus.service /lib/systemd/system/wgbastion-prometheus.timer \
 	/etc/wgbastion/wgbastion.conf.example /usr/share/doc/wgbastion/copyright; do
 	if printf '%s\n' "$files" | grep -qxF "$f" && [ -f "$R$f" ]; then pass "ships $f"; else fail "$f not installed"; fi
 done
@@ -145,8 +146,8 @@ apt_root remove wgbastion >"$TMP/apt.log" 2>&1
 assert_eq "apt-get remove exit status" 0 "$?"
 assert_eq "the binary is gone" "" "$(ls "$R/usr/bin/wgbastion" 2>/dev/null)"
 assert_eq "the conffile stays until purge" "deinstall ok config-files" "$(in_root dpkg-query -W -f='${Status}' wgbastion 2>&1)"
-assert_match "removal stops (flushes) wgbastion.service and the wgbastion@ instances" \
-	"^stop wgbastion\.service wgbastion@\*\.service$" "$(cat "$R/run/systemctl.log")"
+assert_match "removal stops the metrics timer, (flushes) wgbastion.service and the wgbastion@ instances" \
+	"^stop wgbastion-prometheus\.timer wgbastion\.service wgbastion@\*\.service$" "$(cat "$R/run/systemctl.log")"
 assert_nomatch "and starts nothing" "start" "$(cat "$R/run/policy.log" "$R/run/systemctl.log")"
 
 say "apt-get purge wgbastion"
