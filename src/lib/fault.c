@@ -12,14 +12,25 @@ int fault_inject(const char *point)
 	/* One failure per run: the rollback that follows must not trip on
 	 * the same point, or it could not restore what it should. */
 	static bool fired;
+	static unsigned long hits;
 	const char *at = getenv("WGBASTION_FAIL_AT");
+	unsigned long want = 1;
+	size_t n;
 
-	if (!fired && at && !strcmp(at, point)) {
-		fired = true;
-		return -EIO;
-	}
+	if (fired || !at)
+		return 0;
+	/* "point" or "point#N": the Nth time the run reaches it */
+	n = strcspn(at, "#");
+	if (n != strlen(point) || strncmp(at, point, n))
+		return 0;
+	if (at[n] == '#')
+		want = strtoul(at + n + 1, NULL, 10);
+	if (++hits < want)
+		return 0;
+	fired = true;
+	return -EIO;
 #else
 	(void)point;
-#endif
 	return 0;
+#endif
 }

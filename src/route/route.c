@@ -175,12 +175,23 @@ static int route_sync(const struct instance *in, const void *from, const void *t
 	ret = nlroute_open(&c, true, e);
 	if (ret < 0)
 		return ret;
-	for (i = 0; !ret && i < f->n_rules; ++i)
-		if (!route_state_find_rule(t, &f->rules[i]))
+	/* test builds fail any message here in turn (tests/integration/faults.test.sh) */
+	for (i = 0; !ret && i < f->n_rules; ++i) {
+		if (route_state_find_rule(t, &f->rules[i]))
+			continue;
+		if ((ret = fault_inject("route:rule")) < 0)
+			err_set(e, ret, "route: injected failure before a rule (WGBASTION_FAIL_AT)");
+		else
 			ret = route_nl_rule(&c, false, &f->rules[i], e);
-	for (i = 0; !ret && i < f->n_routes; ++i)
-		if (ours_gone(f, t, i))
+	}
+	for (i = 0; !ret && i < f->n_routes; ++i) {
+		if (!ours_gone(f, t, i))
+			continue;
+		if ((ret = fault_inject("route:route")) < 0)
+			err_set(e, ret, "route: injected failure before a route (WGBASTION_FAIL_AT)");
+		else
 			ret = route_nl_route(&c, false, &f->routes[i], e);
+	}
 	for (i = 0; !ret && i < t->n_routes; ++i) {
 		if (route_state_find_route(f, &t->routes[i]))
 			continue;
