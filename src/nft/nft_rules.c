@@ -22,6 +22,8 @@
 
 #include "nft_int.h"
 
+/* A base chain (type != NULL: hooked, policy accept) or one reached only
+ * by jumps (type NULL: no hook, type or policy). */
 static struct nft_chain *chain_add(struct nft_bld *b, const char *name, const char *type,
 				   uint32_t hook, int32_t prio)
 {
@@ -39,35 +41,20 @@ static struct nft_chain *chain_add(struct nft_bld *b, const char *name, const ch
 		return NULL;
 	}
 	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, name);
-	nftnl_chain_set_u32(c, NFTNL_CHAIN_HOOKNUM, hook);
-	nftnl_chain_set_s32(c, NFTNL_CHAIN_PRIO, prio);
-	nftnl_chain_set_str(c, NFTNL_CHAIN_TYPE, type);
-	nftnl_chain_set_u32(c, NFTNL_CHAIN_POLICY, NF_ACCEPT);
+	if (type) {
+		nftnl_chain_set_u32(c, NFTNL_CHAIN_HOOKNUM, hook);
+		nftnl_chain_set_s32(c, NFTNL_CHAIN_PRIO, prio);
+		nftnl_chain_set_str(c, NFTNL_CHAIN_TYPE, type);
+		nftnl_chain_set_u32(c, NFTNL_CHAIN_POLICY, NF_ACCEPT);
+	}
 	if (nft_chain_adopt(b->st, sc, c) < 0)
 		b->err = -ENOMEM;
 	return sc;
 }
 
-/* A chain reached only by jumps: no hook, type or policy. */
 static struct nft_chain *chain_add_plain(struct nft_bld *b, const char *name)
 {
-	struct nftnl_chain *c;
-	struct nft_chain *sc;
-
-	if (b->err)
-		return NULL;
-	c = nftnl_chain_alloc();
-	sc = c ? nft_state_add_chain(b->st, name) : NULL;
-	if (!sc) {
-		if (c)
-			nftnl_chain_free(c);
-		b->err = -ENOMEM;
-		return NULL;
-	}
-	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, name);
-	if (nft_chain_adopt(b->st, sc, c) < 0)
-		b->err = -ENOMEM;
-	return sc;
+	return chain_add(b, name, NULL, 0, 0);
 }
 
 static void rule_end(struct nft_bld *b, struct nft_chain *c, struct nft_rb *rb, const char *comment)
