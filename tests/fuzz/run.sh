@@ -6,7 +6,8 @@
 # regressions/, replayed by the unit test test_fuzz_regress) or
 # fuzz_records (the run directory's records: corpus-records/, records.dict,
 # regressions-records/, replayed by test_records). New inputs go to a
-# throw-away corpus; a crashing input is copied to the regressions folder,
+# corpus kept next to BIN (corpus-fuzz_config/), so that runs add up; a
+# crashing input is copied to the regressions folder,
 # where its unit test replays it for ever after: fix the bug, keep the
 # file. One process: the machine is shared.
 set -eu
@@ -22,14 +23,18 @@ esac
 
 work=$(mktemp -d /tmp/wgb-fuzz.XXXXXX)
 trap 'rm -rf "$work"' EXIT
-mkdir "$work/corpus" "$work/crash"
+mkdir "$work/crash"
+# what the runs found is kept next to the binary and grows run after run
+# (the checked-in corpus/ stays the small hand-made seed)
+kept=$(dirname "$bin")/corpus-$(basename "$bin")
+mkdir -p "$kept"
 
 # undefined behaviour stops the run like a crash, and its input is kept
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 set +e
 "$bin" -max_total_time="$seconds" -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
 	-dict="$dict" -artifact_prefix="$work/crash/" -print_final_stats=1 \
-	"$work/corpus" "$corpus" "$regress" 2>&1 | grep -v '^#[0-9].*\(NEW\|REDUCE\|pulse\)'
+	"$kept" "$corpus" "$regress" 2>&1 | grep -v '^#[0-9].*\(NEW\|REDUCE\|pulse\)'
 rc=${PIPESTATUS[0]}
 set -e
 
