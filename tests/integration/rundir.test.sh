@@ -30,21 +30,23 @@ write_config "$TMP/wg1.conf" wg1 "" "Table = 51822" "Mark = 0x4000000/0x4000000"
 # the test (its /run/wgbastion is the test's: the same tmpfs). A process
 # holds that namespace (entered by its pid): binding the namespace to a
 # file (unshare --mount=FILE) is refused inside the test's own mount
-# namespace on some kernels.
+# namespace on some kernels. Entered with the holder's root and working
+# directory too: setns() alone puts a chrooted caller (a CI root) at the
+# namespace's real root, outside its checkout.
 unshare --mount --propagation private sh -c 'mount -t tmpfs wgb-b-wg /run/wireguard && exec sleep 100000' &
 BHOLD=$!
 WGB_PIDS+=("$BHOLD")
 for _ in $(seq 100); do
-	nsenter --mount=/proc/"$BHOLD"/ns/mnt sh -c 'grep -q " /run/wireguard tmpfs " /proc/self/mounts' 2>/dev/null && break
+	nsenter --target "$BHOLD" --mount --root --wd sh -c 'grep -q " /run/wireguard tmpfs " /proc/self/mounts' 2>/dev/null && break
 	sleep 0.05
 done
-nsenter --mount=/proc/"$BHOLD"/ns/mnt sh -c 'grep -q " /run/wireguard tmpfs " /proc/self/mounts' ||
+nsenter --target "$BHOLD" --mount --root --wd sh -c 'grep -q " /run/wireguard tmpfs " /proc/self/mounts' ||
 	{ echo "FAIL: no mount namespace with its own /run/wireguard for b"; exit 1; }
 wgb() {
 	local n=$1
 	shift
 	if [ "$n" = b ]; then
-		nsenter --mount=/proc/"$BHOLD"/ns/mnt ip netns exec b "$WGB" "$@"
+		nsenter --target "$BHOLD" --mount --root --wd ip netns exec b "$WGB" "$@"
 	else
 		ns "$n" "$WGB" "$@"
 	fi
