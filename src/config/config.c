@@ -52,6 +52,7 @@ static int section_begin(struct reader *r, char *text)
 	struct wgb_config *cfg = r->c.cfg;
 	char *kind = cfg_trim(text), *name, why[PARSE_WHY];
 	enum section s = S_NONE;
+	bool named;
 	size_t k;
 	int ret;
 
@@ -61,15 +62,16 @@ static int section_begin(struct reader *r, char *text)
 	if (*name)
 		*name++ = '\0';
 	name = cfg_trim(name);
-	for (k = S_INTERFACE; k <= S_BASTION && s == S_NONE; ++k)
+	for (k = S_INTERFACE; k <= S_EXIT && s == S_NONE; ++k)
 		if (!strcasecmp(kind, section_names[k]))
 			s = (enum section)k;
 	if (s == S_NONE)
 		return cfg_bad(&r->c, r->line, "unknown section [%s]", kind);
-	if ((s == S_FORWARD || s == S_EGRESS) && !*name)
+	named = s == S_FORWARD || s == S_EGRESS || s == S_RETURN || s == S_EXIT;
+	if (named && !*name)
 		return cfg_bad(&r->c, r->line, "[%s] needs a name: [%s NAME]",
 			       section_names[s], section_names[s]);
-	if (s != S_FORWARD && s != S_EGRESS && *name)
+	if (!named && *name)
 		return cfg_bad(&r->c, r->line, "[%s] takes no name", section_names[s]);
 	if (*name && parse_name(name, why) < 0)
 		return cfg_bad_value(&r->c, r->line, section_names[s], name, why);
@@ -123,6 +125,26 @@ static int section_begin(struct reader *r, char *text)
 		cfg->egresses[r->idx].line = r->line;
 		cfg->egresses[r->idx].masquerade = true;
 		r->c.egr[r->idx].section = r->line;
+		break;
+	case S_RETURN:
+		ret = grow(&cfg->returns, &r->c.ret, &cfg->n_returns,
+			   &r->cap_ret, sizeof(*cfg->returns));
+		if (ret < 0)
+			return err_set(r->c.e, ret, "out of memory");
+		r->idx = cfg->n_returns - 1;
+		strcpy(cfg->returns[r->idx].name, name);
+		cfg->returns[r->idx].line = r->line;
+		r->c.ret[r->idx].section = r->line;
+		break;
+	case S_EXIT:
+		ret = grow(&cfg->exits, &r->c.ext, &cfg->n_exits,
+			   &r->cap_ext, sizeof(*cfg->exits));
+		if (ret < 0)
+			return err_set(r->c.e, ret, "out of memory");
+		r->idx = cfg->n_exits - 1;
+		strcpy(cfg->exits[r->idx].name, name);
+		cfg->exits[r->idx].line = r->line;
+		r->c.ext[r->idx].section = r->line;
 		break;
 	default:
 		break;
@@ -230,6 +252,8 @@ static int parse_common(const char *name, const char *dir, bool shared_readable,
 		.priority = WGB_DEFAULT_PRIORITY,
 		.ct_ingress = WGB_DEFAULT_CT_INGRESS,
 		.ct_egress = WGB_DEFAULT_CT_EGRESS,
+		.ct_return = WGB_DEFAULT_CT_RETURN,
+		.ct_exit = WGB_DEFAULT_CT_EXIT,
 	};
 	r.c.name = name;
 	r.c.cfg = cfg;
@@ -241,6 +265,8 @@ out:
 	free(r.c.peer);
 	free(r.c.fwd);
 	free(r.c.egr);
+	free(r.c.ret);
+	free(r.c.ext);
 	if (ret < 0) {
 		config_free(cfg);
 		return ret;

@@ -22,7 +22,7 @@ enum cfg_key {
 	K_PROTOCOL, K_PORT, K_DESTINATION, K_ALLOW, K_MASQUERADE, K_SHADOW,
 	K_RATE_LIMIT, K_CONN_LIMIT, K_LOG, K_ALLOW_FILE,
 	K_SOURCE, K_DENY, K_INTERFACE,
-	K_TABLE, K_MARK, K_PRIORITY, K_CT_INGRESS, K_CT_EGRESS,
+	K_TABLE, K_MARK, K_PRIORITY, K_CT_INGRESS, K_CT_EGRESS, K_EXIT_MARK,
 	K__COUNT
 };
 
@@ -37,7 +37,7 @@ struct cfg_ctx {
 	struct wgb_config *cfg;
 	struct wgb_err *e;
 	struct cfg_lines iface, bastion;
-	struct cfg_lines *peer, *fwd, *egr;	/* parallel to cfg's arrays */
+	struct cfg_lines *peer, *fwd, *egr, *ret, *ext;	/* parallel to cfg's arrays */
 	bool has_iface, has_bastion;
 };
 
@@ -54,7 +54,7 @@ int config_validate(struct cfg_ctx *c);
 
 /* What follows is the reader's, shared by config.c and config_keys.c. */
 enum section {
-	S_NONE, S_INTERFACE, S_PEER, S_FORWARD, S_EGRESS, S_BASTION,
+	S_NONE, S_INTERFACE, S_PEER, S_FORWARD, S_EGRESS, S_BASTION, S_RETURN, S_EXIT,
 };
 
 extern const char *const section_names[];
@@ -65,8 +65,8 @@ struct reader {
 	const char *dir;	/* relative key file paths are relative to this */
 	bool shared_readable;	/* by group or others: no secrets inside then */
 	enum section sec;
-	size_t idx;		/* of the current peer / forward / egress */
-	size_t cap_peer, cap_fwd, cap_egr;
+	size_t idx;		/* of the current peer / forward / egress / ... */
+	size_t cap_peer, cap_fwd, cap_egr, cap_ret, cap_ext;
 	unsigned line;
 };
 

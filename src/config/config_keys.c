@@ -20,7 +20,8 @@
 
 const char *const section_names[] = {
 	[S_INTERFACE] = "Interface", [S_PEER] = "Peer", [S_FORWARD] = "Forward",
-	[S_EGRESS] = "Egress", [S_BASTION] = "Bastion",
+	[S_EGRESS] = "Egress", [S_BASTION] = "Bastion", [S_RETURN] = "Return",
+	[S_EXIT] = "Exit",
 };
 
 static const struct key_def {
@@ -61,6 +62,10 @@ static const struct key_def {
 	{ S_BASTION, K_PRIORITY, "Priority" },
 	{ S_BASTION, K_CT_INGRESS, "IngressConnMark" },
 	{ S_BASTION, K_CT_EGRESS, "EgressConnMark" },
+	{ S_BASTION, K_EXIT_MARK, "ExitMark" },
+	{ S_RETURN, K_DESTINATION, "Destination" },
+	{ S_EXIT, K_SOURCE, "Source" },
+	{ S_EXIT, K_DESTINATION, "Destination" },
 };
 
 /* wg-quick keys that would silently do nothing here: refused, with why. */
@@ -86,6 +91,8 @@ static struct cfg_lines *cur_lines(struct reader *r)
 	case S_PEER: return &r->c.peer[r->idx];
 	case S_FORWARD: return &r->c.fwd[r->idx];
 	case S_EGRESS: return &r->c.egr[r->idx];
+	case S_RETURN: return &r->c.ret[r->idx];
+	case S_EXIT: return &r->c.ext[r->idx];
 	default: return NULL;
 	}
 }
@@ -216,6 +223,8 @@ static int key_set(struct reader *r, const struct key_def *d, char *v)
 	struct wgb_peer *pe = r->sec == S_PEER ? &cfg->peers[r->idx] : NULL;
 	struct wgb_forward *f = r->sec == S_FORWARD ? &cfg->forwards[r->idx] : NULL;
 	struct wgb_egress *eg = r->sec == S_EGRESS ? &cfg->egresses[r->idx] : NULL;
+	struct wgb_return *rt = r->sec == S_RETURN ? &cfg->returns[r->idx] : NULL;
+	struct wgb_exit *ex = r->sec == S_EXIT ? &cfg->exits[r->idx] : NULL;
 	struct wgb_bastion *b = &cfg->bastion;
 	const char *k = d->name;
 	char why[PARSE_WHY];
@@ -327,7 +336,8 @@ static int key_set(struct reader *r, const struct key_def *d, char *v)
 			f->dst_port = port;
 			return 0;
 		}
-		return prefix_list_parse(r, k, v, PREFIX_NETWORK, &eg->destination);
+		return prefix_list_parse(r, k, v, PREFIX_NETWORK,
+					 rt ? &rt->destination : ex ? &ex->destination : &eg->destination);
 	case K_ALLOW:
 		return prefix_list_parse(r, k, v, PREFIX_NETWORK, &f->allow);
 	case K_ALLOW_FILE:
@@ -360,7 +370,7 @@ static int key_set(struct reader *r, const struct key_def *d, char *v)
 		return 0;
 
 	case K_SOURCE:
-		return prefix_list_parse(r, k, v, PREFIX_NETWORK, &eg->source);
+		return prefix_list_parse(r, k, v, PREFIX_NETWORK, ex ? &ex->source : &eg->source);
 	case K_DENY:
 		if (!strcasecmp(v, "none"))
 			return 0;	/* given, and empty: validation keeps it so */
@@ -391,6 +401,11 @@ static int key_set(struct reader *r, const struct key_def *d, char *v)
 			return cfg_bad_value(&r->c, r->line, k, v,
 					     "is not a single-bit mark (such as 0x10000000)");
 		*(d->id == K_CT_INGRESS ? &b->ct_ingress : &b->ct_egress) = u;
+		return 0;
+	case K_EXIT_MARK:
+		if (parse_u32(v, 1, UINT32_MAX, &b->exit_mark) < 0)
+			return cfg_bad_value(&r->c, r->line, k, v,
+					     "is not a mark (a number other than 0, decimal or 0x hex)");
 		return 0;
 	default:
 		break;

@@ -547,11 +547,160 @@ static int validate_egress(struct cfg_ctx *c, size_t idx)
 	return 0;
 }
 
+/* A peer's AllowedIPs hold the whole of family f: connections from any
+ * client address of that family can come in through the tunnel. */
+static bool family_allowed_whole(const struct wgb_config *cfg, uint8_t f)
+{
+	struct prefix all = { .family = f, .len = 0 };
+
+	return inside_allowed_ips(cfg, &all);
+}
+
+/* Keeps the prefixes of l whose family keep() says yes to. */
+static void list_keep_families(struct prefix_list *l, bool v4, bool v6)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < l->n; ++i)
+		if (l->v[i].family == AF_INET ? v4 : v6)
+			l->v[n++] = l->v[i];
+	l->n = n;
+}
+
+static bool list_has_family(const struct prefix_list *l, uint8_t f)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; ++i)
+		if (l->v[i].family == f)
+			return true;
+	return false;
+}
+
+/*
+ * [Return] (SPEC §6): clients' connections come in from any address, so
+ * a family is answered only when a peer's AllowedIPs hold all of it (the
+ * bastion as the far side's peer: 0.0.0.0/0, ::/0). A Destination left to
+ * its default keeps the families that can come in; one given must.
+ */
+static int validate_return(struct cfg_ctx *c, size_t idx)
+{
+	struct wgb_config *cfg = c->cfg;
+	struct wgb_return *rt = &cfg->returns[idx];
+	struct cfg_lines *l = &c->ret[idx];
+	bool v4 = family_allowed_whole(cfg, AF_INET), v6 = family_allowed_whole(cfg, AF_INET6);
+	char a[PREFIX_STRLEN], why[160];
+	size_t i;
+	int ret;
+
+	if (!v4 && !v6)
+		return cfg_bad(c, l->section,
+			       "[Return %s] needs a [Peer] whose AllowedIPs hold 0.0.0.0/0 or ::/0 (the bastion): clients' connections come in from any address",
+			       rt->name);
+	if (!l->key[K_DESTINATION]) {
+		if ((ret = list_set(c, &rt->destination, everything, 2)) < 0)
+			return ret;
+		list_keep_families(&rt->destination, v4, v6);
+	}
+	for (i = 0; i < rt->destination.n; ++i) {
+		uint8_t f = rt->destination.v[i].family;
+
+		if (f == AF_INET ? v4 : v6)
+			continue;
+		snprintf(why, sizeof(why),
+			 "is %s, and no [Peer] has %s in its AllowedIPs: %s clients' connections cannot come in through the tunnel",
+			 family_name(f), f == AF_INET ? "0.0.0.0/0" : "::/0", family_name(f));
+		return cfg_bad_value(c, l->key[K_DESTINATION], "Destination",
+				     prefix_fmt(&rt->destination.v[i], a), why);
+	}
+	list_drop_contained(&rt->destination);
+	if (list_has_family(&rt->destination, AF_INET6))
+		cfg->uses_ipv6 = true;
+	return 0;
+}
+
+/* [Exit]: what goes into the tunnel must be let through by a peer's
+ * AllowedIPs, or WireGuard drops it. */
+static int validate_exit(struct cfg_ctx *c, size_t idx)
+{
+	struct wgb_config *cfg = c->cfg;
+	struct wgb_exit *x = &cfg->exits[idx];
+	struct cfg_lines *l = &c->ext[idx];
+	char a[PREFIX_STRLEN];
+	size_t i;
+	int ret;
+
+	if (!l->key[K_SOURCE])
+		return cfg_bad(c, l->section, "[Exit %s] needs a Source (the networks that leave by the tunnel)",
+			       x->name);
+	list_drop_contained(&x->source);
+	if (!l->key[K_DESTINATION]) {
+		if ((ret = list_set(c, &x->destination, everything, 2)) < 0)
+			return ret;
+		list_keep_families(&x->destination, list_has_family(&x->source, AF_INET),
+				   list_has_family(&x->source, AF_INET6));
+	}
+	list_drop_contained(&x->destination);
+	for (i = 0; i < x->destination.n; ++i) {
+		if (inside_allowed_ips(cfg, &x->destination.v[i]))
+			continue;
+		return cfg_bad_value(c, line_of(l, K_DESTINATION), "Destination",
+				     prefix_fmt(&x->destination.v[i], a),
+				     "is not inside any peer's AllowedIPs: WireGuard would drop what the exit sends there");
+	}
+	for (i = 0; i < x->source.n; ++i)
+		if (!list_has_family(&x->destination, x->source.v[i].family))
+			return cfg_bad_value(c, l->key[K_SOURCE], "Source",
+					     prefix_fmt(&x->source.v[i], a),
+					     "has no Destination of its family: nothing of it would leave by the tunnel");
+	if (list_has_family(&x->source, AF_INET6))
+		cfg->uses_ipv6 = true;
+	return 0;
+}
+
+/* [Exit]'s routing mark: given, or the first bit from 0x1000000 up that
+ * Mark does not use; its rules sit 10 and 9 below Priority. */
+static int validate_exit_mark(struct cfg_ctx *c)
+{
+	struct wgb_config *cfg = c->cfg;
+	struct wgb_bastion *b = &cfg->bastion;
+	unsigned line = line_of(&c->bastion, K_EXIT_MARK);
+	char v[24];
+
+	if (!cfg->n_exits) {
+		b->exit_mark = 0;
+		return 0;
+	}
+	if (!c->bastion.key[K_EXIT_MARK]) {
+		uint32_t bit;
+
+		for (bit = WGB_DEFAULT_EXIT_MARK; bit && (bit & b->mark_mask); bit <<= 1)
+			;
+		for (bit = bit ? bit : 1; bit && (bit & b->mark_mask); bit <<= 1)
+			;
+		b->exit_mark = bit;
+	}
+	snprintf(v, sizeof(v), "0x%x", b->exit_mark);
+	if (!b->exit_mark || (b->exit_mark & b->mark_mask))
+		return cfg_bad_value(c, line, "ExitMark", v,
+				     "shares bits with Mark's mask: [Exit] needs a routing mark of its own");
+	if (cfg->iface.fwmark && (cfg->iface.fwmark & b->exit_mark) == b->exit_mark)
+		return cfg_bad_value(c, line, "ExitMark", v,
+				     "matches the [Interface] FwMark: the tunnel's own packets would be routed into the tunnel");
+	if (b->priority <= 10) {
+		snprintf(v, sizeof(v), "%u", b->priority);
+		return cfg_bad_value(c, line_of(&c->bastion, K_PRIORITY), "Priority", v,
+				     "leaves no room for [Exit]'s rules, 10 and 9 below it: give 11 or more");
+	}
+	return 0;
+}
+
 static int validate_bastion(struct cfg_ctx *c)
 {
 	struct wgb_config *cfg = c->cfg;
 	struct wgb_bastion *b = &cfg->bastion;
 	uint32_t tag = b->mark & b->mark_mask & ~(WGB_DEFAULT_CT_INGRESS | WGB_DEFAULT_CT_EGRESS);
+	int ret;
 	char v[24];
 
 	/* Conntrack marks of two instances must not mix (SPEC §5): unless
@@ -561,6 +710,17 @@ static int validate_bastion(struct cfg_ctx *c)
 	if (!c->bastion.key[K_CT_INGRESS] && !c->bastion.key[K_CT_EGRESS]) {
 		b->ct_ingress = WGB_DEFAULT_CT_INGRESS | tag;
 		b->ct_egress = WGB_DEFAULT_CT_EGRESS | tag;
+	}
+	tag &= ~(WGB_DEFAULT_CT_RETURN | WGB_DEFAULT_CT_EXIT);
+	b->ct_return = WGB_DEFAULT_CT_RETURN | tag;
+	b->ct_exit = WGB_DEFAULT_CT_EXIT | tag;
+	if ((cfg->n_returns || cfg->n_exits) &&
+	    ((b->ct_ingress | b->ct_egress) & (WGB_DEFAULT_CT_RETURN | WGB_DEFAULT_CT_EXIT))) {
+		snprintf(v, sizeof(v), "0x%x", b->ct_ingress | b->ct_egress);
+		return cfg_bad_value(c, line_of(&c->bastion, c->bastion.key[K_CT_EGRESS] ?
+						K_CT_EGRESS : K_CT_INGRESS),
+				     c->bastion.key[K_CT_EGRESS] ? "EgressConnMark" : "IngressConnMark",
+				     v, "uses bit 0x40000000 or 0x80000000, which [Return] and [Exit] use");
 	}
 	if (b->ct_ingress == b->ct_egress) {
 		snprintf(v, sizeof(v), "0x%x", b->ct_egress);
@@ -576,6 +736,8 @@ static int validate_bastion(struct cfg_ctx *c)
 		return cfg_bad_value(c, c->iface.key[K_FWMARK], "FwMark", v,
 				     "matches the [Bastion] Mark: the tunnel's own packets would be routed into the tunnel");
 	}
+	if ((ret = validate_exit_mark(c)) < 0)
+		return ret;
 	return 0;
 }
 
@@ -630,6 +792,10 @@ static const char *fwd_name(const struct wgb_config *cfg, size_t i) { return cfg
 static unsigned fwd_line(const struct wgb_config *cfg, size_t i) { return cfg->forwards[i].line; }
 static const char *egr_name(const struct wgb_config *cfg, size_t i) { return cfg->egresses[i].name; }
 static unsigned egr_line(const struct wgb_config *cfg, size_t i) { return cfg->egresses[i].line; }
+static const char *ret_name(const struct wgb_config *cfg, size_t i) { return cfg->returns[i].name; }
+static unsigned ret_line(const struct wgb_config *cfg, size_t i) { return cfg->returns[i].line; }
+static const char *ext_name(const struct wgb_config *cfg, size_t i) { return cfg->exits[i].name; }
+static unsigned ext_line(const struct wgb_config *cfg, size_t i) { return cfg->exits[i].line; }
 
 int config_validate(struct cfg_ctx *c)
 {
@@ -640,6 +806,8 @@ int config_validate(struct cfg_ctx *c)
 
 	if ((ret = names_unique(c, "Forward", cfg->n_forwards, fwd_name, fwd_line)) < 0 ||
 	    (ret = names_unique(c, "Egress", cfg->n_egresses, egr_name, egr_line)) < 0 ||
+	    (ret = names_unique(c, "Return", cfg->n_returns, ret_name, ret_line)) < 0 ||
+	    (ret = names_unique(c, "Exit", cfg->n_exits, ext_name, ext_line)) < 0 ||
 	    (ret = validate_interface(c)) < 0 || (ret = validate_peers(c)) < 0)
 		return ret;
 	for (i = 0; i < cfg->n_forwards; ++i)
@@ -649,6 +817,12 @@ int config_validate(struct cfg_ctx *c)
 		return ret;
 	for (i = 0; i < cfg->n_egresses; ++i)
 		if ((ret = validate_egress(c, i)) < 0)
+			return ret;
+	for (i = 0; i < cfg->n_returns; ++i)
+		if ((ret = validate_return(c, i)) < 0)
+			return ret;
+	for (i = 0; i < cfg->n_exits; ++i)
+		if ((ret = validate_exit(c, i)) < 0)
 			return ret;
 	if ((ret = validate_bastion(c)) < 0)
 		return ret;

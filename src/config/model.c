@@ -33,6 +33,14 @@ void config_free(struct wgb_config *cfg)
 		prefix_list_free(&cfg->egresses[i].deny);
 	}
 	free(cfg->egresses);
+	for (i = 0; i < cfg->n_returns; ++i)
+		prefix_list_free(&cfg->returns[i].destination);
+	free(cfg->returns);
+	for (i = 0; i < cfg->n_exits; ++i) {
+		prefix_list_free(&cfg->exits[i].source);
+		prefix_list_free(&cfg->exits[i].destination);
+	}
+	free(cfg->exits);
 	/* the whole struct: private key included */
 	sodium_memzero(cfg, sizeof(*cfg));
 	free(cfg);

@@ -35,6 +35,11 @@ enum { WGB_LOG_NONE, WGB_LOG_KERNEL, WGB_LOG_NFLOG };	/* struct wgb_forward .log
 /* conntrack mark bits (extension keys IngressConnMark / EgressConnMark) */
 #define WGB_DEFAULT_CT_INGRESS	0x10000000u
 #define WGB_DEFAULT_CT_EGRESS	0x20000000u
+/* the far side's (SPEC §6): [Return] and [Exit] connections */
+#define WGB_DEFAULT_CT_RETURN	0x40000000u
+#define WGB_DEFAULT_CT_EXIT	0x80000000u
+/* [Exit]'s routing mark: the first of these bits outside Mark's mask */
+#define WGB_DEFAULT_EXIT_MARK	0x1000000u
 /* our route protocol number (rtnetlink RTPROT_*), see /etc/iproute2/rt_protos */
 #define WGB_RTPROT		0x57	/* 87, unassigned upstream */
 
@@ -115,11 +120,34 @@ struct wgb_egress {
 	unsigned line;
 };
 
+/* The far side (SPEC §6). [Return NAME]: new connections that arrive
+ * through the tunnel to destination are answered through it. */
+struct wgb_return {
+	char name[WGB_NAME_MAX + 1];
+	struct prefix_list destination;	/* default 0.0.0.0/0, ::/0 */
+	unsigned line;
+};
+
+/* [Exit NAME]: new connections from source to destination (not from the
+ * tunnel) leave by the tunnel unless the main table has a more specific
+ * route for them than its default. */
+struct wgb_exit {
+	char name[WGB_NAME_MAX + 1];
+	struct prefix_list source;
+	struct prefix_list destination;	/* default 0.0.0.0/0, ::/0 */
+	unsigned line;
+};
+
 struct wgb_bastion {
 	uint32_t table;
 	uint32_t mark, mark_mask;	/* only mark_mask bits are written */
 	uint32_t priority;
 	uint32_t ct_ingress, ct_egress;	/* one bit each */
+	uint32_t ct_return, ct_exit;	/* the far side's, tagged alike */
+	/* [Exit]'s routing mark (one or more bits, outside mark_mask); its
+	 * rules sit at priority - 10 (main, suppress_prefixlength 0) and
+	 * priority - 9 (Table). 0 when the config has no [Exit]. */
+	uint32_t exit_mark;
 };
 
 struct wgb_config {
@@ -131,6 +159,10 @@ struct wgb_config {
 	size_t n_forwards;
 	struct wgb_egress *egresses;
 	size_t n_egresses;
+	struct wgb_return *returns;
+	size_t n_returns;
+	struct wgb_exit *exits;
+	size_t n_exits;
 	struct wgb_bastion bastion;
 	bool uses_ipv6;		/* any IPv6 forward, egress source or peer route */
 };
@@ -143,6 +175,10 @@ struct wgb_config {
 	for ((f) = (cfg)->forwards; (f) && (f) < (cfg)->forwards + (cfg)->n_forwards; ++(f))
 #define for_each_egress(cfg, e) \
 	for ((e) = (cfg)->egresses; (e) && (e) < (cfg)->egresses + (cfg)->n_egresses; ++(e))
+#define for_each_return(cfg, r) \
+	for ((r) = (cfg)->returns; (r) && (r) < (cfg)->returns + (cfg)->n_returns; ++(r))
+#define for_each_exit(cfg, x) \
+	for ((x) = (cfg)->exits; (x) && (x) < (cfg)->exits + (cfg)->n_exits; ++(x))
 
 /* Frees everything and wipes key material. NULL-tolerant. */
 void config_free(struct wgb_config *cfg);

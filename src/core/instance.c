@@ -12,6 +12,7 @@ void instance_from_config(struct instance *in, const struct wgb_config *cfg)
 	in->mark = cfg->bastion.mark;
 	in->mark_mask = cfg->bastion.mark_mask;
 	in->priority = cfg->bastion.priority;
+	in->exit_mark = cfg->bastion.exit_mark;
 }
 
 void instance_defaults(struct instance *in)

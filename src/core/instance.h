@@ -15,6 +15,7 @@
 struct instance {
 	char name[IFNAMSIZ];		/* WireGuard link, nft table suffix */
 	uint32_t table, mark, mark_mask, priority;
+	uint32_t exit_mark;		/* [Exit]'s routing mark, 0: no [Exit] */
 };
 
 void instance_from_config(struct instance *in, const struct wgb_config *cfg);

@@ -385,8 +385,8 @@ int rundir_save_instance(const struct instance *in, const char *config_path,
 	int ret, n;
 
 	abspath(config_path, conf, sizeof(conf));
-	n = asprintf(&text, "config=%s\nname=%s\ntable=%u\nmark=0x%x\nmask=0x%x\npriority=%u\n",
-		     conf, in->name, in->table, in->mark, in->mark_mask, in->priority);
+	n = asprintf(&text, "config=%s\nname=%s\ntable=%u\nmark=0x%x\nmask=0x%x\npriority=%u\nexitmark=0x%x\n",
+		     conf, in->name, in->table, in->mark, in->mark_mask, in->priority, in->exit_mark);
 	if (n < 0)
 		return err_set(e, -ENOMEM, "out of memory");
 	ret = rundir_replace(in->name, RUNDIR_INSTANCE, text, (size_t)n);
@@ -424,7 +424,8 @@ static int rec_u32(const char *s, uint32_t *out)
 static int parse_instance(const char *file, char *text, char *conf, size_t conflen,
 			  struct instance *in)
 {
-	static const char *const keys[] = { "config", "name", "table", "mark", "mask", "priority" };
+	static const char *const keys[] = { "config", "name", "table", "mark", "mask", "priority",
+					    "exitmark" };
 	char *line, *next, *eq;
 	unsigned lineno = 0, have = 0, k;
 	uint32_t *num;
@@ -471,7 +472,8 @@ static int parse_instance(const char *file, char *text, char *conf, size_t confl
 		case 2: num = &in->table; break;
 		case 3: num = &in->mark; break;
 		case 4: num = &in->mark_mask; break;
-		default: num = &in->priority; break;
+		case 5: num = &in->priority; break;
+		default: num = &in->exit_mark; break;
 		}
 		if (rec_u32(eq + 1, num) < 0) {
 			rundir_warn_bad(file, RUNDIR_INSTANCE, lineno,
@@ -634,7 +636,7 @@ static int neighbour(const struct instance *o, const char *config, void *arg)
 	struct neighbours *n = arg;
 	const struct instance *in = n->self;
 	const char *key = NULL;
-	char value[64];
+	char value[128];
 
 	if (!strcmp(o->name, in->name))
 		return 0;
@@ -651,6 +653,15 @@ static int neighbour(const struct instance *o, const char *config, void *arg)
 		key = "Mark";
 		snprintf(value, sizeof(value), "0x%x/0x%x (bits 0x%x in common)", in->mark,
 			 in->mark_mask, o->mark_mask & in->mark_mask);
+	} else if (in->exit_mark & (o->mark_mask | o->exit_mark)) {
+		/* [Exit]'s rules are found by their mark: never another's */
+		key = "ExitMark";
+		snprintf(value, sizeof(value), "0x%x (bits 0x%x in common)", in->exit_mark,
+			 in->exit_mark & (o->mark_mask | o->exit_mark));
+	} else if (o->exit_mark & in->mark_mask) {
+		key = "Mark";
+		snprintf(value, sizeof(value), "0x%x/0x%x (bits 0x%x are instance %s's ExitMark)",
+			 in->mark, in->mark_mask, o->exit_mark & in->mark_mask, o->name);
 	} else if (o->priority == in->priority) {
 		key = "Priority";
 		snprintf(value, sizeof(value), "%u", in->priority);

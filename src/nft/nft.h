@@ -25,6 +25,10 @@
 #define NFT_FWD_PREFIX		"forward_"
 #define NFT_LIMITDROP_PREFIX	"limitdrop_"
 #define NFT_EGR_PREFIX		"egress_"
+/* the far side's (SPEC §6): "return_" NAME counts the new connections a
+ * [Return] answers, "exit_" NAME those an [Exit] sends into the tunnel */
+#define NFT_RET_PREFIX		"return_"
+#define NFT_EXIT_PREFIX		"exit_"
 #define NFT_DROPPED		"dropped"
 
 extern const struct stage stage_nft;	/* nft_batch.c, beside sync */

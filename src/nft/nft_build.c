@@ -492,6 +492,50 @@ static void egress_sets(struct nft_bld *b, const struct wgb_egress *eg)
 	}
 }
 
+/* ---- the far side's sets: [Return] and [Exit] ---- */
+
+static void far_set(struct nft_bld *b, const char *prefix, const char *name,
+		    const char *what, const struct prefix_list *l)
+{
+	char set[128];
+	size_t i, r;
+
+	for (i = 0; i < 2 && !b->err; ++i) {
+		const struct nft_fam *f = &nft_fams[i];
+		struct range *v;
+		struct nft_set *s;
+		size_t n;
+
+		nft_far_set_name(set, sizeof(set), prefix, name, what, i);
+		s = set_add(b, set, NFT_SET_INTERVAL, f->atype, f->alen);
+		if (!s)
+			return;
+		if (ranges_of(l, f, &v, &n) < 0) {
+			b->err = -ENOMEM;
+			return;
+		}
+		for (r = 0; r < n && !b->err; ++r)
+			interval_add(b, s, v[r].lo, v[r].hi);
+		free(v);
+	}
+}
+
+static void far_sets(struct nft_bld *b)
+{
+	const struct wgb_return *rt;
+	const struct wgb_exit *x;
+
+	for_each_return(b->cfg, rt) {
+		counter_add(b, NFT_RET_PREFIX, rt->name);
+		far_set(b, NFT_RET_PREFIX, rt->name, "dst", &rt->destination);
+	}
+	for_each_exit(b->cfg, x) {
+		counter_add(b, NFT_EXIT_PREFIX, x->name);
+		far_set(b, NFT_EXIT_PREFIX, x->name, "src", &x->source);
+		far_set(b, NFT_EXIT_PREFIX, x->name, "dst", &x->destination);
+	}
+}
+
 /* ---- the limits' meters: one per distinct limit and family ---- */
 
 static int limit_cmp(const void *a, const void *b)
@@ -594,6 +638,8 @@ int nft_build(const struct instance *in, const struct wgb_config *cfg,
 	b.ifname = cfg->iface.name;
 	b.ing = cfg->bastion.ct_ingress;
 	b.egr = cfg->bastion.ct_egress;
+	b.ret = cfg->bastion.ct_return;
+	b.ext = cfg->bastion.ct_exit;
 	b.st->table_exists = true;
 	b.err = table_comment(b.st);
 	counter_add(&b, "", NFT_DROPPED);
@@ -617,6 +663,8 @@ int nft_build(const struct instance *in, const struct wgb_config *cfg,
 			break;
 		egress_sets(&b, eg);
 	}
+	if (!b.err)
+		far_sets(&b);
 	if (!b.err)
 		limits_collect(&b);
 	limit_meters(&b);

@@ -340,6 +340,14 @@ void nft_egr_set_name(char *buf, size_t len, const char *egress, enum nft_es_kin
 bool nft_egr_set_parse(const char *name, char *egress, size_t len, enum nft_es_kind *k,
 		       int *fam);
 bool nft_egress_has_family(const struct wgb_egress *eg, int af);
+/* The far side's sets: "return_NAME_dst4", "exit_NAME_src6" (prefix is
+ * NFT_RET_PREFIX or NFT_EXIT_PREFIX, what "src" or "dst"). */
+void nft_far_set_name(char *buf, size_t len, const char *prefix, const char *name,
+		      const char *what, size_t fam);
+/* The [Return] or [Exit] a set, counter or rule comment belongs to: its
+ * kind ("return", "exit") and name into buf; false for anything else. */
+bool nft_far_owner(const char *name, char *buf, size_t len);
+bool nft_far_comment_owner(const char *comment, char *buf, size_t len);
 
 /* ---- nft_build.c, nft_rules.c: the desired table ---- */
 /* A distinct RateLimit (rate/unit) or ConnLimit (conn) of the config. */
@@ -353,6 +361,7 @@ struct nft_bld {
 	const struct wgb_config *cfg;
 	const char *ifname;
 	uint32_t ing, egr;
+	uint32_t ret, ext;	/* the far side's conntrack bits */
 	const struct nft_set *fs[NFT_FS_KINDS][2][2];
 	struct nft_limit *limits;	/* sorted, unique */
 	size_t n_limits;

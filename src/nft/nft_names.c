@@ -140,3 +140,48 @@ bool nft_egress_has_family(const struct wgb_egress *eg, int af)
 			return true;
 	return false;
 }
+
+void nft_far_set_name(char *buf, size_t len, const char *prefix, const char *name,
+		      const char *what, size_t fam)
+{
+	snprintf(buf, len, "%s%s_%s%s", prefix, name, what, nft_fams[fam].sfx);
+}
+
+/* "return_lan" or "return_lan_dst4" -> "return lan" */
+bool nft_far_owner(const char *name, char *buf, size_t len)
+{
+	static const struct { const char *prefix, *kind; } k[] = {
+		{ NFT_RET_PREFIX, "return" }, { NFT_EXIT_PREFIX, "exit" },
+	};
+	size_t i, pl, n;
+
+	for (i = 0; i < 2; ++i) {
+		pl = strlen(k[i].prefix);
+		if (strncmp(name, k[i].prefix, pl))
+			continue;
+		n = strlen(name + pl);
+		/* a set's suffix: "_src4", "_dst6" */
+		if (n > 5 && name[pl + n - 5] == '_' &&
+		    (!strncmp(name + pl + n - 4, "src", 3) || !strncmp(name + pl + n - 4, "dst", 3)) &&
+		    (name[pl + n - 1] == '4' || name[pl + n - 1] == '6'))
+			n -= 5;
+		snprintf(buf, len, "%s %.*s", k[i].kind, (int)n, name + pl);
+		return true;
+	}
+	return false;
+}
+
+/* "return lan: new connection from the tunnel" -> "return lan" */
+bool nft_far_comment_owner(const char *comment, char *buf, size_t len)
+{
+	size_t n;
+
+	if (strncmp(comment, "return ", 7) && strncmp(comment, "exit ", 5))
+		return false;
+	n = strcspn(comment, ":");
+	if (!comment[n] || n + 1 > len)
+		return false;
+	memcpy(buf, comment, n);
+	buf[n] = '\0';
+	return true;
+}

@@ -57,6 +57,7 @@ static bool names_has(struct names *s, const char *name)
 struct pl {
 	struct plan *p;
 	struct plan tail;	/* nft-level lines, printed after forwards and egresses */
+	struct plan far;	/* [Return] and [Exit] lines, printed before the tail */
 	const struct nft_state *from, *to;
 	struct nft_views *vf, *vt;
 	struct names fwd, egr;	/* touched: compare their views */
@@ -87,6 +88,20 @@ static void touch(struct pl *l, struct names *s, const char *name)
 {
 	if (!l->err && names_add(s, name) < 0)
 		l->err = -ENOMEM;
+}
+
+/* One line per [Return] or [Exit] and what: several sets or rules of one
+ * say it once. */
+static void far_line(struct pl *l, char op, const char *owner, const char *what)
+{
+	char buf[160];
+	size_t i;
+
+	snprintf(buf, sizeof(buf), "%s%s%s", owner, what ? ": " : "", what ? what : "");
+	for (i = 0; i < l->far.n; ++i)
+		if (l->far.v[i].op == op && !strcmp(l->far.v[i].text, buf))
+			return;
+	line(l, &l->far, op, "%s", buf);
 }
 
 /* ---- elements ---- */
@@ -158,6 +173,9 @@ static void set_delta_lines(struct pl *l, const struct nft_set_delta *sd)
 		for (j = 0; j < n; ++j)
 			if (!strcmp(v[j], ebuf))
 				touch(l, &l->egr, v[j]);
+	} else if (nft_far_owner(st->name, ebuf, sizeof(ebuf))) {
+		far_line(l, '~', ebuf, strstr(st->name + strlen(st->name) - 5, "_src") ?
+				       "source changed" : "destination changed");
 	} else if ((who = allowfile_owner(l, st->name))) {
 		/* a changed AllowFile: what moved, not 100,000 ranges twice */
 		size_t add = 0, del = 0;
@@ -212,8 +230,31 @@ static bool egress_rule(struct pl *l, const struct nft_rule *r, char *buf, size_
 	return nft_views_has_egress(l->vt, buf) || nft_views_has_egress(l->vf, buf);
 }
 
-/* Rules of a chain, those of one egress (name) or of none (NULL), joined
- * for comparison. */
+/* "return web: new from the tunnel" -> "return web" */
+static bool far_rule(const struct nft_rule *r, char *buf, size_t len)
+{
+	char c[NFT_USERDATA_MAXLEN];
+
+	nft_rule_comment(r->r, c, sizeof(c));
+	return nft_far_comment_owner(c, buf, len);
+}
+
+/* Whether the state has the [Return] or [Exit] "kind name": its counter. */
+static bool far_has(const struct nft_state *st, const char *owner)
+{
+	char obj[96];
+	size_t i;
+
+	snprintf(obj, sizeof(obj), "%s_%s", !strncmp(owner, "exit ", 5) ? "exit" : "return",
+		 strchr(owner, ' ') + 1);
+	for (i = 0; i < st->n_objs; ++i)
+		if (!strcmp(st->objs[i].name, obj))
+			return true;
+	return false;
+}
+
+/* Rules of a chain, those of one egress, [Return] or [Exit] (name) or of
+ * none (NULL), joined for comparison. */
 static char *rules_of(struct pl *l, const struct nft_chain *c, const char *name)
 {
 	size_t i, len = 1;
@@ -226,7 +267,8 @@ static char *rules_of(struct pl *l, const struct nft_chain *c, const char *name)
 		return NULL;
 	s[0] = '\0';
 	for (i = 0; i < c->n_rules; ++i) {
-		bool eg = egress_rule(l, &c->rules[i], eb, sizeof(eb));
+		bool eg = egress_rule(l, &c->rules[i], eb, sizeof(eb)) ||
+			  far_rule(&c->rules[i], eb, sizeof(eb));
 
 		if (name ? (eg && !strcmp(eb, name)) : !eg) {
 			strcat(s, c->rules[i].sig);
@@ -234,6 +276,32 @@ static char *rules_of(struct pl *l, const struct nft_chain *c, const char *name)
 		}
 	}
 	return s;
+}
+
+/* The rules of each [Return] and [Exit] of both sides, compared: one line
+ * for each that is on both sides and differs (an added or removed one
+ * says so by its counter). */
+static void far_chain_lines(struct pl *l, const struct nft_chain *x, const struct nft_chain *y)
+{
+	const struct nft_chain *cs[2] = { x, y };
+	char owner[96], *a, *b;
+	size_t k, i;
+
+	for (k = 0; k < 2 && !l->err; ++k) {
+		for (i = 0; i < cs[k]->n_rules && !l->err; ++i) {
+			if (!far_rule(&cs[k]->rules[i], owner, sizeof(owner)) ||
+			    !far_has(l->from, owner) || !far_has(l->to, owner))
+				continue;
+			a = rules_of(l, x, owner);
+			b = rules_of(l, y, owner);
+			if (!a || !b)
+				l->err = -ENOMEM;
+			else if (strcmp(a, b))
+				far_line(l, '~', owner, "nft rules differ from the config, rewritten");
+			free(a);
+			free(b);
+		}
+	}
 }
 
 static void chain_lines(struct pl *l, const struct nft_chain *x, const struct nft_chain *y)
@@ -266,6 +334,7 @@ static void chain_lines(struct pl *l, const struct nft_chain *x, const struct nf
 				touch(l, &l->egr, names[k][i]);
 		}
 	}
+	far_chain_lines(l, x, y);
 	if (differ)
 		line(l, &l->tail, '~', "nft chain %s: rules differ from the config, refilled", y->name);
 out:
@@ -396,6 +465,15 @@ static void object_lines(struct pl *l, bool egress, struct names *touched)
 	free(w);
 }
 
+/* A set of a [Return] or [Exit] that is itself added or removed. */
+static bool far_set_of(const struct nft_state *st, const struct nft_state *other, const char *set)
+{
+	char owner[96];
+
+	return nft_far_owner(set, owner, sizeof(owner)) && far_has(st, owner) &&
+	       !far_has(other, owner);
+}
+
 static void incremental(struct pl *l, const struct nft_delta *d)
 {
 	const char *const *v;
@@ -408,7 +486,7 @@ static void incremental(struct pl *l, const struct nft_delta *d)
 
 		if (fw)
 			touch(l, &l->fwd, fw);
-		else if (!egress_set_of(l->vf, l->vt, s))
+		else if (!egress_set_of(l->vf, l->vt, s) && !far_set_of(l->from, l->to, s))
 			line(l, &l->tail, '-', "nft set %s", s);
 	}
 	for (i = 0; i < d->set_add.n; ++i) {
@@ -416,13 +494,17 @@ static void incremental(struct pl *l, const struct nft_delta *d)
 
 		if (fw)
 			touch(l, &l->fwd, fw);
-		else if (!egress_set_of(l->vt, l->vf, s))
+		else if (!egress_set_of(l->vt, l->vf, s) && !far_set_of(l->to, l->from, s))
 			line(l, &l->tail, '+', "nft set %s", s);
 	}
 	for (i = 0; i < d->obj_del.n; ++i) {
 		const struct nft_obj *o = &l->from->objs[d->obj_del.v[i]];
 
-		if (strncmp(o->name, NFT_FWD_PREFIX, strlen(NFT_FWD_PREFIX)) &&
+		char owner[96];
+
+		if (nft_far_owner(o->name, owner, sizeof(owner)))
+			far_line(l, '-', owner, NULL);
+		else if (strncmp(o->name, NFT_FWD_PREFIX, strlen(NFT_FWD_PREFIX)) &&
 		    strncmp(o->name, NFT_EGR_PREFIX, strlen(NFT_EGR_PREFIX)) &&
 		    strncmp(o->name, NFT_LIMITDROP_PREFIX, strlen(NFT_LIMITDROP_PREFIX)))
 			line(l, &l->tail, '-', "nft %s %s", o->type == NFT_OBJECT_COUNTER ?
@@ -431,8 +513,11 @@ static void incremental(struct pl *l, const struct nft_delta *d)
 	for (i = 0; i < d->obj_add.n; ++i) {
 		const struct nft_obj *o = &l->to->objs[d->obj_add.v[i]];
 		const char *name = o->name;
+		char owner[96];
 
-		if (!strncmp(name, NFT_FWD_PREFIX, strlen(NFT_FWD_PREFIX)))
+		if (nft_far_owner(name, owner, sizeof(owner)))
+			far_line(l, '+', owner, NULL);
+		else if (!strncmp(name, NFT_FWD_PREFIX, strlen(NFT_FWD_PREFIX)))
 			touch(l, &l->fwd, name + strlen(NFT_FWD_PREFIX));
 		else if (!strncmp(name, NFT_LIMITDROP_PREFIX, strlen(NFT_LIMITDROP_PREFIX)))
 			touch(l, &l->fwd, name + strlen(NFT_LIMITDROP_PREFIX));
@@ -490,6 +575,9 @@ int nft_diff(const void *from_, const void *to_, struct plan *p)
 		incremental(&l, &d);
 	object_lines(&l, false, &l.fwd);
 	object_lines(&l, true, &l.egr);
+	for (i = 0; i < l.far.n && !l.err; ++i)
+		if (plan_add(p, l.far.v[i].op, "%s", l.far.v[i].text) < 0)
+			l.err = -ENOMEM;
 	for (i = 0; i < l.tail.n && !l.err; ++i)
 		if (plan_add(p, l.tail.v[i].op, "%s", l.tail.v[i].text) < 0)
 			l.err = -ENOMEM;
@@ -500,6 +588,7 @@ out:
 	nft_views_free(l.vf);
 	nft_views_free(l.vt);
 	plan_free(&l.tail);
+	plan_free(&l.far);
 	free(l.fwd.v);
 	free(l.egr.v);
 	nft_delta_free(&d);

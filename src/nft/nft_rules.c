@@ -433,6 +433,20 @@ static void chain_forward(struct nft_bld *b)
 	for_each_egress(b->cfg, eg)
 		egress_rules(b, c, eg);
 
+	/* the far side's connections, both ways (counted in far_pre) */
+	if (b->cfg->n_returns) {
+		rb_init(&rb);
+		ct_mark_has(&rb, b->ret);
+		rb_verdict(&rb, NF_ACCEPT);
+		rule_end(b, c, &rb, "returns");
+	}
+	if (b->cfg->n_exits) {
+		rb_init(&rb);
+		ct_mark_has(&rb, b->ext);
+		rb_verdict(&rb, NF_ACCEPT);
+		rule_end(b, c, &rb, "exits");
+	}
+
 	rb_init(&rb);
 	match_ifname(&rb, NFT_META_IIFNAME, NFT_CMP_EQ, b->ifname);
 	rb_objref_name(&rb, NFT_OBJECT_COUNTER, NFT_DROPPED);
@@ -444,6 +458,135 @@ static void chain_forward(struct nft_bld *b)
 	rb_objref_name(&rb, NFT_OBJECT_COUNTER, NFT_DROPPED);
 	rb_verdict(&rb, NF_DROP);
 	rule_end(b, c, &rb, "into the tunnel, allowed by no forward or egress");
+}
+
+/* ---- the far side (SPEC §6, Appendix B) ---- */
+
+/* ct state new */
+static void ct_new(struct nft_rb *rb)
+{
+	rb_ct_load(rb, NFT_CT_STATE, -1, NFT_REG_1);
+	rb_bitwise(rb, NFT_REG_1, NF_CT_STATE_BIT(IP_CT_NEW), 0, 4);
+	rb_cmp_u32(rb, NFT_CMP_NEQ, 0);
+}
+
+/* meta mark set meta mark & ~mask | bits */
+static void meta_mark_set(struct nft_rb *rb, uint32_t mask, uint32_t bits)
+{
+	rb_meta_load(rb, NFT_META_MARK, NFT_REG_1);
+	rb_bitwise(rb, NFT_REG_1, ~mask, bits & mask, 4);
+	rb_meta_set(rb, NFT_META_MARK, NFT_REG_1);
+}
+
+static bool list_has(const struct prefix_list *l, int af)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; ++i)
+		if (l->v[i].family == af)
+			return true;
+	return false;
+}
+
+/* ct direction D ct mark & bit == bit */
+static void ct_dir_has(struct nft_rb *rb, uint8_t dir, uint32_t bit)
+{
+	rb_ct_load(rb, NFT_CT_DIRECTION, -1, NFT_REG_1);
+	rb_cmp_u8(rb, NFT_CMP_EQ, dir);
+	ct_mark_has(rb, bit);
+}
+
+/*
+ * Before the routing decision (priority mangle): a new connection that
+ * came in by the tunnel to a [Return]'s destination gets the return bit,
+ * and its replies from elsewhere the routing mark, so the instance's rule
+ * sends them into the tunnel; a new connection from an [Exit]'s source
+ * (not from the tunnel) gets the exit bit, and its original-direction
+ * packets the exit mark. Replies are never exit-marked: a connection that
+ * came in by another tunnel is answered through that one.
+ */
+static void chain_far_pre(struct nft_bld *b)
+{
+	const struct wgb_bastion *bs = &b->cfg->bastion;
+	const struct wgb_return *rt;
+	const struct wgb_exit *x;
+	char set[128], counter[64], comment[96];
+	struct nft_chain *c;
+	struct nft_rb rb;
+	size_t i;
+
+	c = chain_add(b, "far_pre", "filter", NF_INET_PRE_ROUTING, NF_IP_PRI_MANGLE);
+	for_each_return(b->cfg, rt) {
+		snprintf(counter, sizeof(counter), NFT_RET_PREFIX "%s", rt->name);
+		snprintf(comment, sizeof(comment), "return %s: new from the tunnel", rt->name);
+		for (i = 0; i < 2; ++i) {
+			const struct nft_fam *f = &nft_fams[i];
+
+			if (!list_has(&rt->destination, f->af))
+				continue;
+			rb_init(&rb);
+			match_ifname(&rb, NFT_META_IIFNAME, NFT_CMP_EQ, b->ifname);
+			ct_new(&rb);
+			match_meta_u8(&rb, NFT_META_NFPROTO, f->nfproto);
+			rb_payload(&rb, NFT_PAYLOAD_NETWORK_HEADER, f->daddr, f->alen, NFT_REG_1);
+			nft_far_set_name(set, sizeof(set), NFT_RET_PREFIX, rt->name, "dst", i);
+			rb_lookup(&rb, set, NFT_REG_1, -1, false);
+			ct_mark_or(&rb, b->ret);
+			rb_objref_name(&rb, NFT_OBJECT_COUNTER, counter);
+			rule_end(b, c, &rb, comment);
+		}
+	}
+	if (b->cfg->n_returns) {
+		rb_init(&rb);
+		match_ifname(&rb, NFT_META_IIFNAME, NFT_CMP_NEQ, b->ifname);
+		ct_dir_has(&rb, IP_CT_DIR_REPLY, b->ret);
+		meta_mark_set(&rb, bs->mark_mask, bs->mark);
+		rule_end(b, c, &rb, "returns: replies into the tunnel");
+	}
+	for_each_exit(b->cfg, x) {
+		snprintf(counter, sizeof(counter), NFT_EXIT_PREFIX "%s", x->name);
+		snprintf(comment, sizeof(comment), "exit %s: new connection", x->name);
+		for (i = 0; i < 2; ++i) {
+			const struct nft_fam *f = &nft_fams[i];
+
+			if (!list_has(&x->source, f->af))
+				continue;
+			rb_init(&rb);
+			match_ifname(&rb, NFT_META_IIFNAME, NFT_CMP_NEQ, b->ifname);
+			ct_new(&rb);
+			match_meta_u8(&rb, NFT_META_NFPROTO, f->nfproto);
+			rb_payload(&rb, NFT_PAYLOAD_NETWORK_HEADER, f->saddr, f->alen, NFT_REG_1);
+			nft_far_set_name(set, sizeof(set), NFT_EXIT_PREFIX, x->name, "src", i);
+			rb_lookup(&rb, set, NFT_REG_1, -1, false);
+			rb_payload(&rb, NFT_PAYLOAD_NETWORK_HEADER, f->daddr, f->alen, NFT_REG_1);
+			nft_far_set_name(set, sizeof(set), NFT_EXIT_PREFIX, x->name, "dst", i);
+			rb_lookup(&rb, set, NFT_REG_1, -1, false);
+			ct_mark_or(&rb, b->ext);
+			rb_objref_name(&rb, NFT_OBJECT_COUNTER, counter);
+			rule_end(b, c, &rb, comment);
+		}
+	}
+	if (b->cfg->n_exits) {
+		rb_init(&rb);
+		ct_dir_has(&rb, IP_CT_DIR_ORIGINAL, b->ext);
+		meta_mark_set(&rb, bs->exit_mark, bs->exit_mark);
+		rule_end(b, c, &rb, "exits: into the tunnel, unless the main table knows better");
+	}
+}
+
+/* The replies of this host's own sockets (a service on the gateway): a
+ * route chain, so that the new mark routes them again. */
+static void chain_far_out(struct nft_bld *b)
+{
+	const struct wgb_bastion *bs = &b->cfg->bastion;
+	struct nft_chain *c;
+	struct nft_rb rb;
+
+	c = chain_add(b, "far_out", "route", NF_INET_LOCAL_OUT, NF_IP_PRI_MANGLE);
+	rb_init(&rb);
+	ct_dir_has(&rb, IP_CT_DIR_REPLY, b->ret);
+	meta_mark_set(&rb, bs->mark_mask, bs->mark);
+	rule_end(b, c, &rb, "returns: replies of this host into the tunnel");
 }
 
 static void chain_post_nat(struct nft_bld *b)
@@ -517,4 +660,8 @@ void nft_build_chains(struct nft_bld *b)
 	chain_pre_mark(b);
 	chain_forward(b);
 	chain_post_nat(b);
+	if (b->cfg->n_returns || b->cfg->n_exits)
+		chain_far_pre(b);
+	if (b->cfg->n_returns)
+		chain_far_out(b);
 }

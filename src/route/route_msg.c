@@ -64,7 +64,15 @@ int route_rule_msg(const struct route_rule *r, bool add, struct nl_msg **out)
 	ret = add ? rtnl_rule_build_add_request(o, NLM_F_EXCL, out)
 		  : rtnl_rule_build_delete_request(o, 0, out);
 	rtnl_rule_put(o);
-	return ret < 0 ? nlroute_errno(NULL, ret) : 0;
+	if (ret < 0)
+		return nlroute_errno(NULL, ret);
+	/* libnl-route 3.7 has no setter for it: appended to its message */
+	if (r->suppress_default && nla_put_u32(*out, FRA_SUPPRESS_PREFIXLEN, 0) < 0) {
+		nlmsg_free(*out);
+		*out = NULL;
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 int route_route_msg(const struct route_route *r, bool add, struct nl_msg **out)
@@ -211,5 +219,16 @@ int route_msg_parse(struct nl_msg *msg, struct route_rule *rule,
 	ret = nl_msg_parse(msg, on_object, &p);
 	if (ret < 0)
 		return nlroute_errno(NULL, ret);
+	if (p.kind == 1) {
+		/* libnl-route 3.7 does not parse it. The kernel always sends
+		 * it, -1 for none; any other length but 0 is not our shape. */
+		struct nlattr *a = nlmsg_find_attr(nlmsg_hdr(msg), sizeof(struct fib_rule_hdr),
+						   FRA_SUPPRESS_PREFIXLEN);
+		uint32_t v = a && nla_len(a) >= 4 ? nla_get_u32(a) : UINT32_MAX;
+
+		if (v != 0 && v != UINT32_MAX)
+			return 0;
+		p.rule->suppress_default = v == 0;
+	}
 	return p.kind;
 }

@@ -208,6 +208,15 @@ static bool table_has_ours(const struct route_state *s, uint32_t table)
 	return false;
 }
 
+/* [Exit]'s "lookup main" rule: its mark, or its place 10 below Priority
+ * (an ExitMark changed since, or the [Exit] gone from the config). */
+static bool exit_rule_ours(const struct instance *in, const struct route_rule *r)
+{
+	return r->table == RT_TABLE_MAIN && r->suppress_default &&
+	       ((in->exit_mark && r->mark == in->exit_mark && r->mask == in->exit_mark) ||
+		(in->priority > 10 && r->priority == in->priority - 10));
+}
+
 static int read_once(struct nlroute *c, const struct instance *in,
 		     struct route_state *s)
 {
@@ -238,7 +247,7 @@ static int read_once(struct nlroute *c, const struct instance *in,
 		const struct route_rule *r = &all.rules[i];
 
 		if (r->protocol != WGB_RTPROT ||
-		    (r->table != in->table && !table_has_ours(s, r->table)))
+		    (r->table != in->table && !table_has_ours(s, r->table) && !exit_rule_ours(in, r)))
 			continue;
 		all.rules[n++] = *r;
 	}

@@ -18,8 +18,15 @@ static const char *fam(uint8_t family)
 
 void route_rule_format(const struct route_rule *r, char *buf, size_t len)
 {
-	snprintf(buf, len, "fwmark 0x%x/0x%x lookup %u priority %u (%s)",
-		 r->mark, r->mask, r->table, r->priority, fam(r->family));
+	char table[16];
+
+	if (r->table == RT_TABLE_MAIN)
+		snprintf(table, sizeof(table), "main");
+	else
+		snprintf(table, sizeof(table), "%u", r->table);
+	snprintf(buf, len, "fwmark 0x%x/0x%x lookup %s%s priority %u (%s)",
+		 r->mark, r->mask, table, r->suppress_default ? " suppress_prefixlength 0" : "",
+		 r->priority, fam(r->family));
 }
 
 static void prefix_format(const struct prefix *p, char *buf, size_t len, bool host)
@@ -65,7 +72,8 @@ static bool rule_eq(const struct route_rule *a, const struct route_rule *b)
 {
 	return a->family == b->family && a->protocol == b->protocol &&
 	       a->priority == b->priority && a->mark == b->mark &&
-	       a->mask == b->mask && a->table == b->table;
+	       a->mask == b->mask && a->table == b->table &&
+	       a->suppress_default == b->suppress_default;
 }
 
 static bool prefix_eq(const struct prefix *a, const struct prefix *b)
@@ -116,6 +124,24 @@ void route_state_free(struct route_state *s)
 	free(s);
 }
 
+static bool exits_have_family(const struct wgb_config *cfg, uint8_t family)
+{
+	const struct wgb_exit *x;
+	size_t i;
+
+	for_each_exit(cfg, x)
+		for (i = 0; i < x->source.n; ++i)
+			if (x->source.v[i].family == family)
+				return true;
+	return false;
+}
+
+/*
+ * Per family: the fwmark rule to TABLE and TABLE's default route into the
+ * tunnel; with an [Exit] of that family, two rules before them for the
+ * exit's mark: the main table without its default route (the LAN and
+ * other specific routes still win), then TABLE.
+ */
 int route_state_build(const struct instance *in, const struct wgb_config *cfg,
 		      struct route_state **out)
 {
@@ -127,13 +153,14 @@ int route_state_build(const struct instance *in, const struct wgb_config *cfg,
 	if (!s)
 		return -ENOMEM;
 	n = cfg ? (cfg->uses_ipv6 ? 2 : 1) : 0;
-	if (n && (!(s->rules = calloc(n, sizeof(*s->rules))) ||
+	/* at most three rules and one route per family */
+	if (n && (!(s->rules = calloc(3 * n, sizeof(*s->rules))) ||
 		  !(s->routes = calloc(n, sizeof(*s->routes))))) {
 		route_state_free(s);
 		return -ENOMEM;
 	}
 	for (i = 0; i < n; ++i) {
-		struct route_rule *ru = &s->rules[i];
+		struct route_rule *ru = &s->rules[s->n_rules++];
 		struct route_route *ro = &s->routes[i];
 
 		ru->family = families[i];
@@ -142,6 +169,22 @@ int route_state_build(const struct instance *in, const struct wgb_config *cfg,
 		ru->mark = in->mark;
 		ru->mask = in->mark_mask;
 		ru->table = in->table;
+
+		if (in->exit_mark && exits_have_family(cfg, families[i])) {
+			ru = &s->rules[s->n_rules++];
+			*ru = (struct route_rule){
+				.family = families[i], .protocol = WGB_RTPROT,
+				.priority = in->priority - 10, .mark = in->exit_mark,
+				.mask = in->exit_mark, .table = RT_TABLE_MAIN,
+				.suppress_default = true,
+			};
+			ru = &s->rules[s->n_rules++];
+			*ru = (struct route_rule){
+				.family = families[i], .protocol = WGB_RTPROT,
+				.priority = in->priority - 9, .mark = in->exit_mark,
+				.mask = in->exit_mark, .table = in->table,
+			};
+		}
 
 		ro->family = families[i];
 		ro->protocol = WGB_RTPROT;
@@ -153,7 +196,7 @@ int route_state_build(const struct instance *in, const struct wgb_config *cfg,
 		ro->dst.family = families[i];
 		snprintf(ro->dev, sizeof(ro->dev), "%s", in->name);
 	}
-	s->n_rules = s->n_routes = n;
+	s->n_routes = n;
 	*out = s;
 	return 0;
 }

@@ -20,6 +20,10 @@ struct route_rule {
 	uint32_t priority;
 	uint32_t mark, mask;	/* fwmark MARK/MASK */
 	uint32_t table;		/* lookup TABLE */
+	/* suppress_prefixlength 0: the table's default route does not count
+	 * ([Exit]'s "lookup main", so that the main table's specific routes
+	 * win and its default route does not) */
+	bool suppress_default;
 };
 
 struct route_route {
@@ -59,7 +63,8 @@ const struct route_rule *route_state_find_rule(const struct route_state *s,
 const struct route_route *route_state_find_route(const struct route_state *s,
 						 const struct route_route *r);
 
-/* "fwmark 0x8000000/0x8000000 lookup 51821 priority 5210 (ipv4)" */
+/* "fwmark 0x8000000/0x8000000 lookup 51821 priority 5210 (ipv4)",
+ * "fwmark 0x1000000/0x1000000 lookup main suppress_prefixlength 0 priority 5200 (ipv4)" */
 void route_rule_format(const struct route_rule *r, char *buf, size_t len);
 /* "default dev wg0 table 51821 (ipv4)"; foreign routes say more. */
 void route_route_format(const struct route_route *r, char *buf, size_t len);
