@@ -571,8 +571,17 @@ int nft_diff(const void *from_, const void *to_, struct plan *p)
 	else if (d.rebuild)
 		line(&l, p, '~', "nft table inet %s: rebuilt, %s", to->table, d.rebuild_why);
 	l.rebuild = d.rebuild;
-	if (!d.create && !d.destroy)
+	if (!d.create && !d.destroy) {
 		incremental(&l, &d);
+	} else {
+		/* each [Return] and [Exit] said by name, as forwards are */
+		const struct nft_state *st = d.create ? to : from;
+		char owner[96];
+
+		for (i = 0; i < st->n_objs; ++i)
+			if (nft_far_owner(st->objs[i].name, owner, sizeof(owner)))
+				far_line(&l, d.create ? '+' : '-', owner, NULL);
+	}
 	object_lines(&l, false, &l.fwd);
 	object_lines(&l, true, &l.egr);
 	for (i = 0; i < l.far.n && !l.err; ++i)
