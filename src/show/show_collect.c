@@ -117,6 +117,12 @@ void show_view_free(struct show_view *v)
 	for (i = 0; i < v->n_egresses; ++i)
 		free(v->egresses[i].rule);
 	free(v->egresses);
+	for (i = 0; i < v->n_returns; ++i)
+		free(v->returns[i].rule);
+	free(v->returns);
+	for (i = 0; i < v->n_exits; ++i)
+		free(v->exits[i].rule);
+	free(v->exits);
 	for (i = 0; i < v->n_rules; ++i)
 		free(v->rules[i].text);
 	free(v->rules);

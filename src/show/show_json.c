@@ -251,6 +251,8 @@ int show_json(const struct show_view *v, FILE *f)
 	json_obj_end(&j);
 	items(&j, "forwards", v->forwards, v->n_forwards, true);
 	items(&j, "egresses", v->egresses, v->n_egresses, false);
+	items(&j, "returns", v->returns, v->n_returns, false);
+	items(&j, "exits", v->exits, v->n_exits, false);
 	entries(&j, "rules", v->rules, v->n_rules);
 	entries(&j, "routes", v->routes, v->n_routes);
 	sysctls(&j, v);

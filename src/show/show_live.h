@@ -25,5 +25,7 @@ void show_forward_destination(char *buf, size_t len, const struct wgb_forward *f
 /* Text of a config forward / egress, as show prints its rule. */
 char *show_forward_rule(const struct wgb_forward *f);
 char *show_egress_rule(const struct wgb_egress *e);
+char *show_return_rule(const struct wgb_return *r);
+char *show_exit_rule(const struct wgb_exit *x);
 
 #endif

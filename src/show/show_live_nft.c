@@ -16,6 +16,47 @@ static void counter_of(struct show_counter *c, int ret, uint64_t packets, uint64
 	c->bytes = ret == 0 ? bytes : 0;
 }
 
+/* The far side's [Return] and [Exit] sections and their counters. */
+static int far_items(struct show_view *v, const struct wgb_config *cfg,
+		     const struct nft_state *st)
+{
+	const struct wgb_return *r;
+	const struct wgb_exit *x;
+	char name[64];
+	uint64_t p = 0, b = 0;
+	int ret;
+
+	v->returns = calloc(cfg->n_returns + 1, sizeof(*v->returns));
+	v->exits = calloc(cfg->n_exits + 1, sizeof(*v->exits));
+	if (!v->returns || !v->exits)
+		return -ENOMEM;
+	for_each_return(cfg, r) {
+		struct show_item *it = &v->returns[v->n_returns];
+
+		snprintf(it->name, sizeof(it->name), "%s", r->name);
+		if (!(it->rule = show_return_rule(r)))
+			return -ENOMEM;
+		v->n_returns++;
+		snprintf(name, sizeof(name), NFT_RET_PREFIX "%s", r->name);
+		ret = st ? nft_state_counter(st, name, &p, &b) : -ENOENT;
+		counter_of(&it->counter, ret, p, b);
+		it->connections = it->unanswered = -1;
+	}
+	for_each_exit(cfg, x) {
+		struct show_item *it = &v->exits[v->n_exits];
+
+		snprintf(it->name, sizeof(it->name), "%s", x->name);
+		if (!(it->rule = show_exit_rule(x)))
+			return -ENOMEM;
+		v->n_exits++;
+		snprintf(name, sizeof(name), NFT_EXIT_PREFIX "%s", x->name);
+		ret = st ? nft_state_counter(st, name, &p, &b) : -ENOENT;
+		counter_of(&it->counter, ret, p, b);
+		it->connections = it->unanswered = -1;
+	}
+	return 0;
+}
+
 static int items_from_config(struct show_view *v, const struct wgb_config *cfg,
 			     const struct nft_state *st)
 {
@@ -58,7 +99,7 @@ static int items_from_config(struct show_view *v, const struct wgb_config *cfg,
 		counter_of(&it->counter, ret, p, b);
 		it->connections = it->unanswered = -1;
 	}
-	return 0;
+	return far_items(v, cfg, st);
 }
 
 /* No config: what the live table says, one forward per counter. */

@@ -214,5 +214,7 @@ int show_prom(const struct show_view *v, FILE *f)
 	peer_families(&p, v);
 	item_families_print(&p, "forward", v->forwards, v->n_forwards);
 	item_families_print(&p, "egress", v->egresses, v->n_egresses);
+	item_families_print(&p, "return", v->returns, v->n_returns);
+	item_families_print(&p, "exit", v->exits, v->n_exits);
 	return ferror(f) ? -EIO : 0;
 }

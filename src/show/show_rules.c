@@ -81,3 +81,25 @@ char *show_egress_rule(const struct wgb_egress *e)
 	free(deny);
 	return s;
 }
+
+char *show_return_rule(const struct wgb_return *r)
+{
+	char *dst = prefix_list_fmt(&r->destination), *s = NULL;
+
+	if (dst && asprintf(&s, "from the tunnel to %s: answered through it", dst) < 0)
+		s = NULL;
+	free(dst);
+	return s;
+}
+
+char *show_exit_rule(const struct wgb_exit *x)
+{
+	char *src = prefix_list_fmt(&x->source), *dst = prefix_list_fmt(&x->destination);
+	char *s = NULL;
+
+	if (src && dst && asprintf(&s, "%s -> %s through the tunnel", src, dst) < 0)
+		s = NULL;
+	free(src);
+	free(dst);
+	return s;
+}

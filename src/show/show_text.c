@@ -149,6 +149,10 @@ void show_text(const struct show_view *v, FILE *f, bool col)
 	print_items(f, p, "forwards", v->forwards, v->n_forwards);
 	print_unanswered(f, p, v->forwards, v->n_forwards);
 	print_items(f, p, "egress", v->egresses, v->n_egresses);
+	print_items(f, p, "returns (counted: the packets that opened a connection)",
+		    v->returns, v->n_returns);
+	print_items(f, p, "exits (counted: the packets that opened a connection)",
+		    v->exits, v->n_exits);
 	if (v->dropped.present) {
 		counter_text(c, sizeof(c), &v->dropped, -1);
 		fprintf(f, "\n%sdropped%s (into or out of the tunnel, allowed by nothing): %s\n",

@@ -97,6 +97,10 @@ struct show_view {
 	size_t n_forwards;
 	struct show_item *egresses;
 	size_t n_egresses;
+	/* the far side's (SPEC §6), from the config; their counters count
+	 * the packets that opened a connection */
+	struct show_item *returns, *exits;
+	size_t n_returns, n_exits;
 	struct show_counter dropped;
 	struct show_entry *rules, *routes;
 	size_t n_rules, n_routes;

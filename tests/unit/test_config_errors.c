@@ -220,6 +220,28 @@ static const struct {
 	  "t.conf:6: EgressConnMark: \"0x10000000\" is the same bit as the other ConnMark: they must differ" },
 	{ HEAD "[Bastion]\nTable = 100\nPostUp = x\n",
 	  "t.conf:7: PostUp: a wg-quick key that wgbastion does not support: wgbastion runs no commands" },
+	/* the far side (SPEC §6) */
+	{ HEAD8 "[Return web]\n",
+	  "t.conf:6: [Return web] needs a [Peer] whose AllowedIPs hold 0.0.0.0/0 or ::/0 (the bastion): clients' connections come in from any address" },
+	{ HEAD "AllowedIPs = 0.0.0.0/0\n[Return web]\nDestination = fd50::10\n",
+	  "t.conf:7: Destination: \"fd50::10/128\" is IPv6, and no [Peer] has ::/0 in its AllowedIPs: IPv6 clients' connections cannot come in through the tunnel" },
+	{ HEAD "[Return]\n", "t.conf:5: [Return] needs a name: [Return NAME]" },
+	{ HEAD "[Return web]\n[Return web]\n",
+	  "t.conf:6: [Return web] is defined twice (first at line 5)" },
+	{ HEAD "[Return web]\nSource = 10.0.0.0/8\n", "t.conf:6: unknown key \"Source\" in [Return]" },
+	{ HEAD "[Exit lan]\n",
+	  "t.conf:5: [Exit lan] needs a Source (the networks that leave by the tunnel)" },
+	{ HEAD8 "[Exit lan]\nSource = 192.168.50.0/24\n",
+	  "t.conf:6: Destination: \"0.0.0.0/0\" is not inside any peer's AllowedIPs: WireGuard would drop what the exit sends there" },
+	{ HEAD "[Exit lan]\nSource = 192.168.50.0/24\nDestination = ::/0\n",
+	  "t.conf:6: Source: \"192.168.50.0/24\" has no Destination of its family: nothing of it would leave by the tunnel" },
+	{ HEAD "[Bastion]\nMark = 0x1000000\nExitMark = 0x1000000\n[Exit lan]\nSource = 10.0.0.0/8\n",
+	  "t.conf:7: ExitMark: \"0x1000000\" shares bits with Mark's mask: [Exit] needs a routing mark of its own" },
+	{ HEAD "[Bastion]\nExitMark = 0\n", "t.conf:6: ExitMark: \"0\" is not a mark (a number other than 0, decimal or 0x hex)" },
+	{ HEAD "[Bastion]\nPriority = 5\n[Exit lan]\nSource = 10.0.0.0/8\n",
+	  "t.conf:6: Priority: \"5\" leaves no room for [Exit]'s rules, 10 and 9 below it: give 11 or more" },
+	{ HEAD "[Bastion]\nIngressConnMark = 0x40000000\n[Return web]\n",
+	  "t.conf:6: IngressConnMark: \"0x60000000\" uses bit 0x40000000 or 0x80000000, which [Return] and [Exit] use" },
 };
 
 START_TEST(bad_config)
