@@ -116,6 +116,15 @@ topo_up() {
 	EOF
 }
 
+# A second bastion on the internet, for a home behind two (SPEC §6):
+#  bastion2 eth0 198.18.0.10  2001:db8:b2::10, its tunnel 10.101.0.1 fd10:101::1
+BASTION2_4=198.18.0.10 BASTION2_6=2001:db8:b2::10 BASTION2_WG4=10.101.0.1
+bastion2_up() {
+	netns_add bastion2 || return 1
+	sysctls bastion2 net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0
+	leaf bastion2 wan to-bastion2 "$BASTION2_4" 198.18.0.1 "$BASTION2_6" 2001:db8:b2::1
+}
+
 # The far side, as a user sets it up by hand (SPEC.md, appendix): the
 # bastion is its one peer with AllowedIPs 0.0.0.0/0, ::/0 and no routes from
 # that (wg-quick's Table = off); only the home LAN is policy-routed into the
@@ -209,12 +218,13 @@ bg_stop() {
 # Wait for home's handshake with the bastion. Home sends something into the
 # tunnel now and then: a WireGuard peer with data to send handshakes at once
 # (otherwise it would retry only every 5 s).
+# tunnel_wait [DEV [BASTION-TUNNEL-ADDRESS]]: wg-home and 10.100.0.1 unless given
 tunnel_wait() {
-	local i hs
+	local dev=${1:-wg-home} to=${2:-$BASTION_WG4} i hs
 	for i in $(seq 60); do
-		hs=$(ns home wg show wg-home latest-handshakes | cut -f2)
+		hs=$(ns home wg show "$dev" latest-handshakes | cut -f2)
 		[ "${hs:-0}" != 0 ] && return 0
-		[ $((i % 10)) = 1 ] && probe home -t 0.1 udp "$BASTION_WG4" 9 >/dev/null 2>&1
+		[ $((i % 10)) = 1 ] && probe home -t 0.1 udp "$to" 9 >/dev/null 2>&1
 		sleep 0.1
 	done
 	return 1
