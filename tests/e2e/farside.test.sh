@@ -52,6 +52,9 @@ Destination = $BACKEND4
 [Forward gateway]
 Port = 8090
 Destination = 192.168.50.1:8090
+[Forward gateway6]
+Port = 8090
+Destination = [fd50::1]:8090
 [Egress home]
 Source = 192.168.50.0/24, fd50::/64
 Interface = eth0
@@ -92,6 +95,7 @@ assert_eq "tcp to the LAN host (IPv4)" "$CLIENT4" "$(saw client tcp "$BASTION4" 
 assert_eq "tcp to the LAN host (IPv6)" "$CLIENT6" "$(saw client tcp "$BASTION6" 8080)"
 assert_eq "udp to the LAN host" "$CLIENT4" "$(saw client udp "$BASTION4" 5353)"
 assert_eq "tcp to the gateway's own service" "$CLIENT4" "$(saw client tcp "$BASTION4" 8090)"
+assert_eq "tcp to the gateway's own service (IPv6)" "$CLIENT6" "$(saw client tcp "$BASTION6" 8090)"
 assert_eq "a second client too" "$CLIENT2_4" "$(saw client2 tcp "$BASTION4" 8080)"
 
 say "exit, and what stays local"
