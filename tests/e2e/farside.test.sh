@@ -113,6 +113,13 @@ lab_seen=$(saw lab tcp "$SERVER4" 80)
 [ "$lab_seen" != "$BASTION4" ] && pass "the lab LAN is in no exit: not by the bastion ($lab_seen)" ||
 	fail "the lab LAN left by the bastion"
 
+say "hairpin: the LAN reaches its own services by the bastion's public address"
+# into the tunnel by the exit, DNATed back by the bastion and masqueraded to
+# its tunnel address: a new connection from the tunnel for home's return
+assert_eq "to a LAN host (IPv4)" "$BASTION_WG4" "$(saw backend tcp "$BASTION4" 8080)"
+assert_eq "to a LAN host (IPv6)" "fd10:100::1" "$(saw backend tcp "$BASTION6" 8080)"
+assert_eq "to the gateway's own service" "$BASTION_WG4" "$(saw backend tcp "$BASTION4" 8090)"
+
 say "home's counters count"
 nft_home=$(ns home nft list counters table inet wgbastion-wg-home)
 assert_match "return web counted connections" 'counter return_web \{[^}]*packets [1-9]' "$(tr -d '\n' <<<"$nft_home" | sed 's/counter /\ncounter /g')"
