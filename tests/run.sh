@@ -69,7 +69,7 @@ run_unit() {
 
 run_examples() {
 	local f
-	for f in examples/*.conf; do
+	for f in examples/*.conf examples/*/*.conf; do
 		[ -f "$f" ] || continue
 		if out=$(./wgbastion -c "$f" check 2>&1); then
 			ok "example $f"
