@@ -26,6 +26,13 @@
  * buffer truncates it and recvfrom fails with ENOSPC. */
 #define NL_RECV_SIZE (64 * 1024)
 
+/* One receive buffer for the process, not a malloc and a 64 KiB wipe per
+ * request: a no-op apply makes hundreds of requests. Only the bytes an
+ * answer filled are wiped (a WireGuard dump carries keys). A request made
+ * from inside another's callback gets its own buffer. */
+static char nl_recv_buf[NL_RECV_SIZE];
+static bool nl_recv_busy;
+
 struct mnl_socket *nl_open(int bus)
 {
 	struct mnl_socket *nl = mnl_socket_open2(bus, SOCK_CLOEXEC);
@@ -104,6 +111,7 @@ int nl_request(struct mnl_socket *nl, const struct nlmsghdr *req,
 {
 	unsigned int portid = mnl_socket_get_portid(nl), seq = req->nlmsg_seq;
 	bool intr = false;
+	size_t used = 0;
 	char *buf;
 	int ret = 1;
 
@@ -111,9 +119,14 @@ int nl_request(struct mnl_socket *nl, const struct nlmsghdr *req,
 		extack[0] = '\0';
 	if (mnl_socket_sendto(nl, req, req->nlmsg_len) < 0)
 		return -errno;
-	buf = malloc(NL_RECV_SIZE);
-	if (!buf)
-		return -ENOMEM;
+	if (nl_recv_busy) {
+		buf = malloc(NL_RECV_SIZE);
+		if (!buf)
+			return -ENOMEM;
+	} else {
+		buf = nl_recv_buf;
+		nl_recv_busy = true;
+	}
 	while (ret > 0) {
 		const struct nlmsghdr *nlh = (const void *)buf;
 		ssize_t n = mnl_socket_recvfrom(nl, buf, NL_RECV_SIZE);
@@ -121,8 +134,11 @@ int nl_request(struct mnl_socket *nl, const struct nlmsghdr *req,
 
 		if (n < 0) {
 			ret = -errno;
+			used = NL_RECV_SIZE;	/* a truncated answer filled it */
 			break;
 		}
+		if ((size_t)n > used)
+			used = (size_t)n;
 		for (; ret > 0 && mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left)) {
 			/* leftovers of an earlier request are not ours */
 			if (!mnl_nlmsg_seq_ok(nlh, seq) || !mnl_nlmsg_portid_ok(nlh, portid))
@@ -132,8 +148,11 @@ int nl_request(struct mnl_socket *nl, const struct nlmsghdr *req,
 			ret = answer_one(nlh, cb, data, extack, extack_len);
 		}
 	}
-	sodium_memzero(buf, NL_RECV_SIZE);
-	free(buf);
+	sodium_memzero(buf, used);
+	if (buf == nl_recv_buf)
+		nl_recv_busy = false;
+	else
+		free(buf);
 	if (!ret && intr)
 		ret = -EINTR;
 	return ret;
