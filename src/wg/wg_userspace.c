@@ -108,7 +108,7 @@ int wg_userspace_start(const char *name, struct wgb_err *e)
 {
 	const char *prog = wg_userspace_prog();
 	char said[1100];
-	int out, status, waited = 0, ret;
+	int out, status, waited = 0, step = 1, ret;
 	bool exited = false;
 	pid_t pid;
 
@@ -159,8 +159,12 @@ int wg_userspace_start(const char *name, struct wgb_err *e)
 			}
 			break;
 		}
-		sleep_ms(POLL_MS);
-		waited += POLL_MS;
+		/* the socket usually appears within a few ms: look again
+		 * after 1, 2, 4, ... ms, never more than POLL_MS apart */
+		sleep_ms(step);
+		waited += step;
+		if (step < POLL_MS)
+			step = step * 2 > POLL_MS ? POLL_MS : step * 2;
 	}
 	close(out);
 	return ret;
