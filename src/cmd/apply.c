@@ -141,7 +141,8 @@ int apply_main(int argc, char **argv)
 		renamed = true;
 	}
 
-	ret = run_plan(&run, &wgb_stages, &in, cfg, &plan, &e);
+	/* a --confirm keeps what it read to roll back to: it reads it all */
+	ret = run_plan_opt(&run, &wgb_stages, &in, cfg, &plan, confirm ? 0 : RUN_TRUST_RECORDS, &e);
 	if (ret < 0) {
 		status = EXIT_RUNTIME;
 		goto out;
@@ -152,6 +153,8 @@ int apply_main(int argc, char **argv)
 	fflush(stdout);
 	if (dry_run || !plan.n) {
 		status = plan.n || renamed ? (dry_run ? EXIT_DRIFT : EXIT_OK) : EXIT_OK;
+		if (!dry_run && lock >= 0)
+			run_settle(&run);	/* in sync: remembered so */
 		goto out;
 	}
 
@@ -173,6 +176,7 @@ int apply_main(int argc, char **argv)
 		}
 		infox("confirmed");
 	}
+	run_settle(&run);
 	status = EXIT_OK;
 
 out:

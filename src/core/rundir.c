@@ -40,6 +40,7 @@ static const char *const suffix[] = {
 	[RUNDIR_SYSCTL] = ".sysctl",
 	[RUNDIR_CONFIRM] = ".confirm",
 	[RUNDIR_PENDING] = ".pending",
+	[RUNDIR_NFTGEN] = ".nftgen",
 };
 
 /* --- where ------------------------------------------------------------------ */

@@ -59,6 +59,7 @@ enum rundir_file {
 	RUNDIR_SYSCTL,
 	RUNDIR_CONFIRM,
 	RUNDIR_PENDING,
+	RUNDIR_NFTGEN,
 };
 
 /* The largest record read, in bytes. */

@@ -42,6 +42,15 @@ struct stage {
 	 * by the executor with the run directory's records lock held, after
 	 * the instance's record is gone (core/rundir.h). */
 	int (*forget)(const struct instance *in);
+	/* Optional, for a stage whose read-back is costly (nft: the whole
+	 * table). unchanged: 1 when the kernel provably still holds exactly
+	 * 'want', as this stage itself left it, so that it need not be read
+	 * back (the run then takes 'want' as the live state); 0 on any doubt.
+	 * settled: after a run that succeeded, the kernel holds 'want'
+	 * ('old' is what was read, NULL when unchanged() said so): keep what
+	 * lets the next run's unchanged() say 1. */
+	int (*unchanged)(const struct instance *in, const void *want);
+	void (*settled)(const struct instance *in, const void *old, const void *want);
 };
 
 #endif

@@ -28,6 +28,7 @@ struct stage_run {
 	void *want;		/* desired state (NULL: read only) */
 	int changes;		/* plan lines this stage produced */
 	bool touched;		/* sync was attempted */
+	bool old_is_want;	/* not read: unchanged() vouched for want */
 };
 
 /* A run; zeroed, run_free is safe on it before any run_* call. */
@@ -41,6 +42,15 @@ struct run {
  * differences. cfg NULL: flush, whose stages run in reverse order. */
 int run_plan(struct run *r, const struct stage_list *stages, const struct instance *in,
 	     const struct wgb_config *cfg, struct plan *p, struct wgb_err *e);
+/* The same, letting stages that can (stage.h: unchanged) skip reading
+ * back what they left unchanged since the last run: apply's, not show's
+ * (which wants counters) nor a --confirm's. */
+#define RUN_TRUST_RECORDS	1u
+int run_plan_opt(struct run *r, const struct stage_list *stages, const struct instance *in,
+		 const struct wgb_config *cfg, struct plan *p, unsigned flags,
+		 struct wgb_err *e);
+/* The run succeeded: each stage keeps what helps the next (stage.h). */
+void run_settle(struct run *r);
 /* Reads every stage only (show without a config): one that cannot be read
  * does not hide the others; returns the first error. */
 int run_read(struct run *r, const struct stage_list *stages, const struct instance *in,

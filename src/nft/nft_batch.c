@@ -370,13 +370,14 @@ int nft_sync(const struct instance *in, const void *from_, const void *to_,
 	struct nft_delta d;
 	int ret, tries;
 
-	(void)in;
 	memset(&nft_last_sync, 0, sizeof(nft_last_sync));
 	ret = nft_delta_compute(from, to, &d);
 	if (ret < 0)
 		return err_set(e, ret, "nft: cannot compare tables");
 	if (nft_delta_empty(&d))
 		goto out;	/* nothing to write, and nothing written */
+	/* what the last run left no longer holds (nft_record.c) */
+	nft_record_invalidate(in);
 	nl = nft_socket_open(e);
 	if (!nl) {
 		ret = e && e->code ? e->code : -EIO;
@@ -405,6 +406,8 @@ int nft_sync(const struct instance *in, const void *from_, const void *to_,
 		}
 		ret = batch_send(nl, &t, &be);
 		bat_free(&t);
+		if (!ret)
+			nft_record_committed(genid, to);
 		if (ret != -ERESTART || tries + 1 >= SYNC_TRIES) {
 			if (ret < 0)
 				err_set(e, ret, "%s", be.msg);
@@ -443,4 +446,7 @@ const struct stage stage_nft = {
 	.diff = nft_diff,
 	.sync = nft_sync,
 	.free = nft_state_free,
+	.forget = nft_record_forget,
+	.unchanged = nft_unchanged,
+	.settled = nft_settled,
 };

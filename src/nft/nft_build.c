@@ -635,6 +635,7 @@ int nft_build(const struct instance *in, const struct wgb_config *cfg,
 	if (!cfg)
 		goto done;	/* flush: no table at all */
 	b.cfg = cfg;
+	b.st->built = true;
 	b.ifname = cfg->iface.name;
 	b.ing = cfg->bastion.ct_ingress;
 	b.egr = cfg->bastion.ct_egress;

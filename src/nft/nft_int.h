@@ -116,6 +116,7 @@ struct nft_state {
 	char *table;		/* "wgbastion-wg0" */
 	bool table_exists;
 	uint32_t genid;		/* generation the state was read at */
+	bool built;		/* by nft_build, from a config (not read) */
 	uint32_t table_flags;
 	uint8_t *table_udata;
 	uint32_t table_udata_len;
@@ -158,6 +159,18 @@ struct nft_sync_stats {
 	size_t bytes;		/* size of the last batch */
 };
 extern struct nft_sync_stats nft_last_sync;
+
+/* ---- nft_record.c: what the last run left, so that the next need not
+ * read the table back (stage.h: unchanged, settled) ---- */
+int nft_unchanged(const struct instance *in, const void *want);
+void nft_settled(const struct instance *in, const void *old, const void *want);
+int nft_record_forget(const struct instance *in);
+/* nft_sync: before a batch, the record no longer holds; after one the
+ * kernel took, the generation it left and the state it holds */
+void nft_record_invalidate(const struct instance *in);
+void nft_record_committed(uint32_t genid, const struct nft_state *to);
+/* A digest of everything a built state holds but counter values. */
+void nft_state_digest(const struct nft_state *st, uint8_t out[32]);
 
 /* ------------------------------------------------------------------ */
 /* Shared by the nft_*.c files                                         */

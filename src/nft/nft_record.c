@@ -1,0 +1,292 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Not reading back what is known to be unchanged (SPEC §5, "fast at any
+ * size"). The ruleset's generation id is the kernel's compare-and-swap:
+ * every commit, by anyone, moves it on by one, and a batch carrying a
+ * stale one is refused (ERESTART). So after a run that left our table
+ * holding exactly the built state S at generation G, a later run that
+ * finds the generation still at G knows the table still holds S: when its
+ * own desired state is S again, nothing is to be done and nothing need be
+ * read. The record, NAME.nftgen in the namespace's run directory:
+ *
+ *	boot=<the kernel's boot_id>
+ *	gen=<G>
+ *	digest=<BLAKE2b-256 of S, hex>
+ *
+ * Pitfalls, and how they are met:
+ *  - a new network namespace starts at a low generation again: the run
+ *    directory is per namespace (core/rundir.h), keyed by a cookie never
+ *    reused while the host is up, and boot= ties the record to this boot;
+ *  - G is the generation our batch left (the one it carried, plus one),
+ *    never a GETGEN after the commit, where another writer could have
+ *    slipped in; a no-op run records the generation it read the table at,
+ *    read consistently (nft_read_state);
+ *  - the record goes before any batch is sent and is written last, whole
+ *    (a new file renamed over the old): a crash leaves no record or an old
+ *    one whose generation has passed, i.e. a full read, never a wrong skip;
+ *  - any other writer (Docker, iptables-nft, a hand edit) moves the
+ *    generation: the next run reads the table and repairs what it must;
+ *  - counters are not in the digest (show reads them live, always), and
+ *    only built states are recorded: after a rollback there is no record;
+ *  - a record that is not exactly this shape is refused with a warning,
+ *    and the table read.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <libmnl/libmnl.h>
+#include <libnftnl/chain.h>
+
+#include "core/rundir.h"
+#include "lib/warn.h"
+#include "nft_int.h"
+
+#define DIGEST_LEN	32
+#define BOOT_ID_LEN	36	/* a UUID as text */
+
+/* ---- the digest ---- */
+
+static void h_bytes(crypto_generichash_state *h, const void *p, size_t n)
+{
+	uint64_t len = n;
+
+	/* each field with its length: no two states hash alike by shifting
+	 * bytes from one field to the next */
+	crypto_generichash_update(h, (const unsigned char *)&len, sizeof(len));
+	if (n)
+		crypto_generichash_update(h, p, n);
+}
+
+static void h_str(crypto_generichash_state *h, const char *s)
+{
+	h_bytes(h, s ? s : "", s ? strlen(s) : 0);
+}
+
+static void h_u64(crypto_generichash_state *h, uint64_t v)
+{
+	crypto_generichash_update(h, (const unsigned char *)&v, sizeof(v));
+}
+
+void nft_state_digest(const struct nft_state *st, uint8_t out[DIGEST_LEN])
+{
+	crypto_generichash_state h;
+	size_t i, j;
+
+	crypto_generichash_init(&h, NULL, 0, DIGEST_LEN);
+	h_str(&h, st->table);
+	h_u64(&h, st->table_exists);
+	h_u64(&h, st->table_flags);
+	h_bytes(&h, st->table_udata, st->table_udata_len);
+	h_u64(&h, st->n_objs);
+	for (i = 0; i < st->n_objs; ++i) {
+		h_str(&h, st->objs[i].name);
+		h_u64(&h, st->objs[i].type);
+	}
+	h_u64(&h, st->n_sets);
+	for (i = 0; i < st->n_sets; ++i) {
+		const struct nft_set *s = &st->sets[i];
+
+		h_str(&h, s->name);
+		h_u64(&h, s->flags);
+		h_u64(&h, (uint64_t)s->key_type << 32 | s->key_len);
+		h_u64(&h, (uint64_t)s->data_type << 32 | s->data_len);
+		h_u64(&h, (uint64_t)s->obj_type << 32 | s->policy);
+		h_u64(&h, s->desc_size);
+		h_u64(&h, s->timeout);
+		h_u64(&h, s->field_count);
+		h_bytes(&h, s->field_len, sizeof(s->field_len));
+		h_bytes(&h, s->udata, s->udata_len);
+		h_u64(&h, s->stride);
+		h_bytes(&h, s->elems, s->n_elems * s->stride);
+		h_bytes(&h, s->pool, s->pool_len);
+	}
+	h_u64(&h, st->n_chains);
+	for (i = 0; i < st->n_chains; ++i) {
+		const struct nft_chain *c = &st->chains[i];
+
+		h_str(&h, c->name);
+		h_str(&h, c->sig);
+		h_u64(&h, c->n_rules);
+		for (j = 0; j < c->n_rules; ++j)
+			h_str(&h, c->rules[j].sig);
+	}
+	crypto_generichash_final(&h, out, DIGEST_LEN);
+}
+
+/* ---- the record ---- */
+
+static int boot_id(char out[BOOT_ID_LEN + 1])
+{
+	ssize_t n;
+	int fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, out, BOOT_ID_LEN);
+	close(fd);
+	if (n != BOOT_ID_LEN)
+		return -EIO;
+	out[BOOT_ID_LEN] = '\0';
+	return 0;
+}
+
+static void record_save(const struct instance *in, uint32_t gen, const struct nft_state *st)
+{
+	char boot[BOOT_ID_LEN + 1], hex[2 * DIGEST_LEN + 1], text[160];
+	uint8_t d[DIGEST_LEN];
+	int n;
+
+	if (!st->built || !st->table_exists || boot_id(boot) < 0)
+		return;
+	nft_state_digest(st, d);
+	sodium_bin2hex(hex, sizeof(hex), d, sizeof(d));
+	n = snprintf(text, sizeof(text), "boot=%s\ngen=%u\ndigest=%s\n", boot, gen, hex);
+	if (rundir_replace(in->name, RUNDIR_NFTGEN, text, (size_t)n) < 0)
+		debugx("nft: cannot keep the generation record: the next apply reads the table");
+	else
+		debugx("nft: generation %u recorded: the next apply need not read the table", gen);
+}
+
+/* The record's fields, each checked; false (and a warning when it is
+ * there but not right) when it cannot be used. */
+static bool record_load(const struct instance *in, char boot[BOOT_ID_LEN + 1], uint32_t *gen,
+			uint8_t digest[DIGEST_LEN])
+{
+	static const char *const keys[] = { "boot=", "gen=", "digest=" };
+	char *text = NULL, *line, *next, *end;
+	unsigned have = 0, lineno = 0, k;
+	unsigned long long g;
+	size_t len, dl;
+	int ret;
+
+	ret = rundir_read(in->name, RUNDIR_NFTGEN, &text, &len);
+	if (ret < 0) {
+		if (ret != -ENOENT)
+			rundir_warn_bad(in->name, RUNDIR_NFTGEN, 0, "unreadable (%s); the table is read",
+					strerror(-ret));
+		return false;
+	}
+	for (line = text; line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		++lineno;
+		for (k = 0; k < 3 && strncmp(line, keys[k], strlen(keys[k])); ++k)
+			;
+		if (k == 3 || (have & 1u << k))
+			goto bad;
+		have |= 1u << k;
+		line += strlen(keys[k]);
+		switch (k) {
+		case 0:
+			if (strlen(line) != BOOT_ID_LEN)
+				goto bad;
+			memcpy(boot, line, BOOT_ID_LEN + 1);
+			break;
+		case 1:
+			if (*line < '0' || *line > '9')
+				goto bad;
+			errno = 0;
+			g = strtoull(line, &end, 10);
+			if (errno || *end || g > UINT32_MAX)
+				goto bad;
+			*gen = (uint32_t)g;
+			break;
+		default:
+			if (strlen(line) != 2 * DIGEST_LEN ||
+			    sodium_hex2bin(digest, DIGEST_LEN, line, strlen(line), NULL, &dl, NULL) < 0 ||
+			    dl != DIGEST_LEN)
+				goto bad;
+		}
+	}
+	free(text);
+	if (have != 7) {
+		rundir_warn_bad(in->name, RUNDIR_NFTGEN, 0, "incomplete; ignored, the table is read");
+		return false;
+	}
+	return true;
+bad:
+	rundir_warn_bad(in->name, RUNDIR_NFTGEN, lineno, "not a generation record; ignored, the table is read");
+	free(text);
+	return false;
+}
+
+/* ---- the stage's part ---- */
+
+int nft_unchanged(const struct instance *in, const void *want_)
+{
+	const struct nft_state *want = want_;
+	char boot[BOOT_ID_LEN + 1], now[BOOT_ID_LEN + 1];
+	uint8_t rec[DIGEST_LEN], d[DIGEST_LEN];
+	struct mnl_socket *nl;
+	struct wgb_err e = { 0 };
+	uint32_t gen, live;
+	int ret;
+
+	if (!want->built || !want->table_exists || !record_load(in, boot, &gen, rec))
+		return 0;
+	if (boot_id(now) < 0 || strcmp(now, boot)) {
+		debugx("nft: the generation record is from another boot: reading the table");
+		return 0;
+	}
+	nl = nft_socket_open(&e);
+	if (!nl)
+		return 0;
+	ret = nft_getgen(nl, &live, &e);
+	mnl_socket_close(nl);
+	if (ret < 0)
+		return 0;
+	if (live != gen) {
+		debugx("nft: the ruleset is at generation %u, not %u as left: reading the table", live, gen);
+		return 0;
+	}
+	nft_state_digest(want, d);
+	if (sodium_memcmp(d, rec, DIGEST_LEN)) {
+		debugx("nft: generation %u unchanged, the config's table is not the one left: reading the table",
+		       live);
+		return 0;
+	}
+	debugx("nft: generation %u unchanged since wgbastion left the table as the config has it: not read",
+	       live);
+	return 1;
+}
+
+/* What the last successful sync left, for settled(). */
+static uint32_t committed_gen;
+static const struct nft_state *committed_to;
+
+void nft_record_invalidate(const struct instance *in)
+{
+	committed_to = NULL;
+	rundir_replace(in->name, RUNDIR_NFTGEN, NULL, 0);
+}
+
+void nft_record_committed(uint32_t genid, const struct nft_state *to)
+{
+	/* the kernel moves the generation on by one per commit (never to 0) */
+	committed_gen = genid + 1 ? genid + 1 : 1;
+	committed_to = to;
+}
+
+void nft_settled(const struct instance *in, const void *old_, const void *want_)
+{
+	const struct nft_state *old = old_, *want = want_;
+
+	if (want == committed_to)
+		record_save(in, committed_gen, want);	/* our batch made it so */
+	else if (old)
+		record_save(in, old->genid, want);	/* read, and found in sync */
+	/* else: not read, the record still holds */
+}
+
+int nft_record_forget(const struct instance *in)
+{
+	int ret = rundir_replace(in->name, RUNDIR_NFTGEN, NULL, 0);
+
+	return ret == -ENOENT ? 0 : ret;
+}

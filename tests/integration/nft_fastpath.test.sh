@@ -1,0 +1,116 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Not reading back what is known unchanged (SPEC §5; src/nft/nft_record.c):
+# after an apply, the next one finds the ruleset's generation where the
+# last left it and does not read the table; anything that moved the
+# generation or doubts the record sends it back to reading, and drift is
+# still repaired:
+#   - an element added by hand, a rule deleted by hand
+#   - another table changed (any other nftables writer)
+#   - no record (a reboot empties /run), a corrupt one, one from another boot
+#   - a changed config; a dry run; a concurrent writer before our commit
+#   - flush removes the record
+#
+#     [b] eth0 ---- eth0 [b-out]
+#         wg0
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/apply_common.sh"
+. "$(dirname "$0")/nft_common.sh"
+
+bastion_ns b
+nft_config "$TMP/wg0.conf"
+C=(-c "$TMP/wg0.conf")
+T="inet wgbastion-wg0"
+NOT_READ='generation [0-9]+ unchanged since wgbastion left the table as the config has it: not read'
+
+assert_rc "apply" 0 wgb b "${C[@]}" apply
+RUN=$(wgb_rundir b)
+REC=$RUN/wg0.nftgen
+[ -f "$REC" ] && pass "a generation record" || fail "no $REC"
+assert_match "it says boot, generation and digest" '^boot=[0-9a-f-]{36}
+gen=[0-9]+
+digest=[0-9a-f]{64}$' "$(cat "$REC")"
+
+# fast WHAT: apply -v is in sync without reading the table
+fast() {
+	local out
+	out=$(wgb b -v "${C[@]}" apply 2>&1)
+	assert_match "$1: not read" "$NOT_READ" "$out"
+	assert_match "$1: in sync" '^in sync$' "$out"
+}
+# full WHAT WHY-REGEX PLAN-REGEX: apply -v reads the table, says why, and
+# prints what it repaired (or in sync)
+full() {
+	local out
+	out=$(wgb b -v "${C[@]}" apply 2>&1)
+	assert_match "$1: read, because" "$2" "$out"
+	assert_nomatch "$1: not the fast path" "$NOT_READ" "$out"
+	assert_match "$1: $3" "$3" "$out"
+}
+
+say "unchanged: not read"
+fast "second apply"
+fast "third apply"
+ns b nft list table $T >"$TMP/table.ok"
+
+say "an element added by hand"
+ns b nft add element $T open4_tcp '{ 9999 }'
+assert_rc "dry run sees it (exit 3)" 3 wgb b "${C[@]}" apply --dry-run
+full "repair" 'ruleset is at generation [0-9]+, not [0-9]+ as left' 'nft set open4_tcp: [0-9]+ elements? not from the config, removed'
+assert_eq "the table as the config has it" "$(cat "$TMP/table.ok")" "$(ns b nft list table $T)"
+fast "after the repair"
+
+say "a rule deleted by hand"
+h=$(ns b nft -a list chain $T forward | sed -n 's/.*comment "ingress" # handle \([0-9]*\)$/\1/p')
+ns b nft delete rule $T forward handle "$h"
+full "repair" 'not [0-9]+ as left' 'nft chain forward: rules differ from the config, refilled'
+assert_eq "the table as the config has it" "$(cat "$TMP/table.ok")" "$(ns b nft list table $T)"
+
+say "another writer's table"
+wgb b "${C[@]}" apply >/dev/null
+ns b nft add table inet somebody-else
+full "another table" 'not [0-9]+ as left' '^in sync$'
+fast "then"
+ns b nft delete table inet somebody-else
+
+say "no record: a reboot, a new namespace"
+wgb b "${C[@]}" apply >/dev/null
+rm -f "$REC"
+full "no record" '' '^in sync$'
+[ -f "$REC" ] && pass "recorded again" || fail "not recorded again"
+fast "then"
+
+say "records not trusted blindly"
+printf 'gen=1\n' >"$REC"
+out=$(wgb b -v "${C[@]}" apply 2>&1)
+assert_match "an incomplete one is named and refused" "wg0.nftgen: incomplete; ignored, the table is read" "$out"
+assert_match "and the table read: in sync" '^in sync$' "$out"
+printf 'boot=%s\ngen=%s\ndigest=%s\n' 00000000-0000-0000-0000-000000000000 \
+	"$(sed -n 's/^gen=//p' "$REC")" "$(sed -n 's/^digest=//p' "$REC")" >"$REC.new"
+mv "$REC.new" "$REC"
+full "another boot's" 'from another boot' '^in sync$'
+printf 'boot=x\ngen=zz\n\x01\n' >"$REC"
+out=$(wgb b -v "${C[@]}" apply 2>&1)
+assert_match "garbage is named by line and refused" "wg0.nftgen:1: not a generation record" "$out"
+fast "then"
+
+say "a changed config"
+nft_config "$TMP/wg1.conf" "[Forward extra]" "Port = 8081" "Destination = 192.168.50.12"
+C=(-c "$TMP/wg1.conf")
+out=$(wgb b -v "${C[@]}" apply 2>&1)
+assert_match "the record's table is not the config's: read" "the config's table is not the one left: reading the table" "$out"
+assert_match "and the change made" '^\+ forward extra' "$out"
+fast "after the change"
+
+say "a concurrent writer between our read and our commit"
+C=(-c "$TMP/wg0.conf")
+out=$(WGBASTION_FAIL_AT=nft:stale wgb b -v "${C[@]}" apply 2>&1)
+assert_match "ERESTART, read again" 'ruleset changed since it was read' "$out"
+assert_match "and the change made" '^- forward extra' "$out"
+fast "after the retry"
+
+say "flush removes the record"
+assert_rc "flush" 0 wgb b "${C[@]}" flush
+[ -e "$REC" ] && fail "the record is left" || pass "no record left"
+finish
