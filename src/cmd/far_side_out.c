@@ -38,16 +38,6 @@ static void list_line(FILE *out, const char *key, const struct prefix_list *l, i
 	fputc('\n', out);
 }
 
-static bool has_family(const struct prefix_list *l, int family)
-{
-	size_t i;
-
-	for (i = 0; i < l->n; ++i)
-		if (l->v[i].family == family)
-			return true;
-	return false;
-}
-
 static void allowed_ips(const struct far_side *f, FILE *out)
 {
 	fprintf(out, "AllowedIPs = %s%s%s\n", f->v4 ? "0.0.0.0/0" : "",
@@ -131,7 +121,7 @@ static void nft_set_rule(FILE *out, const char *lead, int family, const char *di
 	const char *sep = "";
 	size_t i;
 
-	if (!has_family(l, family))
+	if (!prefix_list_has_family(l, family))
 		return;
 	fprintf(out, " add rule inet wgbastion-%%i %s %s %s { ", lead,
 		family == AF_INET ? "ip" : "ip6", dir);
@@ -178,7 +168,7 @@ static void wgquick_nft(const struct far_side *f, const struct marks *m,
 			continue;
 		snprintf(tail, sizeof(tail), "ct state new ct mark set ct mark or 0x%x", FAR_CT_EXIT);
 		for (fam = 0; fam < 2; ++fam)
-			if (has_family(&eg->destination, fams[fam]))
+			if (prefix_list_has_family(&eg->destination, fams[fam]))
 				nft_set_rule(out, "pre iifname != \"%i\"", fams[fam], "saddr", src, tail);
 	}
 	if (m->exit_mark)

@@ -556,7 +556,7 @@ static bool family_allowed_whole(const struct wgb_config *cfg, uint8_t f)
 	return inside_allowed_ips(cfg, &all);
 }
 
-/* Keeps the prefixes of l whose family keep() says yes to. */
+/* Keeps the prefixes of l of the families said yes to. */
 static void list_keep_families(struct prefix_list *l, bool v4, bool v6)
 {
 	size_t i, n = 0;
@@ -565,16 +565,6 @@ static void list_keep_families(struct prefix_list *l, bool v4, bool v6)
 		if (l->v[i].family == AF_INET ? v4 : v6)
 			l->v[n++] = l->v[i];
 	l->n = n;
-}
-
-static bool list_has_family(const struct prefix_list *l, uint8_t f)
-{
-	size_t i;
-
-	for (i = 0; i < l->n; ++i)
-		if (l->v[i].family == f)
-			return true;
-	return false;
 }
 
 /*
@@ -614,7 +604,7 @@ static int validate_return(struct cfg_ctx *c, size_t idx)
 				     prefix_fmt(&rt->destination.v[i], a), why);
 	}
 	list_drop_contained(&rt->destination);
-	if (list_has_family(&rt->destination, AF_INET6))
+	if (prefix_list_has_family(&rt->destination, AF_INET6))
 		cfg->uses_ipv6 = true;
 	return 0;
 }
@@ -637,8 +627,8 @@ static int validate_exit(struct cfg_ctx *c, size_t idx)
 	if (!l->key[K_DESTINATION]) {
 		if ((ret = list_set(c, &x->destination, everything, 2)) < 0)
 			return ret;
-		list_keep_families(&x->destination, list_has_family(&x->source, AF_INET),
-				   list_has_family(&x->source, AF_INET6));
+		list_keep_families(&x->destination, prefix_list_has_family(&x->source, AF_INET),
+				   prefix_list_has_family(&x->source, AF_INET6));
 	}
 	list_drop_contained(&x->destination);
 	for (i = 0; i < x->destination.n; ++i) {
@@ -649,11 +639,11 @@ static int validate_exit(struct cfg_ctx *c, size_t idx)
 				     "is not inside any peer's AllowedIPs: WireGuard would drop what the exit sends there");
 	}
 	for (i = 0; i < x->source.n; ++i)
-		if (!list_has_family(&x->destination, x->source.v[i].family))
+		if (!prefix_list_has_family(&x->destination, x->source.v[i].family))
 			return cfg_bad_value(c, l->key[K_SOURCE], "Source",
 					     prefix_fmt(&x->source.v[i], a),
 					     "has no Destination of its family: nothing of it would leave by the tunnel");
-	if (list_has_family(&x->source, AF_INET6))
+	if (prefix_list_has_family(&x->source, AF_INET6))
 		cfg->uses_ipv6 = true;
 	return 0;
 }

@@ -137,3 +137,13 @@ void prefix_list_free(struct prefix_list *l)
 	l->v = NULL;
 	l->n = l->cap = 0;
 }
+
+bool prefix_list_has_family(const struct prefix_list *l, int family)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; ++i)
+		if (l->v[i].family == family)
+			return true;
+	return false;
+}

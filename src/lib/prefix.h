@@ -53,6 +53,8 @@ char *addr_fmt(uint8_t family, const void *addr, char *buf);
 /* Appends a copy of p: 0 or -ENOMEM. */
 int prefix_list_add(struct prefix_list *l, const struct prefix *p);
 bool prefix_list_has(const struct prefix_list *l, const struct prefix *p);
+/* Whether l holds a prefix of this family (AF_INET, AF_INET6). */
+bool prefix_list_has_family(const struct prefix_list *l, int family);
 /* "10.0.0.0/24, fd00::/64" in a new string ("" for none); NULL: ENOMEM. */
 char *prefix_list_fmt(const struct prefix_list *l);
 void prefix_list_free(struct prefix_list *l);

@@ -133,12 +133,7 @@ bool nft_egr_set_parse(const char *name, char *egress, size_t len, enum nft_es_k
 
 bool nft_egress_has_family(const struct wgb_egress *eg, int af)
 {
-	size_t i;
-
-	for (i = 0; i < eg->source.n; ++i)
-		if (eg->source.v[i].family == af)
-			return true;
-	return false;
+	return prefix_list_has_family(&eg->source, af);
 }
 
 void nft_far_set_name(char *buf, size_t len, const char *prefix, const char *name,

@@ -84,6 +84,14 @@ static void ct_mark_or(struct nft_rb *rb, uint32_t bit)
 	rb_ct_set(rb, NFT_CT_MARK, NFT_REG_1);
 }
 
+/* ct state new */
+static void ct_new(struct nft_rb *rb)
+{
+	rb_ct_load(rb, NFT_CT_STATE, -1, NFT_REG_1);
+	rb_bitwise(rb, NFT_REG_1, NF_CT_STATE_BIT(IP_CT_NEW), 0, 4);
+	rb_cmp_u32(rb, NFT_CMP_NEQ, 0);
+}
+
 static void match_ifname(struct nft_rb *rb, uint32_t key, uint32_t op, const char *name)
 {
 	rb_meta_load(rb, key, NFT_REG_1);
@@ -259,10 +267,7 @@ static void egress_rules(struct nft_bld *b, struct nft_chain *c, const struct wg
 		match_ifname(&rb, NFT_META_IIFNAME, NFT_CMP_EQ, b->ifname);
 		if (eg->interface[0])
 			match_ifname(&rb, NFT_META_OIFNAME, NFT_CMP_EQ, eg->interface);
-		/* ct state new */
-		rb_ct_load(&rb, NFT_CT_STATE, -1, NFT_REG_1);
-		rb_bitwise(&rb, NFT_REG_1, NF_CT_STATE_BIT(IP_CT_NEW), 0, 4);
-		rb_cmp_u32(&rb, NFT_CMP_NEQ, 0);
+		ct_new(&rb);
 		match_meta_u8(&rb, NFT_META_NFPROTO, f->nfproto);
 		rb_payload(&rb, NFT_PAYLOAD_NETWORK_HEADER, f->saddr, f->alen, NFT_REG_1);
 		nft_egr_set_name(set, sizeof(set), eg->name, NFT_ES_SRC, i);
@@ -353,9 +358,7 @@ static void limit_rules(struct nft_bld *b, struct nft_chain *c)
 		for (i = 0; i < 2; ++i) {
 			for (j = 0; j < 2; ++j) {
 				rb_init(&rb);
-				rb_ct_load(&rb, NFT_CT_STATE, -1, NFT_REG_1);
-				rb_bitwise(&rb, NFT_REG_1, NF_CT_STATE_BIT(IP_CT_NEW), 0, 4);
-				rb_cmp_u32(&rb, NFT_CMP_NEQ, 0);
+				ct_new(&rb);
 				ct_mark_has(&rb, b->ing);
 				match_meta_u8(&rb, NFT_META_NFPROTO, nft_fams[i].nfproto);
 				match_meta_u8(&rb, NFT_META_L4PROTO, nft_protos[j].num);
@@ -462,30 +465,12 @@ static void chain_forward(struct nft_bld *b)
 
 /* ---- the far side (SPEC §6, Appendix B) ---- */
 
-/* ct state new */
-static void ct_new(struct nft_rb *rb)
-{
-	rb_ct_load(rb, NFT_CT_STATE, -1, NFT_REG_1);
-	rb_bitwise(rb, NFT_REG_1, NF_CT_STATE_BIT(IP_CT_NEW), 0, 4);
-	rb_cmp_u32(rb, NFT_CMP_NEQ, 0);
-}
-
 /* meta mark set meta mark & ~mask | bits */
 static void meta_mark_set(struct nft_rb *rb, uint32_t mask, uint32_t bits)
 {
 	rb_meta_load(rb, NFT_META_MARK, NFT_REG_1);
 	rb_bitwise(rb, NFT_REG_1, ~mask, bits & mask, 4);
 	rb_meta_set(rb, NFT_META_MARK, NFT_REG_1);
-}
-
-static bool list_has(const struct prefix_list *l, int af)
-{
-	size_t i;
-
-	for (i = 0; i < l->n; ++i)
-		if (l->v[i].family == af)
-			return true;
-	return false;
 }
 
 /* ct direction D ct mark & bit == bit */
@@ -522,7 +507,7 @@ static void chain_far_pre(struct nft_bld *b)
 		for (i = 0; i < 2; ++i) {
 			const struct nft_fam *f = &nft_fams[i];
 
-			if (!list_has(&rt->destination, f->af))
+			if (!prefix_list_has_family(&rt->destination, f->af))
 				continue;
 			rb_init(&rb);
 			match_ifname(&rb, NFT_META_IIFNAME, NFT_CMP_EQ, b->ifname);
@@ -549,7 +534,7 @@ static void chain_far_pre(struct nft_bld *b)
 		for (i = 0; i < 2; ++i) {
 			const struct nft_fam *f = &nft_fams[i];
 
-			if (!list_has(&x->source, f->af))
+			if (!prefix_list_has_family(&x->source, f->af))
 				continue;
 			rb_init(&rb);
 			match_ifname(&rb, NFT_META_IIFNAME, NFT_CMP_NEQ, b->ifname);

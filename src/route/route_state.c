@@ -127,12 +127,10 @@ void route_state_free(struct route_state *s)
 static bool exits_have_family(const struct wgb_config *cfg, uint8_t family)
 {
 	const struct wgb_exit *x;
-	size_t i;
 
 	for_each_exit(cfg, x)
-		for (i = 0; i < x->source.n; ++i)
-			if (x->source.v[i].family == family)
-				return true;
+		if (prefix_list_has_family(&x->source, family))
+			return true;
 	return false;
 }
 
