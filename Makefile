@@ -38,6 +38,9 @@ CFLAGS += -std=gnu11 -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes \
 # config lives and where the run directory goes (src/core/rundir.c).
 WGB_DEFS = -DWGB_VERSION='"$(VERSION)"' -DWGB_SYSCONFDIR='"$(SYSCONFDIR)"' \
 	   -DWGB_RUNSTATEDIR='"$(RUNSTATEDIR)"' -Isrc
+# a build id in every binary: records kept across runs name the build that
+# wrote them (src/lib/buildid.h)
+LDFLAGS += -Wl,--build-id=sha1
 CFLAGS += $(WGB_DEFS)
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)

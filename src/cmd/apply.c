@@ -27,6 +27,28 @@ static int parse_seconds(const char *s, unsigned *out)
 	return 0;
 }
 
+/* The config, read whole, and the lockout guard: EXIT_OK, or the exit
+ * status with the message said. A dry run only warns of what the guard
+ * refuses, so that it previews what apply would say. */
+static int load_whole(struct wgb_config **cfg, bool dry_run, struct wgb_err *e)
+{
+	if (config_load(wgb_config_path, cfg, e) < 0) {
+		fprintf(stderr, "%s\n", e->msg);
+		return EXIT_USAGE;
+	}
+	if (guard_check(*cfg, e) < 0) {
+		if (!dry_run) {
+			fprintf(stderr, "%s\n", e->msg);
+			config_free(*cfg);
+			*cfg = NULL;
+			return EXIT_USAGE;
+		}
+		warning("%s", e->msg);
+		err_clear(e);
+	}
+	return EXIT_OK;
+}
+
 int apply_main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -71,22 +93,19 @@ int apply_main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 
-	if (config_load(wgb_config_path, &cfg, &e) < 0) {
-		fprintf(stderr, "%s\n", e.msg);
-		return EXIT_USAGE;
+	/* Not for a --confirm, which reads everything to roll back to: the
+	 * config as the one already applied, its forwards not read
+	 * (config_load_known); where the records cannot vouch for that, the
+	 * executor says -ESTALE and it is read whole (load_whole, below). */
+	if (!confirm) {
+		warnings_hold();
+		if (config_load_known(wgb_config_path, &cfg, &e) < 0)
+			err_clear(&e);
+		warnings_release(false);
 	}
+	if (!cfg && (status = load_whole(&cfg, dry_run, &e)) != EXIT_OK)
+		return status;
 	instance_from_config(&in, cfg);
-	/* The lockout guard: refuse before touching anything (a dry run
-	 * only warns, so it previews what apply would say). */
-	if (guard_check(cfg, &e) < 0) {
-		if (!dry_run) {
-			fprintf(stderr, "%s\n", e.msg);
-			config_free(cfg);
-			return EXIT_USAGE;
-		}
-		warning("%s", e.msg);
-		err_clear(&e);
-	}
 	/* Another instance's Table, Mark bits or Priority: refused before
 	 * anything is touched (SPEC §5); this config's own instance under an
 	 * older Name is removed in this run, below. */
@@ -94,6 +113,13 @@ int apply_main(int argc, char **argv)
 		fprintf(stderr, "%s\n", e.msg);
 		config_free(cfg);
 		return EXIT_USAGE;
+	}
+	/* a rename changed the text: read it whole before anything moves */
+	if (old.name[0] && cfg->elided) {
+		config_free(cfg);
+		cfg = NULL;
+		if ((status = load_whole(&cfg, dry_run, &e)) != EXIT_OK)
+			return status;
 	}
 	/* the confirm watchdog can restore this instance, not a removed one */
 	if (old.name[0] && confirm) {
@@ -143,6 +169,18 @@ int apply_main(int argc, char **argv)
 
 	/* a --confirm keeps what it read to roll back to: it reads it all */
 	ret = run_plan_opt(&run, &wgb_stages, &in, cfg, &plan, confirm ? 0 : RUN_TRUST_RECORDS, &e);
+	if (ret == -ESTALE && cfg->elided) {
+		/* nothing written yet: the same run, with the config whole */
+		run_free(&run);
+		plan_free(&plan);
+		config_free(cfg);
+		cfg = NULL;
+		err_clear(&e);
+		debugx("the config is read whole");
+		if ((status = load_whole(&cfg, dry_run, &e)) != EXIT_OK)
+			goto out;
+		ret = run_plan_opt(&run, &wgb_stages, &in, cfg, &plan, RUN_TRUST_RECORDS, &e);
+	}
 	if (ret < 0) {
 		status = EXIT_RUNTIME;
 		goto out;

@@ -26,6 +26,7 @@
 #include "config_int.h"
 #include "lib/array.h"
 #include "lib/secbuf.h"
+#include "lib/warn.h"
 #include "parse.h"
 
 /* Grows a model array (at arrayp) and its parallel line array (at
@@ -77,6 +78,7 @@ static int section_begin(struct reader *r, char *text)
 		return cfg_bad_value(&r->c, r->line, section_names[s], name, why);
 
 	r->sec = s;
+	r->skipping = false;
 	switch (s) {
 	case S_INTERFACE:
 		if (r->c.has_iface)
@@ -105,6 +107,11 @@ static int section_begin(struct reader *r, char *text)
 		r->c.peer[r->idx].section = r->line;
 		break;
 	case S_FORWARD:
+		if (r->elide) {
+			r->skipping = true;
+			++cfg->n_elided;
+			break;
+		}
 		ret = grow(&cfg->forwards, &r->c.fwd, &cfg->n_forwards,
 			   &r->cap_fwd, sizeof(*cfg->forwards));
 		if (ret < 0)
@@ -188,6 +195,15 @@ static int config_read(struct reader *r, const char *text, size_t len)
 		if (!nl)
 			nl = end;
 		n = (size_t)(nl - p);
+		if (r->skipping) {
+			/* a [Forward] known to be valid: only look for its end */
+			const char *q = p;
+
+			while (q < nl && isspace((unsigned char)*q))
+				++q;
+			if (q == nl || *q != '[')
+				continue;
+		}
 		if (memchr(p, '\0', n)) {
 			ret = cfg_bad(&r->c, r->line, "a NUL byte: not a text file");
 			break;
@@ -226,10 +242,10 @@ static int config_read(struct reader *r, const char *text, size_t len)
 }
 
 static int parse_common(const char *name, const char *dir, bool shared_readable,
-			const char *text, size_t len, struct wgb_config **out,
-			struct wgb_err *e)
+			bool elide, const char *text, size_t len,
+			struct wgb_config **out, struct wgb_err *e)
 {
-	struct reader r = { .dir = dir, .shared_readable = shared_readable };
+	struct reader r = { .dir = dir, .shared_readable = shared_readable, .elide = elide };
 	struct wgb_config *cfg;
 	int ret;
 
@@ -278,20 +294,22 @@ out:
 int config_parse(const char *name, const char *text, size_t len,
 		 struct wgb_config **out, struct wgb_err *e)
 {
-	return parse_common(name, NULL, false, text, len, out, e);
+	return parse_common(name, NULL, false, false, text, len, out, e);
 }
 
 /* Configs are small; this only stops a wrong path (a disk image) early. */
 #define CONFIG_MAX	(64u << 20)
 
-int config_load(const char *path, struct wgb_config **out, struct wgb_err *e)
+static int load(const char *path, bool elide, struct wgb_config **out, struct wgb_err *e)
 {
 	/* the text may hold keys: a secbuf grows without leaving copies
 	 * behind (realloc would hand the old block back unwiped) */
 	struct secbuf text = { 0 };
 	char *dir = NULL, *slash;
 	struct stat st;
+	size_t said;
 	ssize_t n;
+	bool v6;
 	int fd, ret;
 
 	*out = NULL;
@@ -303,6 +321,13 @@ int config_load(const char *path, struct wgb_config **out, struct wgb_err *e)
 		ret = err_set(e, S_ISDIR(st.st_mode) ? -EISDIR : -errno,
 			      "%s: cannot read the config: %s", path,
 			      strerror(S_ISDIR(st.st_mode) ? EISDIR : errno));
+		goto out;
+	}
+	/* the whole file in one block when its size is known: no copies
+	 * to wipe as it grows */
+	if (S_ISREG(st.st_mode) && st.st_size > 0 && (size_t)st.st_size < CONFIG_MAX &&
+	    secbuf_reserve(&text, (size_t)st.st_size + 4096) < 0) {
+		ret = err_set(e, -ENOMEM, "out of memory");
 		goto out;
 	}
 	for (;;) {
@@ -340,11 +365,36 @@ int config_load(const char *path, struct wgb_config **out, struct wgb_err *e)
 		slash == dir ? (void)(slash[1] = '\0') : (void)(*slash = '\0');
 	else
 		strcpy(dir, ".");
-	ret = parse_common(path, dir, (st.st_mode & (S_IRGRP | S_IROTH)) != 0,
+	said = warnings_count();
+	ret = parse_common(path, dir, (st.st_mode & (S_IRGRP | S_IROTH)) != 0, elide,
 			   text.p ? text.p : "", text.len, out, e);
+	/* a config that warns is read whole every time: its warnings are
+	 * said every time */
+	if (!ret && warnings_count() == said &&
+	    !config_input_digest(text.p ? text.p : "", text.len, dir, (*out)->input, &v6)) {
+		(*out)->has_input = true;
+		if (elide) {
+			(*out)->elided = true;
+			(*out)->uses_ipv6 |= v6;
+		}
+	} else if (!ret && elide) {
+		config_free(*out);
+		*out = NULL;
+		ret = err_set(e, -ESTALE, "%s: cannot be taken as already applied", path);
+	}
 out:
 	secbuf_free(&text);
 	free(dir);
 	close(fd);
 	return ret;
+}
+
+int config_load(const char *path, struct wgb_config **out, struct wgb_err *e)
+{
+	return load(path, false, out, e);
+}
+
+int config_load_known(const char *path, struct wgb_config **out, struct wgb_err *e)
+{
+	return load(path, true, out, e);
 }

@@ -19,6 +19,16 @@
  * check; touches no kernel state and resolves no host names.
  */
 int config_load(const char *path, struct wgb_config **out, struct wgb_err *e);
+/*
+ * The same, for a config that may be the one already applied: each
+ * [Forward] is skipped to its end, not parsed (the rest is read as
+ * config_load reads it), and cfg->elided says so. Such a config is good
+ * only where a stage's record proves the kernel holds what this very
+ * input (cfg->input) built; anything else is -ESTALE from the executor,
+ * and the caller reads the config whole (config_load). Fails (-ESTALE) on
+ * a config that warns or whose digest cannot be taken.
+ */
+int config_load_known(const char *path, struct wgb_config **out, struct wgb_err *e);
 /* The same from a buffer; 'name' is what messages call the file. */
 int config_parse(const char *name, const char *text, size_t len,
 		 struct wgb_config **out, struct wgb_err *e);

@@ -68,6 +68,8 @@ struct reader {
 	size_t idx;		/* of the current peer / forward / egress / ... */
 	size_t cap_peer, cap_fwd, cap_egr, cap_ret, cap_ext;
 	unsigned line;
+	bool elide;		/* config_load_known: [Forward] bodies skipped */
+	bool skipping;		/* in one now */
 };
 
 char *cfg_trim(char *s);
@@ -76,6 +78,10 @@ char *cfg_path(struct reader *r, const char *v);
 /* AllowFile: the prefixes of PATH appended to out (allow_file.c). */
 int allow_file_load(struct reader *r, const char *key, const char *path,
 		    struct prefix_list *out, bool *unread);
+/* The digest of what a config is made of (config_input.c); forward_v6:
+ * a [Forward] Destination looks IPv6. -ENOENT: this build has no id. */
+int config_input_digest(const char *text, size_t len, const char *dir,
+			uint8_t out[CONFIG_INPUT_LEN], bool *forward_v6);
 /* One "Key = Value" line of the current section. */
 int cfg_key_line(struct reader *r, char *text);
 

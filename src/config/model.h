@@ -150,6 +150,8 @@ struct wgb_bastion {
 	uint32_t exit_mark;
 };
 
+#define CONFIG_INPUT_LEN 32
+
 struct wgb_config {
 	char *path;		/* as given, for messages */
 	struct wgb_interface iface;
@@ -165,6 +167,16 @@ struct wgb_config {
 	size_t n_exits;
 	struct wgb_bastion bastion;
 	bool uses_ipv6;		/* any IPv6 forward, egress source or peer route */
+	/* config_load: a digest of all the config is made of (this build,
+	 * the text, its AllowFiles: config_input.c), when it could be taken
+	 * and reading the config said no warning */
+	bool has_input;
+	uint8_t input[CONFIG_INPUT_LEN];
+	/* config_load_known: the [Forward] sections were skipped, not read
+	 * (forwards is empty; n_elided says how many there are). Only a
+	 * stage's own record of the kernel may stand in for them (exec.c). */
+	bool elided;
+	size_t n_elided;
 };
 
 /* An empty list is a NULL array: NULL + 0 is undefined in C (UBSan says

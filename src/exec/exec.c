@@ -50,6 +50,10 @@ int run_plan_opt(struct run *r, const struct stage_list *stages, const struct in
 			s->old_is_want = true;	/* in sync, and not read back */
 			continue;
 		}
+		/* a config read in part (config_load_known) is good only where
+		 * a record vouched for the part not read */
+		if (cfg && cfg->elided && s->st->unchanged)
+			return err_set(e, -ESTALE, "%s: the config must be read whole", s->st->name);
 		ret = s->st->read(&r->in, &s->old, e);
 		if (ret < 0)
 			return ret;

@@ -46,6 +46,9 @@ int run_plan(struct run *r, const struct stage_list *stages, const struct instan
  * back what they left unchanged since the last run: apply's, not show's
  * (which wants counters) nor a --confirm's. */
 #define RUN_TRUST_RECORDS	1u
+/* A cfg->elided config (config_load_known) needs RUN_TRUST_RECORDS and
+ * fails with -ESTALE, before anything is written, when a stage with
+ * records cannot vouch for it: the caller then loads the config whole. */
 int run_plan_opt(struct run *r, const struct stage_list *stages, const struct instance *in,
 		 const struct wgb_config *cfg, struct plan *p, unsigned flags,
 		 struct wgb_err *e);

@@ -344,7 +344,7 @@ static void warn_rp_filter(const struct wgb_config *cfg)
 void guard_warnings(const struct wgb_config *cfg, const struct instance *in,
 		    const struct run *r)
 {
-	if (!cfg || cfg->n_forwards || cfg->n_egresses) {
+	if (!cfg || cfg->n_forwards || cfg->n_elided || cfg->n_egresses) {
 		warn_nft_chains(in, !cfg || cfg->uses_ipv6);
 		warn_legacy_forward(in);
 	}

@@ -12,6 +12,9 @@
 /* Process-wide, like stderr itself: a warning is said where it arises,
  * however deep, without a list threaded through every call. */
 static struct warnings said;
+static size_t taken;		/* by warnings_take, for warnings_count */
+static bool holding;
+static size_t held_from;	/* said.v[held_from..] are held */
 
 static void forget_said(void)
 {
@@ -41,7 +44,7 @@ void warning(const char *fmt, ...)
 			return;
 		s = esc;
 	}
-	if (wgb_verbosity >= 0)
+	if (wgb_verbosity >= 0 && !holding)
 		fprintf(stderr, "wgbastion: warning: %s\n", s);
 	if (!registered)
 		registered = !atexit(forget_said);
@@ -60,8 +63,37 @@ int warnings_take(struct warnings *out)
 		return -ENOMEM;
 	for (i = 0; i < said.n; ++i)
 		out->v[out->n++] = said.v[i];
+	taken += said.n;
 	said.n = 0;
+	held_from = 0;
 	return 0;
+}
+
+size_t warnings_count(void)
+{
+	return taken + said.n;
+}
+
+void warnings_hold(void)
+{
+	holding = true;
+	held_from = said.n;
+}
+
+size_t warnings_release(bool say)
+{
+	size_t i, n = said.n - held_from;
+
+	holding = false;
+	for (i = held_from; i < said.n; ++i) {
+		if (say && wgb_verbosity >= 0)
+			fprintf(stderr, "wgbastion: warning: %s\n", said.v[i]);
+		else if (!say)
+			free(said.v[i]);
+	}
+	if (!say)
+		said.n = held_from;
+	return n;
 }
 
 void warnings_free(struct warnings *w)

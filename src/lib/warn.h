@@ -8,6 +8,7 @@
 #ifndef WGB_WARN_H
 #define WGB_WARN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct warnings {
@@ -21,5 +22,12 @@ void warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * 0, or -ENOMEM (the warnings stay said, on stderr). */
 int warnings_take(struct warnings *out);
 void warnings_free(struct warnings *w);
+/* How many have been said in this process (taken ones included). */
+size_t warnings_count(void);
+/* Until warnings_release, warnings are kept but not said. Released, the
+ * held ones are said (say) or dropped, as if never said; returns how many
+ * there were. For a try whose warnings a second try will say again. */
+void warnings_hold(void);
+size_t warnings_release(bool say);
 
 #endif

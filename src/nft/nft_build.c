@@ -636,6 +636,16 @@ int nft_build(const struct instance *in, const struct wgb_config *cfg,
 		goto done;	/* flush: no table at all */
 	b.cfg = cfg;
 	b.st->built = true;
+	b.st->table_exists = true;
+	b.st->has_input = cfg->has_input;
+	memcpy(b.st->input, cfg->input, sizeof(b.st->input));
+	b.st->ipv6 = cfg->uses_ipv6;
+	if (cfg->elided) {
+		/* its forwards were not read: the table is not built, only
+		 * named by the input it would be built from (nft_unchanged) */
+		b.st->elided = true;
+		goto done;
+	}
 	b.ifname = cfg->iface.name;
 	b.ing = cfg->bastion.ct_ingress;
 	b.egr = cfg->bastion.ct_egress;

@@ -12,6 +12,14 @@
  *	boot=<the kernel's boot_id>
  *	gen=<G>
  *	digest=<BLAKE2b-256 of S, hex>
+ *	input=<the config's input digest (config/config_input.c), hex, or ->
+ *	ipv6=<0 or 1: the config uses IPv6>
+ *
+ * input= lets a run skip even the config's forwards: a config whose input
+ * digest (this build, its text, its AllowFiles) is the one that built S
+ * builds S again (config_load_known). The stages other than nft still read
+ * the kernel and build from the rest of the config, IPv6 use included,
+ * which is why the record says it and an elided config must agree.
  *
  * Pitfalls, and how they are met:
  *  - a new network namespace starts at a low generation again: the run
@@ -135,35 +143,58 @@ static int boot_id(char out[BOOT_ID_LEN + 1])
 	return 0;
 }
 
+struct record {
+	char boot[BOOT_ID_LEN + 1];
+	uint32_t gen;
+	uint8_t digest[DIGEST_LEN];
+	bool has_input, ipv6;
+	uint8_t input[CONFIG_INPUT_LEN];
+};
+
 static void record_save(const struct instance *in, uint32_t gen, const struct nft_state *st)
 {
-	char boot[BOOT_ID_LEN + 1], hex[2 * DIGEST_LEN + 1], text[160];
+	char boot[BOOT_ID_LEN + 1], hex[2 * DIGEST_LEN + 1], ihex[2 * CONFIG_INPUT_LEN + 1];
+	char text[256];
 	uint8_t d[DIGEST_LEN];
 	int n;
 
-	if (!st->built || !st->table_exists || boot_id(boot) < 0)
+	if (!st->built || st->elided || !st->table_exists || boot_id(boot) < 0)
 		return;
 	nft_state_digest(st, d);
 	sodium_bin2hex(hex, sizeof(hex), d, sizeof(d));
-	n = snprintf(text, sizeof(text), "boot=%s\ngen=%u\ndigest=%s\n", boot, gen, hex);
+	if (st->has_input)
+		sodium_bin2hex(ihex, sizeof(ihex), st->input, sizeof(st->input));
+	else
+		strcpy(ihex, "-");
+	n = snprintf(text, sizeof(text), "boot=%s\ngen=%u\ndigest=%s\ninput=%s\nipv6=%d\n",
+		     boot, gen, hex, ihex, st->ipv6);
 	if (rundir_replace(in->name, RUNDIR_NFTGEN, text, (size_t)n) < 0)
 		debugx("nft: cannot keep the generation record: the next apply reads the table");
 	else
 		debugx("nft: generation %u recorded: the next apply need not read the table", gen);
 }
 
-/* The record's fields, each checked; false (and a warning when it is
- * there but not right) when it cannot be used. */
-static bool record_load(const struct instance *in, char boot[BOOT_ID_LEN + 1], uint32_t *gen,
-			uint8_t digest[DIGEST_LEN])
+static bool hex_field(const char *s, uint8_t *out, size_t len)
 {
-	static const char *const keys[] = { "boot=", "gen=", "digest=" };
+	size_t dl;
+
+	return strlen(s) == 2 * len &&
+	       !sodium_hex2bin(out, len, s, strlen(s), NULL, &dl, NULL) && dl == len;
+}
+
+/* The record's fields, each checked; false (and a warning when it is
+ * there but not right) when it cannot be used. input= and ipv6= came
+ * later: a record without them only never vouches for an elided config. */
+static bool record_load(const struct instance *in, struct record *rec)
+{
+	static const char *const keys[] = { "boot=", "gen=", "digest=", "input=", "ipv6=" };
 	char *text = NULL, *line, *next, *end;
 	unsigned have = 0, lineno = 0, k;
 	unsigned long long g;
-	size_t len, dl;
+	size_t len;
 	int ret;
 
+	memset(rec, 0, sizeof(*rec));
 	ret = rundir_read(in->name, RUNDIR_NFTGEN, &text, &len);
 	if (ret < 0) {
 		if (ret != -ENOENT)
@@ -176,9 +207,9 @@ static bool record_load(const struct instance *in, char boot[BOOT_ID_LEN + 1], u
 		if (next)
 			*next++ = '\0';
 		++lineno;
-		for (k = 0; k < 3 && strncmp(line, keys[k], strlen(keys[k])); ++k)
+		for (k = 0; k < 5 && strncmp(line, keys[k], strlen(keys[k])); ++k)
 			;
-		if (k == 3 || (have & 1u << k))
+		if (k == 5 || (have & 1u << k))
 			goto bad;
 		have |= 1u << k;
 		line += strlen(keys[k]);
@@ -186,7 +217,7 @@ static bool record_load(const struct instance *in, char boot[BOOT_ID_LEN + 1], u
 		case 0:
 			if (strlen(line) != BOOT_ID_LEN)
 				goto bad;
-			memcpy(boot, line, BOOT_ID_LEN + 1);
+			memcpy(rec->boot, line, BOOT_ID_LEN + 1);
 			break;
 		case 1:
 			if (*line < '0' || *line > '9')
@@ -195,20 +226,30 @@ static bool record_load(const struct instance *in, char boot[BOOT_ID_LEN + 1], u
 			g = strtoull(line, &end, 10);
 			if (errno || *end || g > UINT32_MAX)
 				goto bad;
-			*gen = (uint32_t)g;
+			rec->gen = (uint32_t)g;
+			break;
+		case 2:
+			if (!hex_field(line, rec->digest, DIGEST_LEN))
+				goto bad;
+			break;
+		case 3:
+			if (strcmp(line, "-") && !hex_field(line, rec->input, CONFIG_INPUT_LEN))
+				goto bad;
+			rec->has_input = strcmp(line, "-") != 0;
 			break;
 		default:
-			if (strlen(line) != 2 * DIGEST_LEN ||
-			    sodium_hex2bin(digest, DIGEST_LEN, line, strlen(line), NULL, &dl, NULL) < 0 ||
-			    dl != DIGEST_LEN)
+			if (strcmp(line, "0") && strcmp(line, "1"))
 				goto bad;
+			rec->ipv6 = *line == '1';
 		}
 	}
 	free(text);
-	if (have != 7) {
+	if ((have & 7) != 7 || (have & 24) == 8 || (have & 24) == 16) {
 		rundir_warn_bad(in->name, RUNDIR_NFTGEN, 0, "incomplete; ignored, the table is read");
 		return false;
 	}
+	if (!(have & 8))
+		rec->has_input = false;
 	return true;
 bad:
 	rundir_warn_bad(in->name, RUNDIR_NFTGEN, lineno, "not a generation record; ignored, the table is read");
@@ -218,20 +259,33 @@ bad:
 
 /* ---- the stage's part ---- */
 
+/* A table unchanged() found in sync for a new input, at generation
+ * vouched_gen: settled() records it. */
+static const struct nft_state *vouched;
+static uint32_t vouched_gen;
+
 int nft_unchanged(const struct instance *in, const void *want_)
 {
 	const struct nft_state *want = want_;
-	char boot[BOOT_ID_LEN + 1], now[BOOT_ID_LEN + 1];
-	uint8_t rec[DIGEST_LEN], d[DIGEST_LEN];
+	char now[BOOT_ID_LEN + 1];
+	uint8_t d[DIGEST_LEN];
 	struct mnl_socket *nl;
 	struct wgb_err e = { 0 };
-	uint32_t gen, live;
+	struct record rec;
+	uint32_t live;
 	int ret;
 
-	if (!want->built || !want->table_exists || !record_load(in, boot, &gen, rec))
+	if (!want->built || !want->table_exists || !record_load(in, &rec))
 		return 0;
-	if (boot_id(now) < 0 || strcmp(now, boot)) {
+	if (boot_id(now) < 0 || strcmp(now, rec.boot)) {
 		debugx("nft: the generation record is from another boot: reading the table");
+		return 0;
+	}
+	/* an elided config is vouched for by its input alone: the same
+	 * build, text and files as the full one the record was left by */
+	if (want->elided && (!want->has_input || !rec.has_input || want->ipv6 != rec.ipv6 ||
+			     sodium_memcmp(want->input, rec.input, CONFIG_INPUT_LEN))) {
+		debugx("nft: the config is not the one the table was left by: reading it whole");
 		return 0;
 	}
 	nl = nft_socket_open(&e);
@@ -241,18 +295,28 @@ int nft_unchanged(const struct instance *in, const void *want_)
 	mnl_socket_close(nl);
 	if (ret < 0)
 		return 0;
-	if (live != gen) {
-		debugx("nft: the ruleset is at generation %u, not %u as left: reading the table", live, gen);
+	if (live != rec.gen) {
+		debugx("nft: the ruleset is at generation %u, not %u as left: reading the table",
+		       live, rec.gen);
 		return 0;
 	}
-	nft_state_digest(want, d);
-	if (sodium_memcmp(d, rec, DIGEST_LEN)) {
-		debugx("nft: generation %u unchanged, the config's table is not the one left: reading the table",
-		       live);
-		return 0;
+	if (!want->elided) {
+		nft_state_digest(want, d);
+		if (sodium_memcmp(d, rec.digest, DIGEST_LEN)) {
+			debugx("nft: generation %u unchanged, the config's table is not the one left: reading the table",
+			       live);
+			return 0;
+		}
+		/* another input built the same table (a comment added, say):
+		 * settled() records this one, for the next run to skip it */
+		if (want->has_input && (!rec.has_input || want->ipv6 != rec.ipv6 ||
+					sodium_memcmp(want->input, rec.input, CONFIG_INPUT_LEN))) {
+			vouched = want;
+			vouched_gen = live;
+		}
 	}
-	debugx("nft: generation %u unchanged since wgbastion left the table as the config has it: not read",
-	       live);
+	debugx("nft: generation %u unchanged since wgbastion left the table as the config has it: not read%s",
+	       live, want->elided ? " (nor the config's forwards: the same input as then)" : "");
 	return 1;
 }
 
@@ -281,6 +345,8 @@ void nft_settled(const struct instance *in, const void *old_, const void *want_)
 		record_save(in, committed_gen, want);	/* our batch made it so */
 	else if (old)
 		record_save(in, old->genid, want);	/* read, and found in sync */
+	else if (want == vouched)
+		record_save(in, vouched_gen, want);	/* not read; a new input for it */
 	/* else: not read, the record still holds */
 }
 

@@ -10,6 +10,9 @@
 #   - another table changed (any other nftables writer)
 #   - no record (a reboot empties /run), a corrupt one, one from another boot
 #   - a changed config; a dry run; a concurrent writer before our commit
+#   - the config's forwards not parsed when its input (build, text,
+#     AllowFiles) is the one applied; read whole when any of it changed,
+#     when a forward is broken, when the config warns
 #   - flush removes the record
 #
 #     [b] eth0 ---- eth0 [b-out]
@@ -30,7 +33,9 @@ REC=$RUN/wg0.nftgen
 [ -f "$REC" ] && pass "a generation record" || fail "no $REC"
 assert_match "it says boot, generation and digest" '^boot=[0-9a-f-]{36}
 gen=[0-9]+
-digest=[0-9a-f]{64}$' "$(cat "$REC")"
+digest=[0-9a-f]{64}
+input=[0-9a-f]{64}
+ipv6=[01]$' "$(cat "$REC")"
 
 # fast WHAT: apply -v is in sync without reading the table
 fast() {
@@ -109,6 +114,53 @@ out=$(WGBASTION_FAIL_AT=nft:stale wgb b -v "${C[@]}" apply 2>&1)
 assert_match "ERESTART, read again" 'ruleset changed since it was read' "$out"
 assert_match "and the change made" '^- forward extra' "$out"
 fast "after the retry"
+
+say "the config itself not parsed when it is the input applied"
+ELIDED="not read \(nor the config's forwards: the same input as then\)"
+WHOLE='the config is not the one the table was left by: reading it whole'
+out=$(wgb b -v "${C[@]}" apply 2>&1)
+assert_match "same build, text and files: forwards skipped" "$ELIDED" "$out"
+assert_match "and in sync" '^in sync$' "$out"
+
+say "a comment added: the config read whole, the table still not"
+{ cat "$TMP/wg0.conf"; echo "# a comment"; } >"$TMP/wg0c.conf"
+C=(-c "$TMP/wg0c.conf")
+out=$(wgb b -v "${C[@]}" apply 2>&1)
+assert_match "another text: read whole" "$WHOLE" "$out"
+assert_match "the same table: not read" "$NOT_READ" "$out"
+assert_nomatch "not skipped" "$ELIDED" "$out"
+assert_match "in sync" '^in sync$' "$out"
+assert_match "then skipped" "$ELIDED" "$(wgb b -v "${C[@]}" apply 2>&1)"
+
+say "an AllowFile's contents changed: the text is the same"
+echo 198.51.100.0/24 >"$TMP/allow.txt"
+nft_config "$TMP/wg2.conf" "[Forward af]" "Port = 8082" "Destination = 192.168.50.13" "AllowFile = allow.txt"
+C=(-c "$TMP/wg2.conf")
+assert_rc "apply with an AllowFile" 0 wgb b "${C[@]}" apply
+assert_match "then skipped" "$ELIDED" "$(wgb b -v "${C[@]}" apply 2>&1)"
+echo 203.0.113.0/24 >>"$TMP/allow.txt"
+out=$(wgb b -v "${C[@]}" apply 2>&1)
+assert_match "read whole" "$WHOLE" "$out"
+assert_nomatch "not in sync" '^in sync$' "$out"
+assert_match "the new prefix is in the table" '203\.0\.113\.0/24' "$(ns b nft list table $T)"
+assert_match "then skipped" "$ELIDED" "$(wgb b -v "${C[@]}" apply 2>&1)"
+
+say "a broken forward is never skipped"
+sed -i 's/^Port = 8082$/Port = eighty/' "$TMP/wg2.conf"
+out=$(wgb b "${C[@]}" apply 2>&1)
+rc=$?
+assert_eq "exit 2" 2 "$rc"
+assert_match "named by file, line and key" 'wg2\.conf:[0-9]+: Port: "eighty"' "$out"
+assert_match "the table as it was" '203\.0\.113\.0/24' "$(ns b nft list table $T)"
+
+say "a config that warns is read whole every time"
+nft_config "$TMP/wg3.conf" "[Egress odd]" "Source = 172.31.0.0/24"
+C=(-c "$TMP/wg3.conf")
+wgb b "${C[@]}" apply >/dev/null 2>&1
+out=$(wgb b -v "${C[@]}" apply 2>&1)
+assert_match "the warning said again" 'warning: .*172\.31\.0\.0/24.*not inside any peer' "$out"
+assert_nomatch "not skipped" "$ELIDED" "$out"
+assert_match "the table not read" "$NOT_READ" "$out"
 
 say "flush removes the record"
 assert_rc "flush" 0 wgb b "${C[@]}" flush

@@ -557,6 +557,56 @@ START_TEST(load_key_file)
 }
 END_TEST
 
+/* config_load_known: the same input digest as config_load, every section
+ * but [Forward] read, and the digest moved by text and AllowFile alike. */
+START_TEST(load_known_input)
+{
+	struct wgb_config *full, *known;
+	struct wgb_err e;
+	uint8_t first[CONFIG_INPUT_LEN];
+	char text[1024];
+	const char *conf;
+
+	unit_write_file("allow.txt", "198.51.100.0/24\n", 0644);
+	snprintf(text, sizeof(text),
+		 "[Interface]\nPrivateKey = " PRIV "\nAddress = 10.0.0.1/24\n"
+		 "[Peer]\nPublicKey = " PUB1 "\nAllowedIPs = 10.0.0.2/32, 192.168.1.0/24, fd00::/64\n"
+		 "[Forward a]\nPort = 80\nDestination = 192.168.1.2\nAllowFile = allow.txt ; relative\n"
+		 "[Forward b]\n  destination = [fd00::2]:80 # IPv6\nPort = 81\n");
+	conf = unit_write_file("known.conf", text, 0600);
+	ck_assert_int_eq(load(conf, &full, &e), 0);
+	ck_assert(full->has_input && !full->elided && full->uses_ipv6);
+	ck_assert_uint_eq(full->n_forwards, 2);
+	err_clear(&e);
+	ck_assert_int_eq(config_load_known(conf, &known, &e), 0);
+	ck_assert(known->has_input && known->elided);
+	ck_assert_uint_eq(known->n_forwards, 0);
+	ck_assert_uint_eq(known->n_elided, 2);
+	ck_assert_uint_eq(known->n_peers, 1);
+	ck_assert(known->uses_ipv6);	/* from [Forward b], not parsed */
+	ck_assert_mem_eq(known->input, full->input, CONFIG_INPUT_LEN);
+	memcpy(first, full->input, CONFIG_INPUT_LEN);
+	config_free(full);
+	config_free(known);
+
+	/* the AllowFile's contents are part of the input */
+	unit_write_file("allow.txt", "198.51.100.0/24\n203.0.113.0/24\n", 0644);
+	ck_assert_int_eq(load(conf, &full, &e), 0);
+	ck_assert_mem_ne(full->input, first, CONFIG_INPUT_LEN);
+	config_free(full);
+
+	/* a broken forward is not seen by config_load_known: its input only
+	 * never matches a record config_load left */
+	strcat(text, "Port = eighty\n");
+	conf = unit_write_file("known.conf", text, 0600);
+	ck_assert_int_eq(load(conf, &full, &e), -EINVAL);
+	err_clear(&e);
+	ck_assert_int_eq(config_load_known(conf, &known, &e), 0);
+	ck_assert_mem_ne(known->input, first, CONFIG_INPUT_LEN);
+	config_free(known);
+}
+END_TEST
+
 /* check needs no privileges: a root-only key file is left unchecked. */
 START_TEST(load_key_file_unreadable_by_user)
 {
@@ -743,6 +793,7 @@ static Suite *config_suite(void)
 
 	tcase_add_checked_fixture(l, unit_tmpdir_setup, unit_tmpdir_teardown);
 	tcase_add_test(l, load_key_file);
+	tcase_add_test(l, load_known_input);
 	tcase_add_test(l, load_key_file_unreadable_by_user);
 	tcase_add_test(l, load_key_file_missing_and_relative);
 	tcase_add_test(l, load_world_readable_secret);
