@@ -32,7 +32,7 @@ static int parse_seconds(const char *s, unsigned *out)
  * refuses, so that it previews what apply would say. */
 static int load_whole(struct wgb_config **cfg, bool dry_run, struct wgb_err *e)
 {
-	if (config_load(wgb_config_path, cfg, e) < 0) {
+	if (config_load_input(wgb_config_path, cfg, e) < 0) {
 		fprintf(stderr, "%s\n", e->msg);
 		return EXIT_USAGE;
 	}
@@ -186,6 +186,10 @@ int apply_main(int argc, char **argv)
 		goto out;
 	}
 	guard_warnings(cfg, &in, &run);
+	/* the stages' states hold all that is left to do: at ten thousand
+	 * forwards the config is a quarter of a cold apply's peak memory */
+	config_free(cfg);
+	cfg = NULL;
 	if (plan.n || !renamed)
 		plan_print(&plan, stdout);
 	fflush(stdout);

@@ -199,7 +199,7 @@ static int config_read(struct reader *r, const char *text, size_t len)
 			/* a [Forward] known to be valid: only look for its end */
 			const char *q = p;
 
-			while (q < nl && isspace((unsigned char)*q))
+			while (q < nl && cfg_blank((unsigned char)*q))
 				++q;
 			if (q == nl || *q != '[')
 				continue;
@@ -300,8 +300,12 @@ int config_parse(const char *name, const char *text, size_t len,
 /* Configs are small; this only stops a wrong path (a disk image) early. */
 #define CONFIG_MAX	(64u << 20)
 
-static int load(const char *path, bool elide, struct wgb_config **out, struct wgb_err *e)
+enum load_mode { LOAD_PLAIN, LOAD_INPUT, LOAD_KNOWN };
+
+static int load(const char *path, enum load_mode mode, struct wgb_config **out,
+		struct wgb_err *e)
 {
+	bool elide = mode == LOAD_KNOWN;
 	/* the text may hold keys: a secbuf grows without leaving copies
 	 * behind (realloc would hand the old block back unwiped) */
 	struct secbuf text = { 0 };
@@ -370,14 +374,16 @@ static int load(const char *path, bool elide, struct wgb_config **out, struct wg
 			   text.p ? text.p : "", text.len, out, e);
 	/* a config that warns is read whole every time: its warnings are
 	 * said every time */
-	if (!ret && warnings_count() == said &&
+	if (ret || mode == LOAD_PLAIN)
+		goto out;
+	if (warnings_count() == said &&
 	    !config_input_digest(text.p ? text.p : "", text.len, dir, (*out)->input, &v6)) {
 		(*out)->has_input = true;
 		if (elide) {
 			(*out)->elided = true;
 			(*out)->uses_ipv6 |= v6;
 		}
-	} else if (!ret && elide) {
+	} else if (elide) {
 		config_free(*out);
 		*out = NULL;
 		ret = err_set(e, -ESTALE, "%s: cannot be taken as already applied", path);
@@ -391,10 +397,15 @@ out:
 
 int config_load(const char *path, struct wgb_config **out, struct wgb_err *e)
 {
-	return load(path, false, out, e);
+	return load(path, LOAD_PLAIN, out, e);
+}
+
+int config_load_input(const char *path, struct wgb_config **out, struct wgb_err *e)
+{
+	return load(path, LOAD_INPUT, out, e);
 }
 
 int config_load_known(const char *path, struct wgb_config **out, struct wgb_err *e)
 {
-	return load(path, true, out, e);
+	return load(path, LOAD_KNOWN, out, e);
 }

@@ -19,6 +19,11 @@
  * check; touches no kernel state and resolves no host names.
  */
 int config_load(const char *path, struct wgb_config **out, struct wgb_err *e);
+/* The same, and cfg->input: the digest of all the config is made of (its
+ * text, its AllowFiles, this build: config_input.c), kept by apply so that
+ * the next run can tell the same config without parsing it. Not taken
+ * (has_input false) for a config that warns. */
+int config_load_input(const char *path, struct wgb_config **out, struct wgb_err *e);
 /*
  * The same, for a config that may be the one already applied: each
  * [Forward] is skipped to its end, not parsed (the rest is read as

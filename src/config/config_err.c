@@ -35,10 +35,10 @@ char *cfg_trim(char *s)
 {
 	char *end;
 
-	while (isspace((unsigned char)*s))
+	while (cfg_blank((unsigned char)*s))
 		++s;
 	end = s + strlen(s);
-	while (end > s && isspace((unsigned char)end[-1]))
+	while (end > s && cfg_blank((unsigned char)end[-1]))
 		*--end = '\0';
 	return s;
 }

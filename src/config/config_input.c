@@ -75,9 +75,9 @@ static void span_trim(const char **s, const char **e)
 	while (c < *e && *c != '#' && *c != ';')
 		++c;
 	*e = c;
-	while (*s < *e && isspace((unsigned char)**s))
+	while (*s < *e && cfg_blank((unsigned char)**s))
 		++*s;
-	while (*e > *s && isspace((unsigned char)(*e)[-1]))
+	while (*e > *s && cfg_blank((unsigned char)(*e)[-1]))
 		--*e;
 }
 
@@ -112,7 +112,7 @@ int config_input_digest(const char *text, size_t len, const char *dir,
 		nl = memchr(p, '\n', (size_t)(end - p));
 		if (!nl)
 			nl = end;
-		for (s = p; s < nl && isspace((unsigned char)*s); ++s)
+		for (s = p; s < nl && cfg_blank((unsigned char)*s); ++s)
 			;
 		/* most lines matter to no one here: only a header, and in a
 		 * [Forward] Destination and AllowFile, are looked at */
@@ -123,10 +123,10 @@ int config_input_digest(const char *text, size_t len, const char *dir,
 		if (s == e)
 			continue;
 		if (*s == '[') {
-			for (++s; s < e && isspace((unsigned char)*s); ++s)
+			for (++s; s < e && cfg_blank((unsigned char)*s); ++s)
 				;
 			in_forward = (size_t)(e - s) > 7 && !strncasecmp(s, "forward", 7) &&
-				     (isspace((unsigned char)s[7]) || s[7] == ']');
+				     (cfg_blank((unsigned char)s[7]) || s[7] == ']');
 			continue;
 		}
 		if (!in_forward || !(eq = memchr(s, '=', (size_t)(e - s))))

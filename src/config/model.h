@@ -167,7 +167,7 @@ struct wgb_config {
 	size_t n_exits;
 	struct wgb_bastion bastion;
 	bool uses_ipv6;		/* any IPv6 forward, egress source or peer route */
-	/* config_load: a digest of all the config is made of (this build,
+	/* config_load_input: a digest of all the config is made of (this build,
 	 * the text, its AllowFiles: config_input.c), when it could be taken
 	 * and reading the config said no warning */
 	bool has_input;

@@ -212,7 +212,7 @@ static const char *note_of(const struct nft_bat *t, uint32_t seq)
 		size_t mid = lo + (hi - lo) / 2;
 
 		if (t->notes[mid].seq == seq)
-			return t->notes[mid].what;
+			return t->pool + t->notes[mid].what;
 		if (t->notes[mid].seq < seq)
 			lo = mid + 1;
 		else
@@ -321,6 +321,7 @@ static void bat_free(struct nft_bat *t)
 	if (t->b)
 		nftnl_batch_free(t->b);
 	free(t->notes);
+	free(t->pool);
 	memset(t, 0, sizeof(*t));
 }
 

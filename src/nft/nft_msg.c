@@ -32,14 +32,18 @@ struct nlmsghdr *bat_msg_start(struct nft_bat *t, uint16_t type, uint16_t flags,
 				  const char *fmt, ...)
 {
 	va_list ap;
+	int len;
 
 	if (t->err)
 		return NULL;
-	if (array_reserve(t->notes, &t->cap, t->n + 1) < 0) {
+	if (array_reserve(t->notes, &t->cap, t->n + 1) < 0 ||
+	    array_reserve(t->pool, &t->pool_cap, t->pool_len + NOTE_MAX) < 0 ||
+	    t->pool_len > UINT32_MAX - NOTE_MAX) {
 		t->err = -ENOMEM;
 		return NULL;
 	}
 	t->notes[t->n].seq = t->seq;
+	t->notes[t->n].what = (uint32_t)t->pool_len;
 	/* libmnl 1.0.4 leaves attribute padding as it finds it, and
 	 * libnftnl 1.2.4 writes objref names without their NUL: on zeroed
 	 * memory the batch is the same bytes on every run (valgrind-clean),
@@ -49,8 +53,11 @@ struct nlmsghdr *bat_msg_start(struct nft_bat *t, uint16_t type, uint16_t flags,
 	       type == NFT_MSG_NEWSETELEM || type == NFT_MSG_DELSETELEM ? ELEM_MSG_MAX + 4096 :
 	       type == NFT_MSG_NEWRULE ? RULE_MSG_MAX : 4096);
 	va_start(ap, fmt);
-	vsnprintf(t->notes[t->n].what, sizeof(t->notes[t->n].what), fmt, ap);
+	len = vsnprintf(t->pool + t->pool_len, NOTE_MAX, fmt, ap);
 	va_end(ap);
+	t->pool_len += len < 0 ? 1 : (size_t)len < NOTE_MAX ? (size_t)len + 1 : NOTE_MAX;
+	if (len < 0)
+		t->pool[t->pool_len - 1] = '\0';
 	t->n++;
 	t->last = nftnl_nlmsg_build_hdr(nftnl_batch_buffer(t->b), type, NFPROTO_INET,
 					flags, t->seq++);

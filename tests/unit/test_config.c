@@ -557,7 +557,14 @@ START_TEST(load_key_file)
 }
 END_TEST
 
-/* config_load_known: the same input digest as config_load, every section
+static int load_input(const char *path, struct wgb_config **cfg, struct wgb_err *e)
+{
+	err_clear(e);
+	*cfg = NULL;
+	return config_load_input(path, cfg, e);
+}
+
+/* config_load_known: the same input digest as config_load_input, every section
  * but [Forward] read, and the digest moved by text and AllowFile alike. */
 START_TEST(load_known_input)
 {
@@ -574,9 +581,14 @@ START_TEST(load_known_input)
 		 "[Forward a]\nPort = 80\nDestination = 192.168.1.2\nAllowFile = allow.txt ; relative\n"
 		 "[Forward b]\n  destination = [fd00::2]:80 # IPv6\nPort = 81\n");
 	conf = unit_write_file("known.conf", text, 0600);
-	ck_assert_int_eq(load(conf, &full, &e), 0);
+	ck_assert_int_eq(load_input(conf, &full, &e), 0);
 	ck_assert(full->has_input && !full->elided && full->uses_ipv6);
 	ck_assert_uint_eq(full->n_forwards, 2);
+	config_free(full);
+	ck_assert_int_eq(load(conf, &full, &e), 0);
+	ck_assert(!full->has_input);	/* check has no use for it */
+	config_free(full);
+	ck_assert_int_eq(load_input(conf, &full, &e), 0);
 	err_clear(&e);
 	ck_assert_int_eq(config_load_known(conf, &known, &e), 0);
 	ck_assert(known->has_input && known->elided);
@@ -591,7 +603,7 @@ START_TEST(load_known_input)
 
 	/* the AllowFile's contents are part of the input */
 	unit_write_file("allow.txt", "198.51.100.0/24\n203.0.113.0/24\n", 0644);
-	ck_assert_int_eq(load(conf, &full, &e), 0);
+	ck_assert_int_eq(load_input(conf, &full, &e), 0);
 	ck_assert_mem_ne(full->input, first, CONFIG_INPUT_LEN);
 	config_free(full);
 
@@ -599,7 +611,9 @@ START_TEST(load_known_input)
 	 * never matches a record config_load left */
 	strcat(text, "Port = eighty\n");
 	conf = unit_write_file("known.conf", text, 0600);
-	ck_assert_int_eq(load(conf, &full, &e), -EINVAL);
+	ck_assert_int_eq(load_input(conf, &full, &e), -EINVAL);
+	err_clear(&e);
+	ck_assert_int_eq(load(conf, &full, &e), -EINVAL);	/* the same */
 	err_clear(&e);
 	ck_assert_int_eq(config_load_known(conf, &known, &e), 0);
 	ck_assert_mem_ne(known->input, first, CONFIG_INPUT_LEN);
