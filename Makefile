@@ -149,8 +149,8 @@ check-kernel: deps wgbastion $(B)/wgbastion-test $(BENCH_TOOLS)
 demo: deps wgbastion
 	$(Q)./tests/e2e/demo.sh
 
-bench: deps wgbastion
-	$(Q)./bench/run.sh
+bench: deps wgbastion $(B)/bench/floor
+	$(Q)WGB_BUILD=$(B) ./bench/run.sh
 
 nftlab: deps wgbastion $(BENCH_TOOLS)
 	$(Q)./bench/nftlab.sh

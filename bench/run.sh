@@ -10,7 +10,21 @@
 #   scale          10 .. 50,000 forwards: cold, no-op, one change; wall
 #                  time, netlink messages/bytes (bench/nlcount.so), peak
 #                  RSS (GNU time); vs nft -f with one rule per forward, nft
-#                  -f of the map ruleset, and iptables-restore (iptables-nft)
+#                  -f of the map ruleset, and iptables-restore (iptables-nft);
+#                  the floor of a cold apply (bench/floor.c committing the
+#                  same table), `wgbastion check` of the config, and, with
+#                  the 10,000 figures in the same rounds, /bin/true and
+#                  wgbastion at 10 forwards: the references of issue 13's
+#                  targets, all ratios measured side by side:
+#                    no-op at 10,000 vs at 10 forwards      <= 1.2x
+#                    no-op at 10,000 vs /bin/true            <= 2.5x
+#                    one change among 10,000 vs among 10     <= 1.5x
+#                    cold apply of 10,000 vs floor's commit  <= 1.5x
+#                    cold apply of 10,000 vs nft -f (maps)   >= 5x faster
+#                    cold apply of 10,000: peak RSS          <= 8 MiB
+#                    check of 10,000 vs /bin/true            <= 3x
+#                    no-op: zero kernel writes; one change: a bounded
+#                    number of netlink messages
 #   data plane     new TCP connections/s and UDP packets/s through an
 #                  ingress forward, 1 vs 10,000 forwards vs 10,000 linear
 #                  rules, on veth; then 1 vs 10,000 through wireguard-go
@@ -50,9 +64,10 @@ if [ -n "$QUICK" ]; then
 	RUNS=${BENCH_RUNS:-3} HRUNS=${BENCH_RUNS:-3} RSS_RUNS=1 SIZES="10000"
 	DP_SECS=1 DP_RUNS=${BENCH_RUNS:-2}
 	# seconds: per section, and per figure in the scale section
-	B_HOMELAB=10 B_SCALE=30 B_FIG=5 B_DP=10 B_TUN=0 B_PROF=0
-	# too slow for two minutes (interval sets load in quadratic time)
-	QUICK_SKIP=" nft-maps:10000 "
+	B_HOMELAB=10 B_SCALE=40 B_FIG=5 B_DP=10 B_TUN=0 B_PROF=0
+	# figures left out of the quick mode (" LABEL:N ... "): none now, the map
+	# ruleset at 10,000 (~1.5 s a pass) is a target's reference
+	QUICK_SKIP=
 else
 	# the sizes in order: the targets (10,000), the cheap ones, then the
 	# costly 50,000, so that a slow machine runs out of time on that
@@ -96,6 +111,15 @@ if [ ! "$BD/loadgen" -nt bench/loadgen.c ]; then
 	gcc $CFLAGS_B -o "$BD/loadgen" bench/loadgen.c || exit 1
 fi
 LG=$BD/loadgen
+# the floor of a cold apply (make bench-tools): the least a program can do to
+# commit wgbastion's table, with the flags closest to what wgbastion sends:
+# named counters as it makes them, one ack (for the last message), its base
+# rules (hairpin, MSS clamping); not -G, which gives every forward a rate
+# limit the synthetic config does not have
+B=${WGB_BUILD:-build}
+case $B in /*) ;; *) B=$TOP/$B ;; esac
+export FLOOR=$B/bench/floor FLOOR_FLAGS="-c named -a last -D"
+make -s -C "$TOP" B="$B" "$FLOOR" >&2 || echo "bench: could not build $FLOOR: its figures will be missing" >&2
 for t in nft iptables-nft-restore wireguard-go wg /usr/bin/time strace python3; do
 	command -v "$t" >/dev/null || { echo "SKIP: $t is missing (make deps)"; exit 77; }
 done
@@ -184,6 +208,7 @@ info hruns "$HRUNS"
 info dp_secs "$DP_SECS"
 info dp_runs "$DP_RUNS"
 info ref "$([ -n "$HAVE_REF" ] && echo present || echo absent)"
+info floor_flags "$FLOOR_FLAGS"
 
 # Which stages are built in: apply the homelab config and look.
 detect_stages() {
@@ -224,10 +249,11 @@ seq_run() {
 	teardown "$FRESH"
 }
 
-# record_seq SECTION LABEL SIZE MODE "OPS": records $SEQ's lines
-# (ops named in order, e.g. "cold noop change"); returns 1 if any failed
+# record_seq SECTION LABEL SIZE MODE "OPS" [ROUND]: records $SEQ's lines
+# (ops named in order, e.g. "cold noop change"), the timed ones with their
+# ROUND when given; returns 1 if any failed
 record_seq() {
-	local sec=$1 label=$2 size=$3 mode=$4 ops=$5 op line rc rest bad=0
+	local sec=$1 label=$2 size=$3 mode=$4 ops=$5 round=${6:-} op line rc rest bad=0
 	local -a o
 	read -ra o <<<"$ops"
 	local i=0
@@ -241,10 +267,10 @@ record_seq() {
 			continue
 		fi
 		case $mode in
-		time) rec sample "$sec" "$label" "$size" "$op" ms "$(awk -v u="$rest" 'BEGIN { printf "%.3f", u / 1000 }')" ;;
+		time) rec sample "$sec" "$label" "$size" "$op" ms "$(awk -v u="$rest" 'BEGIN { printf "%.3f", u / 1000 }')" ${round:+"$round"} ;;
 		timerss)
-			rec sample "$sec" "$label" "$size" "$op" ms "$(awk -v u="${rest%% *}" 'BEGIN { printf "%.3f", u / 1000 }')"
-			rec sample "$sec" "$label" "$size" "$op" rss_kib "${rest#* }"
+			rec sample "$sec" "$label" "$size" "$op" ms "$(awk -v u="${rest%% *}" 'BEGIN { printf "%.3f", u / 1000 }')" ${round:+"$round"}
+			rec sample "$sec" "$label" "$size" "$op" rss_kib "${rest#* }" ${round:+"$round"}
 			;;
 		rss) rec sample "$sec" "$label" "$size" "$op" rss_kib "$rest" ;;
 		count)
@@ -312,54 +338,115 @@ section_homelab() {
 # ---------------------------------------------------------------- scale
 # inputs for one size: $TMP/s/<approach>.<N>.{a,b}
 scale_inputs() {
-	local n=$1
+	local n=$1 w
+	[ -f "$TMP/s/ipt.$n.b" ] && return 0
 	G config "$n" "$TMP/s/wgbastion.$n.a" --key "$TMP/bastion.key" --peer "$(cat "$TMP/peer.pub")"
 	G config "$n" "$TMP/s/wgbastion.$n.b" --key "$TMP/bastion.key" --peer "$(cat "$TMP/peer.pub")" --change
-	local w
 	for w in nft-linear nft-maps nft-hash ipt; do
 		G "$w" "$n" "$TMP/s/$w.$n.a"
 		G "$w" "$n" "$TMP/s/$w.$n.b" --change
 	done
 }
 
-# how each scale approach runs: step.sh approach and device
+# how each scale figure runs: step.sh's approach, the device to pre-create
+# and the names of the steps of one pass
 scale_how() {
 	case $1 in
-	wgbastion) echo "wgbastion wg0" ;;
-	nft-*) echo "nft -" ;;
-	ipt) echo "ipt -" ;;
+	wgbastion) echo "wgbastion wg0 cold noop change" ;;
+	nft-*) echo "nft - cold noop change" ;;
+	ipt) echo "ipt - cold noop change" ;;
+	floor) echo "floor - cold" ;;		# it has no way to tell what changed
+	check) echo "check - check" ;;
+	true) echo "true - start" ;;
 	esac
 }
 
-# The figures of one approach at one size, within the figure's budget: timed
-# passes that take the peak RSS too (through GNU time, whose own start is in
-# the times: the homelab section measures it), then one counting pass.
-# Sets LASTLOAD (ms: cold + no-op + change of the first pass) for the next
-# size's forecast.
-scale_fig() {
-	local label=$1 n=$2 t0 r step dev a b pass passs=0 runs=$RUNS
-	read -r step dev <<<"$(scale_how "$label")"
-	a=$TMP/s/$label.$n.a b=$TMP/s/$label.$n.b
-	t0=$(now_us)
-	LASTLOAD=0
-	# small sizes tell least, and their cost is mostly the namespace's
-	[ "$n" -le 1000 ] && [ "$runs" -gt 3 ] && runs=3
-	for r in $(seq "$runs"); do
-		pass=$(now_us)
-		seq_run timerss "$step" "$dev" "$a" "$a" "$b"
-		record_seq scale "$label" "$n" timerss "cold noop change" || break
-		[ "$r" = 1 ] && LASTLOAD=$(awk '{ s += $2 } END { printf "%d", s / 1000 }' "$SEQ")
-		passs=$(( ($(now_us) - pass) / 1000000 ))
-		# another pass only if it fits in the figure's budget
-		[ $(( $(since "$t0") + passs )) -gt "$B_FIG" ] && break
-	done
-	seq_run count "$step" "$dev" "$a" "$a" "$b"; record_seq scale "$label" "$n" count "cold noop change"
+# the arguments of one pass of LABEL at N, one per step
+scale_args() {
+	local a=$TMP/s/$1.$2.a b=$TMP/s/$1.$2.b
+	case $1 in
+	floor) echo "$2" ;;			# it builds the table from N alone
+	check) echo "$TMP/s/wgbastion.$2.a" ;;
+	true) echo "-" ;;
+	*) echo "$a $a $b" ;;
+	esac
 }
 
+# One pass of the figure LABEL:N, round R of the size GROUP: timed through
+# GNU time, which takes the peak RSS in the same run (its own start is in the
+# times, and in /bin/true's: approach "true" is timed the same way). The
+# samples carry "GROUP:R", for report.py's ratios paired by round. Sets
+# LASTLOAD (ms: the pass's steps summed). Returns 1 if a step failed.
+scale_pass() {
+	local label=${1%%:*} n=${1#*:} r=$2 step dev ops
+	read -r step dev ops <<<"$(scale_how "$label")"
+	# shellcheck disable=SC2046 # one argument per step, no spaces in them
+	seq_run timerss "$step" "$dev" $(scale_args "$label" "$n")
+	record_seq scale "$label" "$n" timerss "$ops" "$GROUP:$r" || return 1
+	LASTLOAD=$(awk '{ s += $2 } END { printf "%d", s / 1000 }' "$SEQ")
+}
+
+# scale_rounds GROUP FIGURE...: the figures ("LABEL:N") measured side by side,
+# in rounds that run one pass of each (each round starting with another one,
+# as dp_measure does), so that a busy moment of the machine hits them alike.
+# A figure stops after RUNS passes (3 when GROUP <= 1,000: small sizes tell
+# least, their cost is mostly the namespace's), when its next pass would not
+# fit in its budget (B_FIG, its own passes summed), or when a step fails;
+# the rounds stop when the section's budget is used up. Then one counting
+# pass of each figure that applies something.
+scale_rounds() {
+	local r k f pass runs=$RUNS
+	GROUP=$1
+	shift
+	local -a order
+	local -A spent=() lastp=() passes=() stop=()
+	[ "$GROUP" -le 1000 ] && [ "$runs" -gt 3 ] && runs=3
+	for r in $(seq "$runs"); do
+		order=("$@")
+		for ((k = 0; k < (r - 1) % $#; k++)); do order=("${order[@]:1}" "${order[0]}"); done
+		for f in "${order[@]}"; do
+			[ -n "${stop[$f]:-}" ] && continue
+			if [ "$(since "$SCALE_T0")" -ge "$B_SCALE" ]; then
+				stop[$f]=1
+				if [ -z "${passes[$f]:-}" ]; then
+					nm scale "${f%%:*}" "${f#*:}" all "the section's time budget (${B_SCALE} s) was used up"
+				fi
+				continue
+			fi
+			if [ $(( ${spent[$f]:-0} + ${lastp[$f]:-0} )) -gt $(( B_FIG * 1000000 )) ]; then
+				stop[$f]=1
+				continue
+			fi
+			[ "$r" = 1 ] && log "scale: ${f%%:*} ${f#*:}"
+			pass=$(now_us)
+			scale_pass "$f" "$r" || stop[$f]=1
+			lastp[$f]=$(( $(now_us) - pass ))
+			spent[$f]=$(( ${spent[$f]:-0} + ${lastp[$f]} ))
+			passes[$f]=$(( ${passes[$f]:-0} + 1 ))
+			# the next size's forecast
+			[ "$r" = 1 ] && [ "${f#*:}" = "$GROUP" ] && LAST[${f%%:*}]=$LASTLOAD
+		done
+	done
+	for f in "$@"; do
+		[ -z "${passes[$f]:-}" ] && continue
+		case ${f%%:*} in check|true) continue ;; esac
+		local label=${f%%:*} n=${f#*:} step dev ops
+		read -r step dev ops <<<"$(scale_how "$label")"
+		# shellcheck disable=SC2046
+		seq_run count "$step" "$dev" $(scale_args "$label" "$n")
+		record_seq scale "$label" "$n" count "$ops"
+	done
+}
+
+# the size issue 13's targets are set at, and the size they compare it with
+TARGET_N=10000 TARGET_REF=10
+
 section_scale() {
-	local t0 n prev=0 label fc
-	local -A last=()
-	t0=$(now_us)
+	local n prev=0 label fc f
+	local -a figs
+	local -A measured=()
+	declare -gA LAST=()
+	SCALE_T0=$(now_us)
 	log "scale: sizes $SIZES"
 	# the linear baseline is the reference bastion's ruleset: prove it
 	if [ -n "$HAVE_REF" ]; then
@@ -395,7 +482,27 @@ section_scale() {
 			note scale "the generated map ruleset differs from wgbastion's own table at 10 forwards: $(head -c 600 "$TMP/s/maps10.diff" | tr '\n\t' '  ')"
 		fi
 	fi
-	local -a appr=(nft-linear nft-maps nft-hash ipt)
+	# the floor commits exactly wgbastion's table (bench/nftlab.sh checks
+	# it): prove it here too, at 10 forwards
+	if [ -x "$FLOOR" ] && [ -s "$TMP/s/own10.list" ]; then
+		local -a ff
+		read -ra ff <<<"$FLOOR_FLAGS"
+		fresh_ns
+		ns "$FRESH" "$FLOOR" "${ff[@]}" 10 && ns "$FRESH" nft list table inet wgbastion-wg0 >"$TMP/s/floor10.list"
+		teardown "$FRESH"
+		if [ -s "$TMP/s/floor10.list" ] && G same-table "$TMP/s/own10.list" "$TMP/s/floor10.list" >"$TMP/s/floor10.diff"; then
+			info floor_is_wgbastion yes
+		else
+			info floor_is_wgbastion "no: $(grep -c '^-[^-]' "$TMP/s/floor10.diff") lines only in wgbastion's listing, $(grep -c '^+[^+]' "$TMP/s/floor10.diff") only in floor's"
+			note scale "floor's table differs from wgbastion's own at 10 forwards: $(head -c 600 "$TMP/s/floor10.diff" | tr '\n\t' '  ')"
+		fi
+	fi
+	local -a appr=(nft-linear nft-maps nft-hash ipt check)
+	if [ -x "$FLOOR" ]; then
+		appr=(floor "${appr[@]}")
+	else
+		for n in $SIZES; do nm scale floor "$n" all "no $FLOOR (make bench-tools)"; done
+	fi
 	if has_stage nft; then
 		appr=(wgbastion "${appr[@]}")
 	else
@@ -403,29 +510,40 @@ section_scale() {
 	fi
 	for n in $SIZES; do
 		scale_inputs "$n"
+		figs=()
 		for label in "${appr[@]}"; do
+			[ -n "${measured[$label:$n]:-}" ] && continue
 			# Forecast the loads of one pass from the previous size's,
 			# quadratic to be safe (interval sets load in quadratic
 			# time); below 1,000 forwards fixed costs dominate.
 			fc=0
 			[ "$prev" -ge 1000 ] && [ "$n" -gt "$prev" ] &&
-				fc=$(( ${last[$label]:-0} * (n / prev) * (n / prev) / 1000 ))
-			if [ "$(since "$t0")" -ge "$B_SCALE" ]; then
+				fc=$(( ${LAST[$label]:-0} * (n / prev) * (n / prev) / 1000 ))
+			if [ "$(since "$SCALE_T0")" -ge "$B_SCALE" ]; then
 				nm scale "$label" "$n" all "the section's time budget (${B_SCALE} s) was used up"
 				continue
 			fi
-			if [ "$fc" -gt $(( B_SCALE - $(since "$t0") )) ] || [ "$fc" -gt "$STEP_TIMEOUT" ]; then
-				nm scale "$label" "$n" all "cold + no-op + change took ${last[$label]} ms at $prev forwards; at $n that forecasts ~$fc s, more than the $( [ "$fc" -gt "$STEP_TIMEOUT" ] && echo "${STEP_TIMEOUT} s a pass may take" || echo "section's time left")"
+			if [ "$fc" -gt $(( B_SCALE - $(since "$SCALE_T0") )) ] || [ "$fc" -gt "$STEP_TIMEOUT" ]; then
+				nm scale "$label" "$n" all "one pass took ${LAST[$label]} ms at $prev forwards; at $n that forecasts ~$fc s, more than the $( [ "$fc" -gt "$STEP_TIMEOUT" ] && echo "${STEP_TIMEOUT} s a pass may take" || echo "section's time left")"
 				continue
 			fi
 			if [[ $QUICK_SKIP == *" $label:$n "* ]]; then
 				nm scale "$label" "$n" all "left out of the quick mode (one pass takes several seconds)"
 				continue
 			fi
-			log "scale: $label $n"
-			scale_fig "$label" "$n"
-			[ "$n" -gt "$prev" ] && last[$label]=$LASTLOAD
+			figs+=("$label:$n")
 		done
+		# issue 13's targets are ratios: their references run in the
+		# same rounds as the 10,000 figures (process start, and wgbastion
+		# at 10 forwards), so a smaller size later skips what ran here
+		if [ "$n" = "$TARGET_N" ]; then
+			scale_inputs "$TARGET_REF"
+			figs+=("true:$n")
+			has_stage nft && figs+=("wgbastion:$TARGET_REF")
+			figs+=("check:$TARGET_REF")
+		fi
+		[ ${#figs[@]} -gt 0 ] && scale_rounds "$n" "${figs[@]}"
+		for f in "${figs[@]}"; do measured[$f]=1; done
 		[ "$n" -gt "$prev" ] && prev=$n
 	done
 }

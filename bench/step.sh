@@ -15,10 +15,13 @@
 #                                     bench/nlcount.so, summed over every
 #                                     process the approach ran
 # APPROACH: wgbastion (apply), shell (bench/reference/bastion.sh up),
-# nft (nft -f), ipt (iptables-nft-restore), true (/bin/true: what starting
-# any process costs here).
+# nft (nft -f), ipt (iptables-nft-restore), floor (bench/floor.c: FILE is
+# the number of forwards, whose table it commits from nothing), check
+# (wgbastion check: validates FILE, touches nothing), true (/bin/true: what
+# starting any process costs here; FILE is not read).
 # Environment: WGB (binary), BENCH_REF (bastion.sh), SHIM (nlcount.so),
-# STEP_LOG (stderr of the applies goes there).
+# FLOOR and FLOOR_FLAGS (floor and its options), STEP_LOG (stderr of the
+# applies goes there).
 set -u
 export LC_ALL=C
 mode=$1 approach=$2
@@ -26,6 +29,7 @@ shift 2
 log=${STEP_LOG:-/dev/null}
 tmp=$(mktemp /tmp/wgbstep.XXXXXX)
 trap 'rm -f "$tmp"' EXIT
+read -ra fflags <<<"${FLOOR_FLAGS:-}"
 
 for file in "$@"; do
 	case $approach in
@@ -33,6 +37,8 @@ for file in "$@"; do
 	shell) cmd=(bash "$BENCH_REF" -c "$file" up) ;;
 	nft) cmd=(nft -f "$file") ;;
 	ipt) cmd=(iptables-nft-restore "$file") ;;
+	floor) cmd=("$FLOOR" "${fflags[@]}" "$file") ;;
+	check) cmd=("$WGB" -c "$file" check) ;;
 	true) cmd=(/bin/true) ;;	# process start alone, for scale
 	timetrue) cmd=(/usr/bin/time -f %M -o /dev/null /bin/true) ;;	# and through GNU time
 	*) echo "step.sh: unknown approach $approach" >&2; exit 2 ;;
