@@ -68,6 +68,28 @@ static const struct key_def {
 	{ S_EXIT, K_DESTINATION, "Destination" },
 };
 
+#define N_KEY_DEFS (sizeof(key_defs) / sizeof(key_defs[0]))
+
+/* key_defs[*first, *end) are sec's keys: the table lists each section's
+ * together, so a line is compared with its own section's keys only
+ * (were they mixed, the range would only be longer). */
+static void sec_range(enum section sec, size_t *first, size_t *end)
+{
+	static size_t lo[S_EXIT + 1], hi[S_EXIT + 1];
+	static bool done;
+	size_t i;
+
+	if (!done) {
+		for (i = N_KEY_DEFS; i-- > 0;)
+			lo[key_defs[i].section] = i;
+		for (i = 0; i < N_KEY_DEFS; ++i)
+			hi[key_defs[i].section] = i + 1;
+		done = true;
+	}
+	*first = sec <= S_EXIT ? lo[sec] : 0;
+	*end = sec <= S_EXIT ? hi[sec] : 0;
+}
+
 /* wg-quick keys that would silently do nothing here: refused, with why. */
 static const struct {
 	enum section section;	/* S_NONE: in any section */
@@ -418,7 +440,7 @@ int cfg_key_line(struct reader *r, char *text)
 	char *eq = strchr(text, '='), *key, *v;
 	const struct key_def *d = NULL;
 	struct cfg_lines *lines;
-	size_t i;
+	size_t i, end;
 	char c0;
 
 	if (!eq)
@@ -438,8 +460,9 @@ int cfg_key_line(struct reader *r, char *text)
 	 * a config). No key of a section is also a wg-quick key refused in
 	 * it, so those are looked at only on a miss. */
 	c0 = (char)tolower((unsigned char)*key);
-	for (i = 0; i < sizeof(key_defs) / sizeof(key_defs[0]) && !d; ++i)
-		if (key_defs[i].section == r->sec &&
+	sec_range(r->sec, &i, &end);
+	for (; i < end && !d; ++i)
+		if (key_defs[i].section == r->sec &&	/* should the table mix */
 		    tolower((unsigned char)key_defs[i].name[0]) == c0 &&
 		    !strcasecmp(key, key_defs[i].name))
 			d = &key_defs[i];

@@ -32,6 +32,19 @@ int parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out)
 	} else if (!isdigit((unsigned char)s[0])) {
 		return -EINVAL;
 	}
+	if (base == 10) {
+		/* decimal, the common case (every Port of ten thousand
+		 * forwards): the digits by hand, as strtoul would take them */
+		uint64_t acc = 0;
+
+		for (end = (char *)s; isdigit((unsigned char)*end); ++end)
+			if ((acc = acc * 10 + (uint64_t)(*end - '0')) > UINT32_MAX)
+				return -EINVAL;
+		if (*end || acc < min || acc > max)
+			return -EINVAL;
+		*out = (uint32_t)acc;
+		return 0;
+	}
 	errno = 0;
 	v = strtoul(s, &end, base);
 	if (errno || *end || v < min || v > max)
