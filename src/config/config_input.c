@@ -118,21 +118,21 @@ int config_input_digest(const char *text, size_t len, const char *dir,
 		 * [Forward] Destination and AllowFile, are looked at */
 		if (s == nl || (*s != '[' && (!in_forward || !strchr("aAdD", *s))))
 			continue;
-		e = nl;
-		span_trim(&s, &e);
-		if (s == e)
-			continue;
 		if (*s == '[') {
-			for (++s; s < e && cfg_blank((unsigned char)*s); ++s)
+			/* "[ Forward NAME ]", as the reader takes it; its
+			 * comment, if any, is past the name */
+			for (++s; s < nl && cfg_blank((unsigned char)*s); ++s)
 				;
-			in_forward = (size_t)(e - s) > 7 && !strncasecmp(s, "forward", 7) &&
+			in_forward = (size_t)(nl - s) > 7 && !strncasecmp(s, "forward", 7) &&
 				     (cfg_blank((unsigned char)s[7]) || s[7] == ']');
 			continue;
 		}
-		if (!in_forward || !(eq = memchr(s, '=', (size_t)(e - s))))
+		/* the key, up to the first '=': a comment before it leaves no
+		 * key the reader would take as one of these two */
+		if (!(eq = memchr(s, '=', (size_t)(nl - s))))
 			continue;
-		e = eq;
-		span_trim(&s, &e);
+		for (e = eq; e > s && cfg_blank((unsigned char)e[-1]); --e)
+			;
 		if (span_is(s, e, "Destination")) {
 			const char *colon;
 
