@@ -107,7 +107,7 @@ static int section_begin(struct reader *r, char *text)
 		r->c.peer[r->idx].section = r->line;
 		break;
 	case S_FORWARD:
-		if (r->elide) {
+		if (r->elide) {	/* "[Forward]" with no name: see config_read */
 			r->skipping = true;
 			++cfg->n_elided;
 			break;
@@ -195,14 +195,25 @@ static int config_read(struct reader *r, const char *text, size_t len)
 		if (!nl)
 			nl = end;
 		n = (size_t)(nl - p);
-		if (r->skipping) {
-			/* a [Forward] known to be valid: only look for its end */
+		if (r->elide) {
+			/* [Forward] sections are skipped whole, header and body:
+			 * only a config known to be valid is ever used elided
+			 * (the nft stage's record vouches for its input, or the
+			 * whole config is read again), so only look for where
+			 * each begins and ends */
 			const char *q = p;
 
 			while (q < nl && cfg_blank((unsigned char)*q))
 				++q;
-			if (q == nl || *q != '[')
+			if (r->skipping && (q == nl || *q != '['))
 				continue;
+			if (nl - q > 9 && *q == '[' && !strncasecmp(q + 1, "forward", 7) &&
+			    cfg_blank((unsigned char)q[8])) {
+				r->sec = S_FORWARD;
+				r->skipping = true;
+				++r->c.cfg->n_elided;
+				continue;
+			}
 		}
 		if (memchr(p, '\0', n)) {
 			ret = cfg_bad(&r->c, r->line, "a NUL byte: not a text file");
