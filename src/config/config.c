@@ -205,8 +205,10 @@ static int config_read(struct reader *r, const char *text, size_t len)
 
 			while (q < nl && cfg_blank((unsigned char)*q))
 				++q;
-			if (r->skipping && (q == nl || *q != '['))
+			if (r->skipping && (q == nl || *q != '[')) {
+				input_scan_forward_line(r->scan, q, nl);
 				continue;
+			}
 			if (nl - q > 9 && *q == '[' && !strncasecmp(q + 1, "forward", 7) &&
 			    cfg_blank((unsigned char)q[8])) {
 				r->sec = S_FORWARD;
@@ -253,10 +255,13 @@ static int config_read(struct reader *r, const char *text, size_t len)
 }
 
 static int parse_common(const char *name, const char *dir, bool shared_readable,
-			bool elide, const char *text, size_t len,
+			struct input_scan *elide, const char *text, size_t len,
 			struct wgb_config **out, struct wgb_err *e)
 {
-	struct reader r = { .dir = dir, .shared_readable = shared_readable, .elide = elide };
+	struct reader r = {
+		.dir = dir, .shared_readable = shared_readable,
+		.elide = elide != NULL, .scan = elide,
+	};
 	struct wgb_config *cfg;
 	int ret;
 
@@ -305,7 +310,7 @@ out:
 int config_parse(const char *name, const char *text, size_t len,
 		 struct wgb_config **out, struct wgb_err *e)
 {
-	return parse_common(name, NULL, false, false, text, len, out, e);
+	return parse_common(name, NULL, false, NULL, text, len, out, e);
 }
 
 /* Configs are small; this only stops a wrong path (a disk image) early. */
@@ -316,7 +321,9 @@ enum load_mode { LOAD_PLAIN, LOAD_INPUT, LOAD_KNOWN };
 static int load(const char *path, enum load_mode mode, struct wgb_config **out,
 		struct wgb_err *e)
 {
-	bool elide = mode == LOAD_KNOWN;
+	bool elide = mode == LOAD_KNOWN, has_input = false, has_stamp = false;
+	uint8_t input[CONFIG_INPUT_LEN] = { 0 }, stamp[CONFIG_INPUT_LEN] = { 0 };
+	struct input_scan sc = { 0 };
 	/* the text may hold keys: a secbuf grows without leaving copies
 	 * behind (realloc would hand the old block back unwiped) */
 	struct secbuf text = { 0 };
@@ -324,7 +331,6 @@ static int load(const char *path, enum load_mode mode, struct wgb_config **out,
 	struct stat st;
 	size_t said;
 	ssize_t n;
-	bool v6;
 	int fd, ret;
 
 	*out = NULL;
@@ -381,25 +387,50 @@ static int load(const char *path, enum load_mode mode, struct wgb_config **out,
 	else
 		strcpy(dir, ".");
 	said = warnings_count();
-	ret = parse_common(path, dir, (st.st_mode & (S_IRGRP | S_IROTH)) != 0, elide,
-			   text.p ? text.p : "", text.len, out, e);
-	/* a config that warns is read whole every time: its warnings are
-	 * said every time */
+	sc.dir = dir;
+	if (mode == LOAD_INPUT) {
+		/* before the parse reads the AllowFiles: one changed after its
+		 * stamp or digest was taken is found changed by the next run */
+		if (!input_scan_text(&sc, text.p ? text.p : "", text.len)) {
+			has_stamp = !config_input_stamp(path, &st, &sc, stamp);
+			has_input = !config_input_digest(text.p ? text.p : "", text.len,
+							 &sc, input);
+		}
+	}
+	ret = parse_common(path, dir, (st.st_mode & (S_IRGRP | S_IROTH)) != 0,
+			   elide ? &sc : NULL, text.p ? text.p : "", text.len, out, e);
 	if (ret || mode == LOAD_PLAIN)
 		goto out;
-	if (warnings_count() == said &&
-	    !config_input_digest(text.p ? text.p : "", text.len, dir, (*out)->input, &v6)) {
-		(*out)->has_input = true;
-		if (elide) {
-			(*out)->elided = true;
-			(*out)->uses_ipv6 |= v6;
-		}
-	} else if (elide) {
+	/* a config that warns is read whole every time: its warnings are
+	 * said every time */
+	if (warnings_count() == said && elide) {
+		/* the stamp reads no file; only where it cannot stand for
+		 * the contents are they read for the digest */
+		ret = config_input_stamp(path, &st, &sc, stamp);
+		has_stamp = !ret;
+		if (ret == -EAGAIN)
+			has_input = !config_input_digest(text.p ? text.p : "", text.len,
+							 &sc, input);
+		ret = 0;
+	}
+	if (warnings_count() != said)
+		has_stamp = has_input = false;
+	if (elide && !has_stamp && !has_input) {
 		config_free(*out);
 		*out = NULL;
 		ret = err_set(e, -ESTALE, "%s: cannot be taken as already applied", path);
+		goto out;
+	}
+	(*out)->has_input = has_input;
+	memcpy((*out)->input, input, sizeof(input));
+	(*out)->has_stamp = has_stamp;
+	memcpy((*out)->stamp, stamp, sizeof(stamp));
+	if (elide) {
+		(*out)->elided = true;
+		(*out)->uses_ipv6 |= sc.v6;
 	}
 out:
+	input_scan_free(&sc);
 	secbuf_free(&text);
 	free(dir);
 	close(fd);

@@ -21,8 +21,9 @@
 int config_load(const char *path, struct wgb_config **out, struct wgb_err *e);
 /* The same, and cfg->input: the digest of all the config is made of (its
  * text, its AllowFiles, this build: config_input.c), kept by apply so that
- * the next run can tell the same config without parsing it. Not taken
- * (has_input false) for a config that warns. */
+ * the next run can tell the same config without parsing it; and
+ * cfg->stamp, which tells it without reading it, when every file changed
+ * long enough ago. Neither is taken for a config that warns. */
 int config_load_input(const char *path, struct wgb_config **out, struct wgb_err *e);
 /*
  * The same, for a config that may be the one already applied: each
@@ -30,10 +31,15 @@ int config_load_input(const char *path, struct wgb_config **out, struct wgb_err 
  * config_load reads it), and cfg->elided says so. Such a config is good
  * only where a stage's record proves the kernel holds what this very
  * input (cfg->input) built; anything else is -ESTALE from the executor,
- * and the caller reads the config whole (config_load). Fails (-ESTALE) on
- * a config that warns or whose digest cannot be taken.
+ * and the caller reads the config whole (config_load). Its files are not
+ * read when they all changed long enough ago: cfg->stamp tells them apart
+ * (has_input false); else cfg->input does. Fails (-ESTALE) on a config
+ * that warns or that neither can tell.
  */
 int config_load_known(const char *path, struct wgb_config **out, struct wgb_err *e);
+/* How long ago a file must have changed for its stamp to stand for its
+ * contents (config_input.c): 3 s. The unit tests set it. */
+extern long long config_settle_ns;
 /* The same from a buffer; 'name' is what messages call the file. */
 int config_parse(const char *name, const char *text, size_t len,
 		 struct wgb_config **out, struct wgb_err *e);

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/stat.h>
 
 #include "lib/err.h"
 #include "model.h"
@@ -70,6 +71,7 @@ struct reader {
 	unsigned line;
 	bool elide;		/* config_load_known: [Forward] bodies skipped */
 	bool skipping;		/* in one now */
+	struct input_scan *scan; /* elide: what the skipped ones hold for it */
 };
 
 /* isspace() in the C locale, inline: the reader asks it of every byte of
@@ -85,10 +87,31 @@ char *cfg_path(struct reader *r, const char *v);
 /* AllowFile: the prefixes of PATH appended to out (allow_file.c). */
 int allow_file_load(struct reader *r, const char *key, const char *path,
 		    struct prefix_list *out, bool *unread);
-/* The digest of what a config is made of (config_input.c); forward_v6:
- * a [Forward] Destination looks IPv6. -ENOENT: this build has no id. */
-int config_input_digest(const char *text, size_t len, const char *dir,
-			uint8_t out[CONFIG_INPUT_LEN], bool *forward_v6);
+/* What config_input.c needs of a config's text: the AllowFiles its
+ * [Forward]s name (made absolute against dir), and whether a Destination
+ * looks IPv6. err: -ENOMEM, say, and nothing can be taken of it. */
+struct input_scan {
+	const char *dir;
+	char **files;
+	size_t n_files, cap;
+	bool v6;
+	int err;
+};
+/* All of text; or one line of a [Forward]'s body, s its first non-blank
+ * byte and nl its end. */
+int input_scan_text(struct input_scan *sc, const char *text, size_t len);
+void input_scan_forward_line(struct input_scan *sc, const char *s, const char *nl);
+void input_scan_free(struct input_scan *sc);
+/* The digest of what a config is made of: this build, text and the
+ * contents of sc's files. -ENOENT: this build has no id. */
+int config_input_digest(const char *text, size_t len, const struct input_scan *sc,
+			uint8_t out[CONFIG_INPUT_LEN]);
+/* The stamp of config path (st: its fstat, taken before its text was
+ * read) and of sc's files, reading none of them; -EAGAIN (out still
+ * set) when one changed less than config_settle_ns ago: a stamp that
+ * cannot stand for the contents. */
+int config_input_stamp(const char *path, const struct stat *st,
+		       const struct input_scan *sc, uint8_t out[CONFIG_INPUT_LEN]);
 /* One "Key = Value" line of the current section. */
 int cfg_key_line(struct reader *r, char *text);
 

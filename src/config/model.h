@@ -172,6 +172,10 @@ struct wgb_config {
 	 * and reading the config said no warning */
 	bool has_input;
 	uint8_t input[CONFIG_INPUT_LEN];
+	/* the same config told by its files' identities, not their contents
+	 * (config_input.c): taken when each file changed long enough ago */
+	bool has_stamp;
+	uint8_t stamp[CONFIG_INPUT_LEN];
 	/* config_load_known: the [Forward] sections were skipped, not read
 	 * (forwards is empty; n_elided says how many there are). Only a
 	 * stage's own record of the kernel may stand in for them (exec.c). */

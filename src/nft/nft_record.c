@@ -14,12 +14,15 @@
  *	digest=<BLAKE2b-256 of S, hex>
  *	input=<the config's input digest (config/config_input.c), hex, or ->
  *	ipv6=<0 or 1: the config uses IPv6>
+ *	stamp=<the config's stamp (config/config_input.c), hex, or ->
  *
  * input= lets a run skip even the config's forwards: a config whose input
  * digest (this build, its text, its AllowFiles) is the one that built S
- * builds S again (config_load_known). The stages other than nft still read
- * the kernel and build from the rest of the config, IPv6 use included,
- * which is why the record says it and an elided config must agree.
+ * builds S again (config_load_known). stamp= does the same without the
+ * files being read: this build, and the identity of each file, taken
+ * only once each had settled. The stages other than nft still read the
+ * kernel and build from the rest of the config, IPv6 use included, which
+ * is why the record says it and an elided config must agree.
  *
  * Pitfalls, and how they are met:
  *  - a new network namespace starts at a low generation again: the run
@@ -147,14 +150,24 @@ struct record {
 	char boot[BOOT_ID_LEN + 1];
 	uint32_t gen;
 	uint8_t digest[DIGEST_LEN];
-	bool has_input, ipv6;
+	bool has_input, has_stamp, ipv6;
 	uint8_t input[CONFIG_INPUT_LEN];
+	uint8_t stamp[CONFIG_INPUT_LEN];
 };
+
+/* "-", or the hex of v */
+static void hex_or_dash(char *out, size_t len, bool has, const uint8_t *v, size_t vlen)
+{
+	if (has)
+		sodium_bin2hex(out, len, v, vlen);
+	else
+		strcpy(out, "-");
+}
 
 static void record_save(const struct instance *in, uint32_t gen, const struct nft_state *st)
 {
 	char boot[BOOT_ID_LEN + 1], hex[2 * DIGEST_LEN + 1], ihex[2 * CONFIG_INPUT_LEN + 1];
-	char text[256];
+	char shex[2 * CONFIG_INPUT_LEN + 1], text[320];
 	uint8_t d[DIGEST_LEN];
 	int n;
 
@@ -162,12 +175,11 @@ static void record_save(const struct instance *in, uint32_t gen, const struct nf
 		return;
 	nft_state_digest(st, d);
 	sodium_bin2hex(hex, sizeof(hex), d, sizeof(d));
-	if (st->has_input)
-		sodium_bin2hex(ihex, sizeof(ihex), st->input, sizeof(st->input));
-	else
-		strcpy(ihex, "-");
-	n = snprintf(text, sizeof(text), "boot=%s\ngen=%u\ndigest=%s\ninput=%s\nipv6=%d\n",
-		     boot, gen, hex, ihex, st->ipv6);
+	hex_or_dash(ihex, sizeof(ihex), st->has_input, st->input, sizeof(st->input));
+	hex_or_dash(shex, sizeof(shex), st->has_stamp, st->stamp, sizeof(st->stamp));
+	n = snprintf(text, sizeof(text),
+		     "boot=%s\ngen=%u\ndigest=%s\ninput=%s\nipv6=%d\nstamp=%s\n",
+		     boot, gen, hex, ihex, st->ipv6, shex);
 	if (rundir_replace(in->name, RUNDIR_NFTGEN, text, (size_t)n) < 0)
 		debugx("nft: cannot keep the generation record: the next apply reads the table");
 	else
@@ -183,11 +195,14 @@ static bool hex_field(const char *s, uint8_t *out, size_t len)
 }
 
 /* The record's fields, each checked; false (and a warning when it is
- * there but not right) when it cannot be used. input= and ipv6= came
- * later: a record without them only never vouches for an elided config. */
+ * there but not right) when it cannot be used. input=, ipv6= and stamp=
+ * came later: a record without them only never vouches for an elided
+ * config. */
 static bool record_load(const struct instance *in, struct record *rec)
 {
-	static const char *const keys[] = { "boot=", "gen=", "digest=", "input=", "ipv6=" };
+	static const char *const keys[] = {
+		"boot=", "gen=", "digest=", "input=", "ipv6=", "stamp=",
+	};
 	char *text = NULL, *line, *next, *end;
 	unsigned have = 0, lineno = 0, k;
 	unsigned long long g;
@@ -207,9 +222,9 @@ static bool record_load(const struct instance *in, struct record *rec)
 		if (next)
 			*next++ = '\0';
 		++lineno;
-		for (k = 0; k < 5 && strncmp(line, keys[k], strlen(keys[k])); ++k)
+		for (k = 0; k < 6 && strncmp(line, keys[k], strlen(keys[k])); ++k)
 			;
-		if (k == 5 || (have & 1u << k))
+		if (k == 6 || (have & 1u << k))
 			goto bad;
 		have |= 1u << k;
 		line += strlen(keys[k]);
@@ -237,10 +252,15 @@ static bool record_load(const struct instance *in, struct record *rec)
 				goto bad;
 			rec->has_input = strcmp(line, "-") != 0;
 			break;
-		default:
+		case 4:
 			if (strcmp(line, "0") && strcmp(line, "1"))
 				goto bad;
 			rec->ipv6 = *line == '1';
+			break;
+		default:
+			if (strcmp(line, "-") && !hex_field(line, rec->stamp, CONFIG_INPUT_LEN))
+				goto bad;
+			rec->has_stamp = strcmp(line, "-") != 0;
 		}
 	}
 	free(text);
@@ -249,7 +269,7 @@ static bool record_load(const struct instance *in, struct record *rec)
 		return false;
 	}
 	if (!(have & 8))
-		rec->has_input = false;
+		rec->has_input = rec->has_stamp = false;	/* and no ipv6= */
 	return true;
 bad:
 	rundir_warn_bad(in->name, RUNDIR_NFTGEN, lineno, "not a generation record; ignored, the table is read");
@@ -258,6 +278,28 @@ bad:
 }
 
 /* ---- the stage's part ---- */
+
+/* want's input and stamp are the record's, both */
+static bool recorded(const struct nft_state *want, const struct record *rec)
+{
+	return want->ipv6 == rec->ipv6 &&
+	       want->has_input == rec->has_input && want->has_stamp == rec->has_stamp &&
+	       (!want->has_input || !sodium_memcmp(want->input, rec->input, CONFIG_INPUT_LEN)) &&
+	       (!want->has_stamp || !sodium_memcmp(want->stamp, rec->stamp, CONFIG_INPUT_LEN));
+}
+
+/* want's config is the record's by its stamp (1) or by its input digest
+ * (2); 0: not known to be */
+static int same_input(const struct nft_state *want, const struct record *rec)
+{
+	if (want->has_stamp && rec->has_stamp &&
+	    !sodium_memcmp(want->stamp, rec->stamp, CONFIG_INPUT_LEN))
+		return 1;
+	if (want->has_input && rec->has_input &&
+	    !sodium_memcmp(want->input, rec->input, CONFIG_INPUT_LEN))
+		return 2;
+	return 0;
+}
 
 /* A table unchanged() found in sync for a new input, at generation
  * vouched_gen: settled() records it. */
@@ -283,8 +325,7 @@ int nft_unchanged(const struct instance *in, const void *want_)
 	}
 	/* an elided config is vouched for by its input alone: the same
 	 * build, text and files as the full one the record was left by */
-	if (want->elided && (!want->has_input || !rec.has_input || want->ipv6 != rec.ipv6 ||
-			     sodium_memcmp(want->input, rec.input, CONFIG_INPUT_LEN))) {
+	if (want->elided && (want->ipv6 != rec.ipv6 || !same_input(want, &rec))) {
 		debugx("nft: the config is not the one the table was left by: reading it whole");
 		return 0;
 	}
@@ -307,16 +348,18 @@ int nft_unchanged(const struct instance *in, const void *want_)
 			       live);
 			return 0;
 		}
-		/* another input built the same table (a comment added, say):
-		 * settled() records this one, for the next run to skip it */
-		if (want->has_input && (!rec.has_input || want->ipv6 != rec.ipv6 ||
-					sodium_memcmp(want->input, rec.input, CONFIG_INPUT_LEN))) {
+		/* another input built the same table (a comment added, say),
+		 * or the same one has a new stamp (the file touched, or it
+		 * has settled since): settled() records this one, for the
+		 * next run to skip it */
+		if ((want->has_input || want->has_stamp) && !recorded(want, &rec)) {
 			vouched = want;
 			vouched_gen = live;
 		}
 	}
-	debugx("nft: generation %u unchanged since wgbastion left the table as the config has it: not read%s",
-	       live, want->elided ? " (nor the config's forwards: the same input as then)" : "");
+	debugx("nft: generation %u unchanged since wgbastion left the table as the config has it: not read%s%s",
+	       live, want->elided ? " (nor the config's forwards: the same input as then" : "",
+	       !want->elided ? "" : same_input(want, &rec) == 1 ? ", its files untouched)" : ")");
 	return 1;
 }
 

@@ -11,7 +11,8 @@
 #   - no record (a reboot empties /run), a corrupt one, one from another boot
 #   - a changed config; a dry run; a concurrent writer before our commit
 #   - the config's forwards not parsed when its input (build, text,
-#     AllowFiles) is the one applied; read whole when any of it changed,
+#     AllowFiles) is the one applied, nor its files read when they settled
+#     and are untouched; read whole when any of it changed, or was touched,
 #     when a forward is broken, when the config warns
 #   - flush removes the record
 #
@@ -35,7 +36,8 @@ assert_match "it says boot, generation and digest" '^boot=[0-9a-f-]{36}
 gen=[0-9]+
 digest=[0-9a-f]{64}
 input=[0-9a-f]{64}
-ipv6=[01]$' "$(cat "$REC")"
+ipv6=[01]
+stamp=([0-9a-f]{64}|-)$' "$(cat "$REC")"
 
 # fast WHAT: apply -v is in sync without reading the table
 fast() {
@@ -116,7 +118,8 @@ assert_match "and the change made" '^- forward extra' "$out"
 fast "after the retry"
 
 say "the config itself not parsed when it is the input applied"
-ELIDED="not read \(nor the config's forwards: the same input as then\)"
+ELIDED="not read \(nor the config's forwards: the same input as then"
+STAMPED="$ELIDED, its files untouched\)"
 WHOLE='the config is not the one the table was left by: reading it whole'
 out=$(wgb b -v "${C[@]}" apply 2>&1)
 assert_match "same build, text and files: forwards skipped" "$ELIDED" "$out"
@@ -152,6 +155,30 @@ rc=$?
 assert_eq "exit 2" 2 "$rc"
 assert_match "named by file, line and key" 'wg2\.conf:[0-9]+: Port: "eighty"' "$out"
 assert_match "the table as it was" '203\.0\.113\.0/24' "$(ns b nft list table $T)"
+
+say "files changed long enough ago: told by their stamps, none of them read"
+sed -i 's/^Port = eighty$/Port = 8082/' "$TMP/wg2.conf"
+sleep 3	# config_settle_ns: a stamp stands for files older than 3 s
+assert_rc "apply" 0 wgb b "${C[@]}" apply
+assert_match "the record keeps the stamp" '
+stamp=[0-9a-f]{64}$' "$(cat "$REC")"
+out=$(wgb b -v "${C[@]}" apply 2>&1)
+assert_match "skipped by the stamp" "$STAMPED" "$out"
+assert_match "in sync" '^in sync$' "$out"
+touch "$TMP/allow.txt"
+out=$(wgb b -v "${C[@]}" apply 2>&1)
+assert_match "the AllowFile touched, too new for a stamp: its digest tells it" "$ELIDED\)" "$out"
+sleep 3
+out=$(wgb b -v "${C[@]}" apply 2>&1)
+assert_match "settled, another stamp: read whole" "$WHOLE" "$out"
+assert_match "the same table: not read" "$NOT_READ" "$out"
+assert_match "in sync" '^in sync$' "$out"
+assert_match "then skipped by the new stamp" "$STAMPED" "$(wgb b -v "${C[@]}" apply 2>&1)"
+wgb b "${C[@]}" apply >/dev/null
+echo 192.0.2.0/24 >>"$TMP/allow.txt"
+out=$(wgb b -v "${C[@]}" apply 2>&1)
+assert_match "a settled AllowFile changed: read whole" "$WHOLE" "$out"
+assert_match "its new prefix in the table" '192\.0\.2\.0/24' "$(ns b nft list table $T)"
 
 say "a config that warns is read whole every time"
 nft_config "$TMP/wg3.conf" "[Egress odd]" "Source = 172.31.0.0/24"

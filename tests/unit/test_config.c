@@ -621,6 +621,70 @@ START_TEST(load_known_input)
 }
 END_TEST
 
+/* The stamp: the same config told by its files' identities, none of
+ * them read; taken only of files that changed long enough ago. */
+START_TEST(load_known_stamp)
+{
+	const struct timespec old[2] = { { .tv_nsec = UTIME_OMIT }, { .tv_sec = 1234567 } };
+	struct wgb_config *full, *known;
+	long long settle = config_settle_ns;
+	uint8_t first[CONFIG_INPUT_LEN];
+	struct wgb_err e;
+	char text[1024];
+	const char *conf, *allow;
+
+	allow = unit_write_file("allow2.txt", "198.51.100.0/24\n", 0644);
+	snprintf(text, sizeof(text),
+		 "[Interface]\nPrivateKey = " PRIV "\nAddress = 10.0.0.1/24\n"
+		 "[Peer]\nPublicKey = " PUB1 "\nAllowedIPs = 10.0.0.2/32, 192.168.1.0/24\n"
+		 "[Forward a]\nPort = 80\nDestination = 192.168.1.2\nAllowFile = allow2.txt\n");
+	conf = unit_write_file("stamp.conf", text, 0600);
+
+	/* just written: no stamp, the digest stands in */
+	ck_assert_int_eq(load_input(conf, &full, &e), 0);
+	ck_assert(full->has_input && !full->has_stamp);
+	config_free(full);
+	err_clear(&e);
+	ck_assert_int_eq(config_load_known(conf, &known, &e), 0);
+	ck_assert(known->elided && known->has_input && !known->has_stamp);
+	config_free(known);
+
+	/* settled: both alike, and the elided load reads no file for it */
+	config_settle_ns = 0;
+	ck_assert_int_eq(load_input(conf, &full, &e), 0);
+	ck_assert(full->has_input && full->has_stamp);
+	err_clear(&e);
+	ck_assert_int_eq(config_load_known(conf, &known, &e), 0);
+	ck_assert(known->elided && known->has_stamp && !known->has_input);
+	ck_assert_mem_eq(known->stamp, full->stamp, CONFIG_INPUT_LEN);
+	memcpy(first, full->stamp, CONFIG_INPUT_LEN);
+	config_free(full);
+	config_free(known);
+
+	/* the AllowFile touched (its contents the same): another stamp */
+	ck_assert_int_eq(utimensat(AT_FDCWD, allow, old, 0), 0);
+	err_clear(&e);
+	ck_assert_int_eq(config_load_known(conf, &known, &e), 0);
+	ck_assert(known->has_stamp);
+	ck_assert_mem_ne(known->stamp, first, CONFIG_INPUT_LEN);
+	memcpy(first, known->stamp, CONFIG_INPUT_LEN);
+	config_free(known);
+	/* and the config itself */
+	ck_assert_int_eq(utimensat(AT_FDCWD, conf, old, 0), 0);
+	err_clear(&e);
+	ck_assert_int_eq(config_load_known(conf, &known, &e), 0);
+	ck_assert_mem_ne(known->stamp, first, CONFIG_INPUT_LEN);
+	config_free(known);
+
+	/* an AllowFile gone: no stamp, no digest, the config read whole */
+	ck_assert_int_eq(unlink(allow), 0);
+	err_clear(&e);
+	ck_assert_int_eq(config_load_known(conf, &known, &e), -ESTALE);
+	ck_assert_ptr_null(known);
+	config_settle_ns = settle;
+}
+END_TEST
+
 /* check needs no privileges: a root-only key file is left unchecked. */
 START_TEST(load_key_file_unreadable_by_user)
 {
@@ -808,6 +872,7 @@ static Suite *config_suite(void)
 	tcase_add_checked_fixture(l, unit_tmpdir_setup, unit_tmpdir_teardown);
 	tcase_add_test(l, load_key_file);
 	tcase_add_test(l, load_known_input);
+	tcase_add_test(l, load_known_stamp);
 	tcase_add_test(l, load_key_file_unreadable_by_user);
 	tcase_add_test(l, load_key_file_missing_and_relative);
 	tcase_add_test(l, load_world_readable_secret);
