@@ -49,6 +49,41 @@ static int load_whole(struct wgb_config **cfg, bool dry_run, struct wgb_err *e)
 	return EXIT_OK;
 }
 
+/* The index the last apply of this config kept (core/rundir.h), text and
+ * parsed; none when there is none, or a warning when it is refused. */
+static void index_load(char **text, struct config_index **ix)
+{
+	struct instance prev;
+	unsigned line;
+	size_t len;
+	int ret;
+
+	*text = NULL;
+	*ix = NULL;
+	if (rundir_find_instance(wgb_config_path, &prev) < 0)
+		return;
+	ret = rundir_read(prev.name, RUNDIR_INPUT, text, &len);
+	if (ret < 0) {
+		if (ret != -ENOENT)
+			rundir_warn_bad(prev.name, RUNDIR_INPUT, 0, "%s; the config is read whole",
+					rundir_refusal(ret) ? rundir_refusal(ret) : strerror(-ret));
+		*text = NULL;
+		return;
+	}
+	if (config_index_parse(*text, ix, &line) == -EINVAL)
+		rundir_warn_bad(prev.name, RUNDIR_INPUT, line,
+				"not an index of the config; ignored, the config is read whole");
+}
+
+/* The config's index kept for the next run, when it is not kept already. */
+static void index_keep(const char *name, const char *had, const char *now)
+{
+	if (had ? now && !strcmp(had, now) : !now)
+		return;
+	if (rundir_replace(name, RUNDIR_INPUT, now, now ? strlen(now) : 0) < 0)
+		debugx("cannot keep the config's index: the next apply reads it whole");
+}
+
 int apply_main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -57,6 +92,8 @@ int apply_main(int argc, char **argv)
 		{ 0 }
 	};
 	struct wgb_config *cfg = NULL;
+	struct config_index *ix = NULL;
+	char *had_index = NULL, *index = NULL;
 	struct wgb_err e = { 0 };
 	struct plan plan = { 0 };
 	struct instance in, old;
@@ -98,10 +135,12 @@ int apply_main(int argc, char **argv)
 	 * (config_load_known); where the records cannot vouch for that, the
 	 * executor says -ESTALE and it is read whole (load_whole, below). */
 	if (!confirm) {
+		index_load(&had_index, &ix);
 		warnings_hold();
-		if (config_load_known(wgb_config_path, &cfg, &e) < 0)
+		if (config_load_known(wgb_config_path, ix, &cfg, &e) < 0)
 			err_clear(&e);
 		warnings_release(false);
+		config_index_free(ix);
 	}
 	if (!cfg && (status = load_whole(&cfg, dry_run, &e)) != EXIT_OK)
 		return status;
@@ -186,6 +225,8 @@ int apply_main(int argc, char **argv)
 		goto out;
 	}
 	guard_warnings(cfg, &in, &run);
+	index = cfg->index;
+	cfg->index = NULL;
 	/* the stages' states hold all that is left to do: at ten thousand
 	 * forwards the config is a quarter of a cold apply's peak memory */
 	config_free(cfg);
@@ -222,6 +263,10 @@ int apply_main(int argc, char **argv)
 	status = EXIT_OK;
 
 out:
+	if (status == EXIT_OK && !dry_run && lock >= 0)
+		index_keep(in.name, old.name[0] ? NULL : had_index, index);
+	free(had_index);
+	free(index);
 	if (renamed && !dry_run) {
 		struct wgb_err re = { 0 };
 

@@ -107,9 +107,8 @@ static int section_begin(struct reader *r, char *text)
 		r->c.peer[r->idx].section = r->line;
 		break;
 	case S_FORWARD:
-		if (r->elide) {	/* "[Forward]" with no name: see config_read */
+		if (r->elide) {	/* see config_read */
 			r->skipping = true;
-			++cfg->n_elided;
 			break;
 		}
 		ret = grow(&cfg->forwards, &r->c.fwd, &cfg->n_forwards,
@@ -180,7 +179,9 @@ static int grow_line(char **buf, size_t *cap, size_t need)
 	return 0;
 }
 
-static int config_read(struct reader *r, const char *text, size_t len)
+/* Lines of the text from line on: all of it, or one range of it that
+ * begins a line (the index, config_input.c). */
+static int config_read(struct reader *r, const char *text, size_t len, unsigned line)
 {
 	const char *p = text, *end = text + len, *nl;
 	char *buf = NULL, *s, *c;
@@ -188,9 +189,9 @@ static int config_read(struct reader *r, const char *text, size_t len)
 	int ret = 0;
 
 	/* a UTF-8 byte order mark, as some editors write */
-	if (len >= 3 && !memcmp(p, "\xef\xbb\xbf", 3))
+	if (line == 1 && len >= 3 && !memcmp(p, "\xef\xbb\xbf", 3))
 		p += 3;
-	for (r->line = 1; p < end && !ret; ++r->line, p = nl + 1) {
+	for (r->line = line; p < end && !ret; ++r->line, p = nl + 1) {
 		nl = memchr(p, '\n', (size_t)(end - p));
 		if (!nl)
 			nl = end;
@@ -205,15 +206,12 @@ static int config_read(struct reader *r, const char *text, size_t len)
 
 			while (q < nl && cfg_blank((unsigned char)*q))
 				++q;
-			if (r->skipping && (q == nl || *q != '[')) {
-				input_scan_forward_line(r->scan, q, nl);
+			if (r->skipping && (q == nl || *q != '['))
 				continue;
-			}
 			if (nl - q > 9 && *q == '[' && !strncasecmp(q + 1, "forward", 7) &&
 			    cfg_blank((unsigned char)q[8])) {
 				r->sec = S_FORWARD;
 				r->skipping = true;
-				++r->c.cfg->n_elided;
 				continue;
 			}
 		}
@@ -254,14 +252,14 @@ static int config_read(struct reader *r, const char *text, size_t len)
 	return ret;
 }
 
+/* The text, or the ranges of it an index names (each with its own bytes
+ * at p), is read and the config validated. */
 static int parse_common(const char *name, const char *dir, bool shared_readable,
-			struct input_scan *elide, const char *text, size_t len,
-			struct wgb_config **out, struct wgb_err *e)
+			bool elide, const struct input_range *ranges, size_t n_ranges,
+			const char *text, struct wgb_config **out, struct wgb_err *e)
 {
-	struct reader r = {
-		.dir = dir, .shared_readable = shared_readable,
-		.elide = elide != NULL, .scan = elide,
-	};
+	struct reader r = { .dir = dir, .shared_readable = shared_readable, .elide = elide };
+	size_t i;
 	struct wgb_config *cfg;
 	int ret;
 
@@ -290,7 +288,8 @@ static int parse_common(const char *name, const char *dir, bool shared_readable,
 	r.c.name = name;
 	r.c.cfg = cfg;
 	r.c.e = e;
-	ret = config_read(&r, text, len);
+	for (i = 0, ret = 0; i < n_ranges && !ret; ++i)
+		ret = config_read(&r, text + ranges[i].off, ranges[i].len, ranges[i].line);
 	if (!ret)
 		ret = config_validate(&r.c);
 out:
@@ -310,7 +309,9 @@ out:
 int config_parse(const char *name, const char *text, size_t len,
 		 struct wgb_config **out, struct wgb_err *e)
 {
-	return parse_common(name, NULL, false, NULL, text, len, out, e);
+	const struct input_range all = { 0, len, 1 };
+
+	return parse_common(name, NULL, false, false, &all, 1, text, out, e);
 }
 
 /* Configs are small; this only stops a wrong path (a disk image) early. */
@@ -318,8 +319,80 @@ int config_parse(const char *name, const char *text, size_t len,
 
 enum load_mode { LOAD_PLAIN, LOAD_INPUT, LOAD_KNOWN };
 
-static int load(const char *path, enum load_mode mode, struct wgb_config **out,
-		struct wgb_err *e)
+/* All of fd into text. */
+static int read_text(int fd, const char *path, const struct stat *st,
+		     struct secbuf *text, struct wgb_err *e)
+{
+	ssize_t n;
+
+	/* the whole file in one block when its size is known: no copies
+	 * to wipe as it grows */
+	if (S_ISREG(st->st_mode) && st->st_size > 0 && (size_t)st->st_size < CONFIG_MAX &&
+	    secbuf_reserve(text, (size_t)st->st_size + 4096) < 0)
+		return err_set(e, -ENOMEM, "out of memory");
+	for (;;) {
+		if (text->len + 4096 > text->cap) {
+			if (text->cap >= CONFIG_MAX)
+				return err_set(e, -EFBIG, "%s: larger than %u MiB: not a config",
+					       path, CONFIG_MAX >> 20);
+			if (secbuf_reserve(text, text->len + 4096) < 0)
+				return err_set(e, -ENOMEM, "out of memory");
+		}
+		/* secbuf_reserve keeps a byte for the NUL */
+		n = read(fd, text->p + text->len, text->cap - 1 - text->len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return err_set(e, -errno, "%s: cannot read the config: %s", path,
+				       strerror(errno));
+		}
+		if (n == 0)
+			return 0;
+		text->len += (size_t)n;
+	}
+}
+
+/* Only the ranges an index names, one after another in text, each with
+ * the byte before it: *out are the ranges as they lie in text. -ESTALE
+ * when they do not fall where the index says (begin and end a line). */
+static int read_ranges(int fd, const struct stat *st, const struct input_scan *ix,
+		       struct secbuf *text, struct input_range **out)
+{
+	size_t i, need = 0, size = (size_t)st->st_size;
+	struct input_range *r;
+	const struct input_range *x;
+	ssize_t n;
+
+	for (i = 0; i < ix->n_ranges; ++i) {
+		x = &ix->ranges[i];
+		if (x->off > size || x->len > size - x->off)
+			return -ESTALE;
+		need += x->len + 1;
+	}
+	r = calloc(ix->n_ranges, sizeof(*r));
+	if (!r || secbuf_reserve(text, need) < 0) {
+		free(r);
+		return -ENOMEM;
+	}
+	for (i = 0; i < ix->n_ranges; ++i) {
+		x = &ix->ranges[i];
+		n = pread(fd, text->p + text->len, x->len + !!x->off, (off_t)(x->off - !!x->off));
+		if (n < 0 || (size_t)n != x->len + !!x->off ||
+		    (x->off && text->p[text->len] != '\n') ||
+		    (x->off + x->len < size && x->len && text->p[text->len + n - 1] != '\n')) {
+			free(r);
+			return -ESTALE;
+		}
+		r[i] = (struct input_range){ text->len + !!x->off, x->len, x->line };
+		text->len += (size_t)n;
+	}
+	text->p[text->len] = '\0';
+	*out = r;
+	return 0;
+}
+
+static int load(const char *path, enum load_mode mode, const struct config_index *ix,
+		struct wgb_config **out, struct wgb_err *e)
 {
 	bool elide = mode == LOAD_KNOWN, has_input = false, has_stamp = false;
 	uint8_t input[CONFIG_INPUT_LEN] = { 0 }, stamp[CONFIG_INPUT_LEN] = { 0 };
@@ -327,10 +400,12 @@ static int load(const char *path, enum load_mode mode, struct wgb_config **out,
 	/* the text may hold keys: a secbuf grows without leaving copies
 	 * behind (realloc would hand the old block back unwiped) */
 	struct secbuf text = { 0 };
+	struct input_range all, *ranges = NULL;
+	const struct input_scan *found = &sc;
 	char *dir = NULL, *slash;
+	size_t n_ranges = 1;
 	struct stat st;
 	size_t said;
-	ssize_t n;
 	int fd, ret;
 
 	*out = NULL;
@@ -344,38 +419,6 @@ static int load(const char *path, enum load_mode mode, struct wgb_config **out,
 			      strerror(S_ISDIR(st.st_mode) ? EISDIR : errno));
 		goto out;
 	}
-	/* the whole file in one block when its size is known: no copies
-	 * to wipe as it grows */
-	if (S_ISREG(st.st_mode) && st.st_size > 0 && (size_t)st.st_size < CONFIG_MAX &&
-	    secbuf_reserve(&text, (size_t)st.st_size + 4096) < 0) {
-		ret = err_set(e, -ENOMEM, "out of memory");
-		goto out;
-	}
-	for (;;) {
-		if (text.len + 4096 > text.cap) {
-			if (text.cap >= CONFIG_MAX) {
-				ret = err_set(e, -EFBIG, "%s: larger than %u MiB: not a config",
-					      path, CONFIG_MAX >> 20);
-				goto out;
-			}
-			if (secbuf_reserve(&text, text.len + 4096) < 0) {
-				ret = err_set(e, -ENOMEM, "out of memory");
-				goto out;
-			}
-		}
-		/* secbuf_reserve keeps a byte for the NUL */
-		n = read(fd, text.p + text.len, text.cap - 1 - text.len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			ret = err_set(e, -errno, "%s: cannot read the config: %s", path,
-				      strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		text.len += (size_t)n;
-	}
 	dir = strdup(path);
 	if (!dir) {
 		ret = err_set(e, -ENOMEM, "out of memory");
@@ -386,33 +429,55 @@ static int load(const char *path, enum load_mode mode, struct wgb_config **out,
 		slash == dir ? (void)(slash[1] = '\0') : (void)(*slash = '\0');
 	else
 		strcpy(dir, ".");
-	said = warnings_count();
 	sc.dir = dir;
-	if (mode == LOAD_INPUT) {
-		/* before the parse reads the AllowFiles: one changed after its
-		 * stamp or digest was taken is found changed by the next run */
-		if (!input_scan_text(&sc, text.p ? text.p : "", text.len)) {
-			has_stamp = !config_input_stamp(path, &st, &sc, stamp);
-			has_input = !config_input_digest(text.p ? text.p : "", text.len,
-							 &sc, input);
+
+	/* the index of a config whose files are all as it stamped them: its
+	 * text is the one the index was made of, and only the ranges that
+	 * are not [Forward]s need be read */
+	if (elide && ix && !config_input_stamp(path, &st, &ix->sc, stamp) &&
+	    !sodium_memcmp(stamp, ix->stamp, CONFIG_INPUT_LEN)) {
+		ret = read_ranges(fd, &st, &ix->sc, &text, &ranges);
+		if (ret == -ENOMEM) {
+			ret = err_set(e, ret, "out of memory");
+			goto out;
+		}
+		if (!ret) {
+			found = &ix->sc;
+			n_ranges = ix->sc.n_ranges;
+			has_stamp = true;
+			debugx("config: %s as indexed: %zu [Forward] sections not read", path,
+			       ix->sc.n_forwards);
+		} else {
+			secbuf_free(&text);	/* read all of it, below */
 		}
 	}
-	ret = parse_common(path, dir, (st.st_mode & (S_IRGRP | S_IROTH)) != 0,
-			   elide ? &sc : NULL, text.p ? text.p : "", text.len, out, e);
+	if (!ranges) {
+		if ((ret = read_text(fd, path, &st, &text, e)) < 0)
+			goto out;
+		all = (struct input_range){ 0, text.len, 1 };
+		ranges = &all;
+		/* before the parse reads the AllowFiles: one changed after its
+		 * stamp or digest was taken is found changed by the next run */
+		if (mode != LOAD_PLAIN && !input_scan_text(&sc, text.p ? text.p : "", text.len)) {
+			ret = config_input_stamp(path, &st, &sc, stamp);
+			has_stamp = !ret;
+			/* the stamp reads no file; only where it cannot stand
+			 * for the contents are they read for the digest */
+			if (mode == LOAD_INPUT || ret == -EAGAIN)
+				has_input = !config_input_digest(text.p ? text.p : "", text.len,
+								 &sc, input);
+		}
+		if (elide)
+			n_ranges = sc.n_ranges, ranges = sc.ranges;
+	}
+
+	said = warnings_count();
+	ret = parse_common(path, dir, (st.st_mode & (S_IRGRP | S_IROTH)) != 0, elide,
+			   ranges, n_ranges, text.p ? text.p : "", out, e);
 	if (ret || mode == LOAD_PLAIN)
 		goto out;
 	/* a config that warns is read whole every time: its warnings are
 	 * said every time */
-	if (warnings_count() == said && elide) {
-		/* the stamp reads no file; only where it cannot stand for
-		 * the contents are they read for the digest */
-		ret = config_input_stamp(path, &st, &sc, stamp);
-		has_stamp = !ret;
-		if (ret == -EAGAIN)
-			has_input = !config_input_digest(text.p ? text.p : "", text.len,
-							 &sc, input);
-		ret = 0;
-	}
 	if (warnings_count() != said)
 		has_stamp = has_input = false;
 	if (elide && !has_stamp && !has_input) {
@@ -425,11 +490,16 @@ static int load(const char *path, enum load_mode mode, struct wgb_config **out,
 	memcpy((*out)->input, input, sizeof(input));
 	(*out)->has_stamp = has_stamp;
 	memcpy((*out)->stamp, stamp, sizeof(stamp));
+	if (has_stamp)
+		(*out)->index = config_index_text(found, stamp);
 	if (elide) {
 		(*out)->elided = true;
-		(*out)->uses_ipv6 |= sc.v6;
+		(*out)->n_elided = found->n_forwards;
+		(*out)->uses_ipv6 |= found->v6;
 	}
 out:
+	if (ranges != &all && ranges != sc.ranges)
+		free(ranges);
 	input_scan_free(&sc);
 	secbuf_free(&text);
 	free(dir);
@@ -439,15 +509,16 @@ out:
 
 int config_load(const char *path, struct wgb_config **out, struct wgb_err *e)
 {
-	return load(path, LOAD_PLAIN, out, e);
+	return load(path, LOAD_PLAIN, NULL, out, e);
 }
 
 int config_load_input(const char *path, struct wgb_config **out, struct wgb_err *e)
 {
-	return load(path, LOAD_INPUT, out, e);
+	return load(path, LOAD_INPUT, NULL, out, e);
 }
 
-int config_load_known(const char *path, struct wgb_config **out, struct wgb_err *e)
+int config_load_known(const char *path, const struct config_index *ix,
+		      struct wgb_config **out, struct wgb_err *e)
 {
-	return load(path, LOAD_KNOWN, out, e);
+	return load(path, LOAD_KNOWN, ix, out, e);
 }

@@ -8,6 +8,8 @@
 #include "lib/err.h"
 #include "model.h"
 
+struct config_index;
+
 /*
  * Parse and validate. On success *out is a new config (config_free it).
  * On failure returns -errno and e->msg is "FILE:LINE: Key: \"value\" reason"
@@ -36,7 +38,17 @@ int config_load_input(const char *path, struct wgb_config **out, struct wgb_err 
  * (has_input false); else cfg->input does. Fails (-ESTALE) on a config
  * that warns or that neither can tell.
  */
-int config_load_known(const char *path, struct wgb_config **out, struct wgb_err *e);
+int config_load_known(const char *path, const struct config_index *ix,
+		      struct wgb_config **out, struct wgb_err *e);
+/*
+ * The index a run keeps of its config (cfg->index): where the text is not
+ * [Forward]s, the AllowFiles, and the stamp of them all. Given to
+ * config_load_known, it reads only those ranges of the text when every
+ * file is as stamped; otherwise the text whole. Parsed from its text: 0,
+ * or -EINVAL with *bad_line the line refused (0: the index as a whole).
+ */
+int config_index_parse(const char *text, struct config_index **out, unsigned *bad_line);
+void config_index_free(struct config_index *ix);
 /* How long ago a file must have changed for its stamp to stand for its
  * contents (config_input.c): 3 s. The unit tests set it. */
 extern long long config_settle_ns;

@@ -24,12 +24,13 @@
  * The scan is the reader's grammar cut to what both need: section
  * headers, and in a [Forward] the keys AllowFile (whose file goes in) and
  * Destination (an IPv6 one makes the config use IPv6, which the stages
- * other than nft build from). The reader skipping forwards
- * (config_load_known) feeds it the same lines. Whatever it gets wrong only
- * costs the fast path: a digest or stamp is only ever compared with one
- * taken of the same text by this same scan.
+ * other than nft build from); and where the text is not [Forward]s, for
+ * the index below. Whatever it gets wrong only costs the fast path: a
+ * digest or stamp is only ever compared with one taken of the same text by
+ * this same scan.
  */
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -40,6 +41,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "config_int.h"
 #include "lib/array.h"
 #include "lib/buildid.h"
@@ -141,7 +143,8 @@ static const char *key_is(const char *s, const char *nl, const char *word)
 	return s < nl && *s == '=' ? s : NULL;
 }
 
-void input_scan_forward_line(struct input_scan *sc, const char *s, const char *nl)
+/* one line of a [Forward]'s body, s its first non-blank byte, nl its end */
+static void forward_line(struct input_scan *sc, const char *s, const char *nl)
 {
 	const char *e, *eq;
 	char *path;
@@ -192,12 +195,34 @@ void input_scan_forward_line(struct input_scan *sc, const char *s, const char *n
 	sc->files[sc->n_files++] = path;
 }
 
+/* a range from off (line) on, when none is open */
+static void range_open(struct input_scan *sc, size_t off, unsigned line)
+{
+	if (sc->n_ranges && sc->ranges[sc->n_ranges - 1].len == SIZE_MAX)
+		return;
+	if (array_reserve(sc->ranges, &sc->cap_ranges, sc->n_ranges + 1) < 0) {
+		sc->err = -ENOMEM;
+		return;
+	}
+	sc->ranges[sc->n_ranges++] = (struct input_range){ off, SIZE_MAX, line };
+}
+
+static void range_close(struct input_scan *sc, size_t off)
+{
+	struct input_range *r = sc->n_ranges ? &sc->ranges[sc->n_ranges - 1] : NULL;
+
+	if (r && r->len == SIZE_MAX)
+		r->len = off - r->off;
+}
+
 int input_scan_text(struct input_scan *sc, const char *text, size_t len)
 {
 	const char *p = text, *end = text + len, *nl, *s;
 	bool in_forward = false;
+	unsigned line = 1;
 
-	for (; p < end; p = nl + 1) {
+	range_open(sc, 0, 1);
+	for (; p < end; p = nl + 1, ++line) {
 		nl = memchr(p, '\n', (size_t)(end - p));
 		if (!nl)
 			nl = end;
@@ -210,10 +235,17 @@ int input_scan_text(struct input_scan *sc, const char *text, size_t len)
 				;
 			in_forward = (size_t)(nl - s) > 7 && !strncasecmp(s, "forward", 7) &&
 				     (cfg_blank((unsigned char)s[7]) || s[7] == ']');
+			if (in_forward) {
+				++sc->n_forwards;
+				range_close(sc, (size_t)(p - text));
+			} else {
+				range_open(sc, (size_t)(p - text), line);
+			}
 		} else if (in_forward) {
-			input_scan_forward_line(sc, s, nl);
+			forward_line(sc, s, nl);
 		}
 	}
+	range_close(sc, len);
 	return sc->err;
 }
 
@@ -224,8 +256,148 @@ void input_scan_free(struct input_scan *sc)
 	for (i = 0; i < sc->n_files; ++i)
 		free(sc->files[i]);
 	free(sc->files);
-	sc->files = NULL;
-	sc->n_files = sc->cap = 0;
+	free(sc->ranges);
+	memset(sc, 0, sizeof(*sc));
+}
+
+/*
+ * The index: what a scan found, kept in the run directory by apply
+ * (NAME.input) so that the next run, finding every file as stamped, reads
+ * only the ranges of the text that are not [Forward]s:
+ *
+ *	stamp=<hex>
+ *	forwards=<how many [Forward]s>
+ *	ipv6=<0 or 1>
+ *	file=<an AllowFile's path>		one per AllowFile, in order
+ *	range=<offset> <length> <first line>	one per range, in order
+ *
+ * A record of our own in five kinds of lines: read by hand, each line
+ * checked, anything else refused whole.
+ */
+#define INDEX_MAX	60000	/* under what core/rundir.c reads */
+
+char *config_index_text(const struct input_scan *sc, const uint8_t stamp[CONFIG_INPUT_LEN])
+{
+	char hex[2 * CONFIG_INPUT_LEN + 1];
+	char *buf = NULL;
+	size_t len = 0, i;
+	FILE *f;
+	bool ok;
+
+	if (sc->err)
+		return NULL;
+	f = open_memstream(&buf, &len);
+	if (!f)
+		return NULL;
+	sodium_bin2hex(hex, sizeof(hex), stamp, CONFIG_INPUT_LEN);
+	ok = fprintf(f, "stamp=%s\nforwards=%zu\nipv6=%d\n", hex, sc->n_forwards, sc->v6) > 0;
+	for (i = 0; ok && i < sc->n_files; ++i)
+		ok = !strchr(sc->files[i], '\n') && fprintf(f, "file=%s\n", sc->files[i]) > 0;
+	for (i = 0; ok && i < sc->n_ranges; ++i)
+		ok = fprintf(f, "range=%zu %zu %u\n", sc->ranges[i].off, sc->ranges[i].len,
+			     sc->ranges[i].line) > 0;
+	if (fclose(f) || !ok || len > INDEX_MAX) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+/* "N" in full, a decimal with no sign, into v */
+static bool index_num(const char *s, char **end, unsigned long long *v)
+{
+	if (*s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	*v = strtoull(s, end, 10);
+	return !errno;
+}
+
+static bool index_range(struct input_scan *sc, const char *v)
+{
+	unsigned long long off, len, line;
+	struct input_range *last = sc->n_ranges ? &sc->ranges[sc->n_ranges - 1] : NULL;
+	char *e;
+
+	if (!index_num(v, &e, &off) || *e != ' ' || !index_num(e + 1, &e, &len) ||
+	    *e != ' ' || !index_num(e + 1, &e, &line) || *e || line == 0 || line > UINT_MAX ||
+	    off > SIZE_MAX / 2 || len > SIZE_MAX / 2 || (!last && off) ||
+	    (last && off <= last->off + last->len) ||
+	    array_reserve(sc->ranges, &sc->cap_ranges, sc->n_ranges + 1) < 0)
+		return false;
+	sc->ranges[sc->n_ranges++] = (struct input_range){ off, len, (unsigned)line };
+	return true;
+}
+
+int config_index_parse(const char *text, struct config_index **out, unsigned *bad_line)
+{
+	struct config_index *ix = calloc(1, sizeof(*ix));
+	const char *line = text, *next;
+	unsigned lineno = 0, have = 0;
+	unsigned long long n;
+	char buf[PATH_MAX + 16], *e;
+	size_t dl, len;
+
+	*out = NULL;
+	*bad_line = 0;
+	if (!ix)
+		return -ENOMEM;
+	for (; *line; line = next) {
+		next = strchr(line, '\n');
+		len = next ? (size_t)(next - line) : strlen(line);
+		next = next ? next + 1 : line + len;
+		++lineno;
+		if (len >= sizeof(buf))
+			goto bad;
+		memcpy(buf, line, len);
+		buf[len] = '\0';
+		if (!strncmp(buf, "stamp=", 6) && !(have & 1)) {
+			if (strlen(buf + 6) != 2 * CONFIG_INPUT_LEN ||
+			    sodium_hex2bin(ix->stamp, CONFIG_INPUT_LEN, buf + 6, 2 * CONFIG_INPUT_LEN,
+					   NULL, &dl, NULL) || dl != CONFIG_INPUT_LEN)
+				goto bad;
+			have |= 1;
+		} else if (!strncmp(buf, "forwards=", 9) && !(have & 2)) {
+			if (!index_num(buf + 9, &e, &n) || *e || n > SIZE_MAX / 2)
+				goto bad;
+			ix->sc.n_forwards = (size_t)n;
+			have |= 2;
+		} else if (!strncmp(buf, "ipv6=", 5) && !(have & 4)) {
+			if (strcmp(buf + 5, "0") && strcmp(buf + 5, "1"))
+				goto bad;
+			ix->sc.v6 = buf[5] == '1';
+			have |= 4;
+		} else if (!strncmp(buf, "file=", 5) && have == 7 && !ix->sc.n_ranges) {
+			if (!buf[5] ||
+			    array_reserve(ix->sc.files, &ix->sc.cap, ix->sc.n_files + 1) < 0 ||
+			    !(ix->sc.files[ix->sc.n_files] = strdup(buf + 5)))
+				goto bad;
+			++ix->sc.n_files;
+		} else if (!strncmp(buf, "range=", 6) && have == 7) {
+			if (!index_range(&ix->sc, buf + 6))
+				goto bad;
+		} else {
+			goto bad;
+		}
+	}
+	if (have != 7 || !ix->sc.n_ranges) {
+		lineno = 0;
+		goto bad;
+	}
+	*out = ix;
+	return 0;
+bad:
+	*bad_line = lineno;
+	config_index_free(ix);
+	return -EINVAL;
+}
+
+void config_index_free(struct config_index *ix)
+{
+	if (!ix)
+		return;
+	input_scan_free(&ix->sc);
+	free(ix);
 }
 
 int config_input_digest(const char *text, size_t len, const struct input_scan *sc,

@@ -71,7 +71,6 @@ struct reader {
 	unsigned line;
 	bool elide;		/* config_load_known: [Forward] bodies skipped */
 	bool skipping;		/* in one now */
-	struct input_scan *scan; /* elide: what the skipped ones hold for it */
 };
 
 /* isspace() in the C locale, inline: the reader asks it of every byte of
@@ -90,18 +89,34 @@ int allow_file_load(struct reader *r, const char *key, const char *path,
 /* What config_input.c needs of a config's text: the AllowFiles its
  * [Forward]s name (made absolute against dir), and whether a Destination
  * looks IPv6. err: -ENOMEM, say, and nothing can be taken of it. */
+struct input_range {
+	size_t off, len;	/* in the text */
+	unsigned line;		/* its first line's number */
+};
 struct input_scan {
 	const char *dir;
 	char **files;
 	size_t n_files, cap;
+	/* where the text is not [Forward]s: from the start, or from a header
+	 * of another kind, to the next [Forward] header or the end */
+	struct input_range *ranges;
+	size_t n_ranges, cap_ranges;
+	size_t n_forwards;
 	bool v6;
 	int err;
 };
-/* All of text; or one line of a [Forward]'s body, s its first non-blank
- * byte and nl its end. */
 int input_scan_text(struct input_scan *sc, const char *text, size_t len);
-void input_scan_forward_line(struct input_scan *sc, const char *s, const char *nl);
 void input_scan_free(struct input_scan *sc);
+
+/* config.h's config_index: a scan kept from a config read earlier, and
+ * the stamp of the files it was made from. */
+struct config_index {
+	uint8_t stamp[CONFIG_INPUT_LEN];
+	struct input_scan sc;
+};
+/* The index text of sc for stamp (malloc'd), or NULL when it cannot be
+ * kept (a path with a newline in it, too long for a record). */
+char *config_index_text(const struct input_scan *sc, const uint8_t stamp[CONFIG_INPUT_LEN]);
 /* The digest of what a config is made of: this build, text and the
  * contents of sc's files. -ENOENT: this build has no id. */
 int config_input_digest(const char *text, size_t len, const struct input_scan *sc,

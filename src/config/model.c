@@ -12,6 +12,7 @@ void config_free(struct wgb_config *cfg)
 	if (!cfg)
 		return;
 	free(cfg->path);
+	free(cfg->index);
 	free(cfg->iface.private_key_file);
 	prefix_list_free(&cfg->iface.addresses);
 	for (i = 0; i < cfg->n_peers; ++i) {

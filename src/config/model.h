@@ -176,6 +176,9 @@ struct wgb_config {
 	 * (config_input.c): taken when each file changed long enough ago */
 	bool has_stamp;
 	uint8_t stamp[CONFIG_INPUT_LEN];
+	/* with a stamp: the index for the next run to read only what is not
+	 * [Forward]s (config.h's config_index_parse), NULL without */
+	char *index;
 	/* config_load_known: the [Forward] sections were skipped, not read
 	 * (forwards is empty; n_elided says how many there are). Only a
 	 * stage's own record of the kernel may stand in for them (exec.c). */

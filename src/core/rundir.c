@@ -41,6 +41,7 @@ static const char *const suffix[] = {
 	[RUNDIR_CONFIRM] = ".confirm",
 	[RUNDIR_PENDING] = ".pending",
 	[RUNDIR_NFTGEN] = ".nftgen",
+	[RUNDIR_INPUT] = ".input",
 };
 
 /* --- where ------------------------------------------------------------------ */
@@ -597,6 +598,8 @@ void rundir_forget_instance(const char *name)
 	char path[PATH_MAX];
 
 	if (rundir_path(path, sizeof(path), name, RUNDIR_INSTANCE, false) == 0)
+		unlink(path);
+	if (rundir_path(path, sizeof(path), name, RUNDIR_INPUT, false) == 0)
 		unlink(path);
 }
 

@@ -14,6 +14,11 @@
  *   NAME.pending    an apply --confirm not yet confirmed: its deadline and
  *                   the detached watchdog that keeps the previous state and
  *                   rolls back to it (cmd/confirm.c); no secrets in it
+ *   NAME.nftgen     the nft stage's generation record (nft_record.c)
+ *   NAME.input      the index of the config last applied: which parts of
+ *                   its text are not [Forward]s, and the stamp of its
+ *                   files (config/config_input.c); forgotten with the
+ *                   instance
  *   sysctl-records-lock.lock
  *                   held briefly around every change to the records that
  *                   concern more than one instance (the name is longer
@@ -60,6 +65,7 @@ enum rundir_file {
 	RUNDIR_CONFIRM,
 	RUNDIR_PENDING,
 	RUNDIR_NFTGEN,
+	RUNDIR_INPUT,
 };
 
 /* The largest record read, in bytes. */

@@ -32,12 +32,9 @@ assert_rc "apply" 0 wgb b "${C[@]}" apply
 RUN=$(wgb_rundir b)
 REC=$RUN/wg0.nftgen
 [ -f "$REC" ] && pass "a generation record" || fail "no $REC"
-assert_match "it says boot, generation and digest" '^boot=[0-9a-f-]{36}
-gen=[0-9]+
-digest=[0-9a-f]{64}
-input=[0-9a-f]{64}
-ipv6=[01]
-stamp=([0-9a-f]{64}|-)$' "$(cat "$REC")"
+# (one line of "KEY=VALUE;": grep -E takes a pattern's lines as alternatives)
+assert_match "it says boot, generation and digest" '^boot=[0-9a-f-]{36};gen=[0-9]+;digest=[0-9a-f]{64};input=[0-9a-f]{64};ipv6=[01];stamp=([0-9a-f]{64}|-);$' \
+	"$(tr '\n' ';' <"$REC")"
 
 # fast WHAT: apply -v is in sync without reading the table
 fast() {
@@ -165,6 +162,17 @@ stamp=[0-9a-f]{64}$' "$(cat "$REC")"
 out=$(wgb b -v "${C[@]}" apply 2>&1)
 assert_match "skipped by the stamp" "$STAMPED" "$out"
 assert_match "in sync" '^in sync$' "$out"
+IDX=$RUN/wg0.input
+assert_match "an index of the config is kept" '^stamp=[0-9a-f]{64};forwards=5;ipv6=[01];file=/.*/allow\.txt;range=0 [0-9]+ 1;(range=[0-9]+ [0-9]+ [0-9]+;)*$' \
+	"$(tr '\n' ';' <"$IDX" 2>&1)"
+assert_match "by which only the text that is not [Forward]s was read" \
+	'config: .*wg2\.conf as indexed: 5 \[Forward\] sections not read' "$out"
+printf 'stamp=%s\nforwards=2\nipv6=0\nrange=x\n' "$(sed -n 's/^stamp=//p' "$IDX")" >"$IDX"
+out=$(wgb b -v "${C[@]}" apply 2>&1)
+assert_match "a broken index is named by line and refused" 'wg0\.input:4: not an index of the config' "$out"
+assert_match "the config read whole, still skipped by the stamp" "$STAMPED" "$out"
+assert_match "in sync" '^in sync$' "$out"
+assert_match "and the index put right" '^range=0 ' "$(sed -n 5p "$IDX")"
 touch "$TMP/allow.txt"
 out=$(wgb b -v "${C[@]}" apply 2>&1)
 assert_match "the AllowFile touched, too new for a stamp: its digest tells it" "$ELIDED\)" "$out"
@@ -192,4 +200,5 @@ assert_match "the table not read" "$NOT_READ" "$out"
 say "flush removes the record"
 assert_rc "flush" 0 wgb b "${C[@]}" flush
 [ -e "$REC" ] && fail "the record is left" || pass "no record left"
+[ -e "$IDX" ] && fail "the index is left" || pass "no index left"
 finish

@@ -590,7 +590,7 @@ START_TEST(load_known_input)
 	config_free(full);
 	ck_assert_int_eq(load_input(conf, &full, &e), 0);
 	err_clear(&e);
-	ck_assert_int_eq(config_load_known(conf, &known, &e), 0);
+	ck_assert_int_eq(config_load_known(conf, NULL, &known, &e), 0);
 	ck_assert(known->has_input && known->elided);
 	ck_assert_uint_eq(known->n_forwards, 0);
 	ck_assert_uint_eq(known->n_elided, 2);
@@ -615,7 +615,7 @@ START_TEST(load_known_input)
 	err_clear(&e);
 	ck_assert_int_eq(load(conf, &full, &e), -EINVAL);	/* the same */
 	err_clear(&e);
-	ck_assert_int_eq(config_load_known(conf, &known, &e), 0);
+	ck_assert_int_eq(config_load_known(conf, NULL, &known, &e), 0);
 	ck_assert_mem_ne(known->input, first, CONFIG_INPUT_LEN);
 	config_free(known);
 }
@@ -645,7 +645,7 @@ START_TEST(load_known_stamp)
 	ck_assert(full->has_input && !full->has_stamp);
 	config_free(full);
 	err_clear(&e);
-	ck_assert_int_eq(config_load_known(conf, &known, &e), 0);
+	ck_assert_int_eq(config_load_known(conf, NULL, &known, &e), 0);
 	ck_assert(known->elided && known->has_input && !known->has_stamp);
 	config_free(known);
 
@@ -654,7 +654,7 @@ START_TEST(load_known_stamp)
 	ck_assert_int_eq(load_input(conf, &full, &e), 0);
 	ck_assert(full->has_input && full->has_stamp);
 	err_clear(&e);
-	ck_assert_int_eq(config_load_known(conf, &known, &e), 0);
+	ck_assert_int_eq(config_load_known(conf, NULL, &known, &e), 0);
 	ck_assert(known->elided && known->has_stamp && !known->has_input);
 	ck_assert_mem_eq(known->stamp, full->stamp, CONFIG_INPUT_LEN);
 	memcpy(first, full->stamp, CONFIG_INPUT_LEN);
@@ -664,7 +664,7 @@ START_TEST(load_known_stamp)
 	/* the AllowFile touched (its contents the same): another stamp */
 	ck_assert_int_eq(utimensat(AT_FDCWD, allow, old, 0), 0);
 	err_clear(&e);
-	ck_assert_int_eq(config_load_known(conf, &known, &e), 0);
+	ck_assert_int_eq(config_load_known(conf, NULL, &known, &e), 0);
 	ck_assert(known->has_stamp);
 	ck_assert_mem_ne(known->stamp, first, CONFIG_INPUT_LEN);
 	memcpy(first, known->stamp, CONFIG_INPUT_LEN);
@@ -672,15 +672,97 @@ START_TEST(load_known_stamp)
 	/* and the config itself */
 	ck_assert_int_eq(utimensat(AT_FDCWD, conf, old, 0), 0);
 	err_clear(&e);
-	ck_assert_int_eq(config_load_known(conf, &known, &e), 0);
+	ck_assert_int_eq(config_load_known(conf, NULL, &known, &e), 0);
 	ck_assert_mem_ne(known->stamp, first, CONFIG_INPUT_LEN);
 	config_free(known);
 
 	/* an AllowFile gone: no stamp, no digest, the config read whole */
 	ck_assert_int_eq(unlink(allow), 0);
 	err_clear(&e);
-	ck_assert_int_eq(config_load_known(conf, &known, &e), -ESTALE);
+	ck_assert_int_eq(config_load_known(conf, NULL, &known, &e), -ESTALE);
 	ck_assert_ptr_null(known);
+	config_settle_ns = settle;
+}
+END_TEST
+
+/* The index: the next run reads only what is not [Forward]s, when every
+ * file is as stamped; anything else, the text whole. */
+START_TEST(load_known_index)
+{
+	const struct timespec old[2] = { { .tv_nsec = UTIME_OMIT }, { .tv_sec = 7654321 } };
+	struct wgb_config *full, *known;
+	struct config_index *ix;
+	long long settle = config_settle_ns;
+	struct wgb_err e;
+	char text[1024], *index, *p;
+	const char *conf;
+	unsigned line;
+
+	unit_write_file("allow3.txt", "198.51.100.0/24\n", 0644);
+	snprintf(text, sizeof(text),
+		 "# leading comment\n"
+		 "[Interface]\nPrivateKey = " PRIV "\nAddress = 10.0.0.1/24\n"
+		 "[Forward a]\nPort = 80\nDestination = 192.168.1.2\nAllowFile = allow3.txt\n"
+		 "[Peer]\nPublicKey = " PUB1 "\nAllowedIPs = 10.0.0.2/32, 192.168.1.0/24, fd00::/64\n"
+		 "[Forward b]\nPort = 81\nDestination = [fd00::2]:80\n");
+	conf = unit_write_file("index.conf", text, 0600);
+	config_settle_ns = 0;
+	ck_assert_int_eq(load_input(conf, &full, &e), 0);
+	ck_assert_ptr_nonnull(full->index);
+	index = strdup(full->index);
+	config_free(full);
+	ck_assert_ptr_nonnull(strstr(index, "\nforwards=2\nipv6=1\nfile="));
+	ck_assert_ptr_nonnull(strstr(index, "allow3.txt\nrange=0 "));
+
+	ck_assert_int_eq(config_index_parse(index, &ix, &line), 0);
+	err_clear(&e);
+	ck_assert_int_eq(config_load_known(conf, ix, &known, &e), 0);
+	ck_assert(known->elided && known->has_stamp && !known->has_input);
+	ck_assert_uint_eq(known->n_elided, 2);
+	ck_assert_uint_eq(known->n_forwards, 0);
+	ck_assert_uint_eq(known->n_peers, 1);	/* the range after [Forward a] */
+	ck_assert(known->uses_ipv6);
+	ck_assert_str_eq(known->index, index);	/* the same to keep */
+	config_free(known);
+
+	/* a range that does not begin a line: the text read whole */
+	p = strstr(index, "\nrange=");
+	ck_assert_ptr_nonnull(p);
+	p = strstr(p + 1, "\nrange=");
+	ck_assert_ptr_nonnull(p);
+	p += 7;		/* "range=N": N one more */
+	p[strcspn(p, " ") - 1]++;
+	config_index_free(ix);
+	ck_assert_int_eq(config_index_parse(index, &ix, &line), 0);
+	err_clear(&e);
+	ck_assert_int_eq(config_load_known(conf, ix, &known, &e), 0);
+	ck_assert_uint_eq(known->n_peers, 1);
+	ck_assert(known->has_stamp);
+	ck_assert_str_ne(known->index, index);	/* a right one to keep */
+	config_free(known);
+
+	/* the config touched: not as stamped, read whole */
+	ck_assert_int_eq(utimensat(AT_FDCWD, conf, old, 0), 0);
+	err_clear(&e);
+	ck_assert_int_eq(config_load_known(conf, ix, &known, &e), 0);
+	ck_assert(known->has_stamp && known->n_elided == 2 && known->n_peers == 1);
+	config_free(known);
+	config_index_free(ix);
+	free(index);
+
+	/* what is not an index is refused, naming the line */
+	ck_assert_int_eq(config_index_parse("stamp=zz\n", &ix, &line), -EINVAL);
+	ck_assert_ptr_null(ix);
+	ck_assert_uint_eq(line, 1);
+	ck_assert_int_eq(config_index_parse("forwards=1\nipv6=0\n", &ix, &line), -EINVAL);
+	ck_assert_uint_eq(line, 0);	/* incomplete */
+	snprintf(text, sizeof(text), "stamp=%064d\nforwards=1\nipv6=0\n"
+		 "range=0 10 1\nrange=5 10 2\n", 0);
+	ck_assert_int_eq(config_index_parse(text, &ix, &line), -EINVAL);
+	ck_assert_uint_eq(line, 5);	/* overlapping ranges */
+	snprintf(text, sizeof(text), "stamp=%064d\nforwards=1\nipv6=0\nrange=0 10 1\n", 0);
+	ck_assert_int_eq(config_index_parse(text, &ix, &line), 0);
+	config_index_free(ix);
 	config_settle_ns = settle;
 }
 END_TEST
@@ -873,6 +955,7 @@ static Suite *config_suite(void)
 	tcase_add_test(l, load_key_file);
 	tcase_add_test(l, load_known_input);
 	tcase_add_test(l, load_known_stamp);
+	tcase_add_test(l, load_known_index);
 	tcase_add_test(l, load_key_file_unreadable_by_user);
 	tcase_add_test(l, load_key_file_missing_and_relative);
 	tcase_add_test(l, load_world_readable_secret);
