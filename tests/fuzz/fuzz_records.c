@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * libFuzzer harness for the run directory's record readers (core/rundir.c,
- * sysctl/sysctl_file.c): any bytes as a .sysctl or .instance record, in a
+ * sysctl/sysctl_file.c, the config index of config/config_input.c): any
+ * bytes as a .sysctl or .instance record, and as an index, in a
  * run directory of the harness's own under /tmp, removed at exit. The
  * checks are in records_check.h (the unit test test_records replays the
  * corpus through them).
