@@ -484,7 +484,10 @@ def scale(R, d):
         % (R.info.get("floor_flags", "?"), R.info.get("floor_is_wgbastion", "not checked")), "",
         "The figures of 10,000 forwards and the references of issue 13's targets (wgbastion",
         "at 10 forwards, `/bin/true`, `wgbastion check`) run side by side, in rounds that",
-        "run one pass of each.", "")
+        "run one pass of each. The rounds start once every config is 4 s old: a config",
+        "re-applied by a timer or a reload was written well before, and apply tells one",
+        "written less than 3 s before by its digest instead of its files' stamps",
+        "(src/config/config_input.c), reading it whole.", "")
     for op in OPS:
         d.p("### %s: wall time" % OP_NAME[op].capitalize(), "")
         rows = []

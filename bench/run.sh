@@ -348,6 +348,14 @@ scale_inputs() {
 	done
 }
 
+# waits until every scale input changed 4 s ago or more
+settle_inputs() {
+	local newest age
+	newest=$(stat -c %Z "$TMP"/s/* | sort -n | tail -n 1)
+	age=$(( $(date +%s) - newest ))
+	[ "$age" -ge 4 ] || sleep $(( 4 - age ))
+}
+
 # how each scale figure runs: step.sh's approach, the device to pre-create
 # and the names of the steps of one pass
 scale_how() {
@@ -542,6 +550,10 @@ section_scale() {
 			has_stage nft && figs+=("wgbastion:$TARGET_REF")
 			figs+=("check:$TARGET_REF")
 		fi
+		# a config re-applied by a timer or a reload was written more
+		# than 3 s before, after which apply tells it by its files'
+		# stamps (config_input.c): the rounds wait until these are
+		settle_inputs
 		[ ${#figs[@]} -gt 0 ] && scale_rounds "$n" "${figs[@]}"
 		for f in "${figs[@]}"; do measured[$f]=1; done
 		[ "$n" -gt "$prev" ] && prev=$n
