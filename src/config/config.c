@@ -183,19 +183,22 @@ static int grow_line(char **buf, size_t *cap, size_t need)
  * begins a line (the index, config_input.c). */
 static int config_read(struct reader *r, const char *text, size_t len, unsigned line)
 {
-	const char *p = text, *end = text + len, *nl;
-	char *buf = NULL, *s, *c;
+	const char *p = text, *end = text + len, *nl, *e;
+	const char *nul, *hash, *semi;
+	char *buf = NULL;
 	size_t n, cap = 0;
 	int ret = 0;
 
 	/* a UTF-8 byte order mark, as some editors write */
 	if (line == 1 && len >= 3 && !memcmp(p, "\xef\xbb\xbf", 3))
 		p += 3;
+	nul = memchr(p, '\0', (size_t)(end - p));
+	hash = memchr(p, '#', (size_t)(end - p));
+	semi = memchr(p, ';', (size_t)(end - p));
 	for (r->line = line; p < end && !ret; ++r->line, p = nl + 1) {
 		nl = memchr(p, '\n', (size_t)(end - p));
 		if (!nl)
 			nl = end;
-		n = (size_t)(nl - p);
 		if (r->elide) {
 			/* [Forward] sections are skipped whole, header and body:
 			 * only a config known to be valid is ever used elided
@@ -215,10 +218,32 @@ static int config_read(struct reader *r, const char *text, size_t len, unsigned 
 				continue;
 			}
 		}
-		if (memchr(p, '\0', n)) {
+		/* the first NUL, '#' and ';' at or after p, each looked for
+		 * again only once the lines have passed it: one memchr over
+		 * the text for each, not three scans of every line */
+		if (nul && nul < p)
+			nul = memchr(p, '\0', (size_t)(end - p));
+		if (hash && hash < p)
+			hash = memchr(p, '#', (size_t)(end - p));
+		if (semi && semi < p)
+			semi = memchr(p, ';', (size_t)(end - p));
+		if (nul && nul < nl) {
 			ret = cfg_bad(&r->c, r->line, "a NUL byte: not a text file");
 			break;
 		}
+		/* the line without its comment, trimmed */
+		e = nl;
+		if (hash && hash < e)
+			e = hash;
+		if (semi && semi < e)
+			e = semi;
+		while (p < e && cfg_blank((unsigned char)*p))
+			++p;
+		while (e > p && cfg_blank((unsigned char)e[-1]))
+			--e;
+		if (p == e)
+			continue;
+		n = (size_t)(e - p);
 		/* one buffer for every line, as long as the longest: lines may
 		 * hold keys, so it is wiped at the end, and when it moves */
 		if (n + 1 > cap && grow_line(&buf, &cap, n + 1) < 0) {
@@ -227,23 +252,16 @@ static int config_read(struct reader *r, const char *text, size_t len, unsigned 
 		}
 		memcpy(buf, p, n);
 		buf[n] = '\0';
-		c = strpbrk(buf, "#;");
-		if (c)
-			*c = '\0';
-		s = cfg_trim(buf);
-		if (!*s)
-			continue;
-		if (*s == '[') {
-			n = strlen(s);
-			if (s[n - 1] != ']') {
+		if (*buf == '[') {
+			if (buf[n - 1] != ']') {
 				ret = cfg_bad(&r->c, r->line,
 					      "a section header without its closing ]");
 				break;
 			}
-			s[n - 1] = '\0';
-			ret = section_begin(r, s + 1);
+			buf[n - 1] = '\0';
+			ret = section_begin(r, buf + 1);
 		} else {
-			ret = cfg_key_line(r, s);
+			ret = cfg_key_line(r, buf, n);
 		}
 	}
 	if (buf)

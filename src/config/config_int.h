@@ -127,7 +127,8 @@ int config_input_digest(const char *text, size_t len, const struct input_scan *s
  * cannot stand for the contents. */
 int config_input_stamp(const char *path, const struct stat *st,
 		       const struct input_scan *sc, uint8_t out[CONFIG_INPUT_LEN]);
-/* One "Key = Value" line of the current section. */
-int cfg_key_line(struct reader *r, char *text);
+/* One "Key = Value" line of the current section: text, len bytes, trimmed
+ * (its first and last bytes are not blank). */
+int cfg_key_line(struct reader *r, char *text, size_t len);
 
 #endif

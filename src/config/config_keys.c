@@ -70,6 +70,10 @@ static const struct key_def {
 
 #define N_KEY_DEFS (sizeof(key_defs) / sizeof(key_defs[0]))
 
+/* each name's strlen and lower-case spelling, made by sec_range() */
+static size_t key_len[N_KEY_DEFS];
+static char key_lower[N_KEY_DEFS][32];	/* longer than any name */
+
 /* key_defs[*first, *end) are sec's keys: the table lists each section's
  * together, so a line is compared with its own section's keys only
  * (were they mixed, the range would only be longer). */
@@ -77,9 +81,16 @@ static void sec_range(enum section sec, size_t *first, size_t *end)
 {
 	static size_t lo[S_EXIT + 1], hi[S_EXIT + 1];
 	static bool done;
-	size_t i;
+	size_t i, j;
 
 	if (!done) {
+		for (i = 0; i < N_KEY_DEFS; ++i) {
+			const char *c = key_defs[i].name;
+
+			for (j = 0; c[j] && j + 1 < sizeof(key_lower[i]); ++j)
+				key_lower[i][j] = (char)tolower((unsigned char)c[j]);
+			key_len[i] = j;
+		}
 		for (i = N_KEY_DEFS; i-- > 0;)
 			lo[key_defs[i].section] = i;
 		for (i = 0; i < N_KEY_DEFS; ++i)
@@ -435,36 +446,56 @@ static int key_set(struct reader *r, const struct key_def *d, char *v)
 	return 0;
 }
 
-int cfg_key_line(struct reader *r, char *text)
+/* !strcasecmp(key, name) for key of n bytes, where lower is name in
+ * lower case and every name is letters only (key_defs): a byte matches a
+ * lower-case letter with its 0x20 bit set, and only the letter itself and
+ * its capital have it so (the C locale's tolower, and no locale is ever
+ * set). Without a call and a strlen per line of a config of ten thousand
+ * sections. */
+static bool key_is(const char *key, size_t n, const char *lower, size_t name_len)
 {
-	char *eq = strchr(text, '='), *key, *v;
+	size_t i;
+
+	if (n != name_len)
+		return false;
+	for (i = 0; i < n; ++i)
+		if (((unsigned char)key[i] | 0x20) != (unsigned char)lower[i])
+			return false;
+	return true;
+}
+
+int cfg_key_line(struct reader *r, char *text, size_t len)
+{
+	char *eq = memchr(text, '=', len), *key, *v, *kend;
 	const struct key_def *d = NULL;
 	struct cfg_lines *lines;
-	size_t i, end;
-	char c0;
+	size_t i, end, klen;
 
 	if (!eq)
 		return cfg_bad(&r->c, r->line,
 			       "expected \"Key = Value\" or a [Section] header");
-	*eq = '\0';
-	key = cfg_trim(text);
-	v = cfg_trim(eq + 1);
-	if (!*key)
+	/* the line is trimmed (config.c): only either side of '=' is left */
+	for (kend = eq; kend > text && cfg_blank((unsigned char)kend[-1]); --kend)
+		;
+	*kend = '\0';
+	key = text;
+	klen = (size_t)(kend - text);
+	for (v = eq + 1; cfg_blank((unsigned char)*v); ++v)
+		;
+	if (!klen)
 		return cfg_bad(&r->c, r->line, "a value without a key");
 	if (r->sec == S_NONE)
 		return cfg_bad(&r->c, r->line, "%s: a key outside any section", key);
 
-	/* Once per line of a config of ten thousand forwards: the first
-	 * letter is compared before the rest, so that a line costs about one
-	 * strcasecmp() (comparing against every key was 44% of parsing such
+	/* Once per line of a config of ten thousand forwards: the length
+	 * is compared before the letters, so that a line costs about one
+	 * comparison (comparing against every key was 44% of parsing such
 	 * a config). No key of a section is also a wg-quick key refused in
 	 * it, so those are looked at only on a miss. */
-	c0 = (char)tolower((unsigned char)*key);
 	sec_range(r->sec, &i, &end);
 	for (; i < end && !d; ++i)
 		if (key_defs[i].section == r->sec &&	/* should the table mix */
-		    tolower((unsigned char)key_defs[i].name[0]) == c0 &&
-		    !strcasecmp(key, key_defs[i].name))
+		    key_is(key, klen, key_lower[i], key_len[i]))
 			d = &key_defs[i];
 	if (!d) {
 		for (i = 0; i < sizeof(wg_quick_keys) / sizeof(wg_quick_keys[0]); ++i)
