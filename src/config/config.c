@@ -30,20 +30,21 @@
 #include "parse.h"
 
 /* Grows a model array (at arrayp) and its parallel line array (at
- * linesp) by one zeroed element. They grow alike: one capacity serves. */
-static int grow(void *arrayp, void *linesp, size_t *n, size_t *cap, size_t size)
+ * linesp, of lines_size elements) by one zeroed element. They grow alike:
+ * one capacity serves. */
+static int grow(void *arrayp, void *linesp, size_t *n, size_t *cap, size_t size,
+		size_t lines_size)
 {
 	size_t lines_cap = *cap;
-	char *a;
-	struct cfg_lines *l;
+	char *a, *l;
 
-	if (array_reserve_(linesp, &lines_cap, *n + 1, sizeof(*l)) < 0 ||
+	if (array_reserve_(linesp, &lines_cap, *n + 1, lines_size) < 0 ||
 	    array_reserve_(arrayp, cap, *n + 1, size) < 0)
 		return -ENOMEM;
 	memcpy(&a, arrayp, sizeof(a));
 	memcpy(&l, linesp, sizeof(l));
 	memset(a + *n * size, 0, size);
-	memset(&l[*n], 0, sizeof(*l));
+	memset(l + *n * lines_size, 0, lines_size);
 	++*n;
 	return 0;
 }
@@ -99,7 +100,7 @@ static int section_begin(struct reader *r, char *text)
 		break;
 	case S_PEER:
 		ret = grow(&cfg->peers, &r->c.peer, &cfg->n_peers,
-			   &r->cap_peer, sizeof(*cfg->peers));
+			   &r->cap_peer, sizeof(*cfg->peers), sizeof(*r->c.peer));
 		if (ret < 0)
 			return err_set(r->c.e, ret, "out of memory");
 		r->idx = cfg->n_peers - 1;
@@ -112,7 +113,7 @@ static int section_begin(struct reader *r, char *text)
 			break;
 		}
 		ret = grow(&cfg->forwards, &r->c.fwd, &cfg->n_forwards,
-			   &r->cap_fwd, sizeof(*cfg->forwards));
+			   &r->cap_fwd, sizeof(*cfg->forwards), sizeof(*r->c.fwd));
 		if (ret < 0)
 			return err_set(r->c.e, ret, "out of memory");
 		r->idx = cfg->n_forwards - 1;
@@ -123,7 +124,7 @@ static int section_begin(struct reader *r, char *text)
 		break;
 	case S_EGRESS:
 		ret = grow(&cfg->egresses, &r->c.egr, &cfg->n_egresses,
-			   &r->cap_egr, sizeof(*cfg->egresses));
+			   &r->cap_egr, sizeof(*cfg->egresses), sizeof(*r->c.egr));
 		if (ret < 0)
 			return err_set(r->c.e, ret, "out of memory");
 		r->idx = cfg->n_egresses - 1;
@@ -134,7 +135,7 @@ static int section_begin(struct reader *r, char *text)
 		break;
 	case S_RETURN:
 		ret = grow(&cfg->returns, &r->c.ret, &cfg->n_returns,
-			   &r->cap_ret, sizeof(*cfg->returns));
+			   &r->cap_ret, sizeof(*cfg->returns), sizeof(*r->c.ret));
 		if (ret < 0)
 			return err_set(r->c.e, ret, "out of memory");
 		r->idx = cfg->n_returns - 1;
@@ -144,7 +145,7 @@ static int section_begin(struct reader *r, char *text)
 		break;
 	case S_EXIT:
 		ret = grow(&cfg->exits, &r->c.ext, &cfg->n_exits,
-			   &r->cap_ext, sizeof(*cfg->exits));
+			   &r->cap_ext, sizeof(*cfg->exits), sizeof(*r->c.ext));
 		if (ret < 0)
 			return err_set(r->c.e, ret, "out of memory");
 		r->idx = cfg->n_exits - 1;
@@ -270,6 +271,35 @@ static int config_read(struct reader *r, const char *text, size_t len, unsigned 
 	return ret;
 }
 
+/*
+ * Room for as many forwards as the text has '[' (a header starts with
+ * one), and no more than a header each 11 bytes ("[Forward a]\n"): ten
+ * thousand forwards then grow no array by copying it. Only a hint: what
+ * cannot be had here is grown into as before.
+ */
+static void reserve_forwards(struct reader *r, const char *text,
+			     const struct input_range *ranges, size_t n_ranges)
+{
+	struct wgb_config *cfg = r->c.cfg;
+	size_t i, n = 0, lines_cap = 0, len = 0;
+	const char *p, *end;
+
+	for (i = 0; i < n_ranges; ++i) {
+		p = text + ranges[i].off;
+		end = p + ranges[i].len;
+		len += ranges[i].len;
+		while ((p = memchr(p, '[', (size_t)(end - p))) != NULL) {
+			++n;
+			++p;
+		}
+	}
+	if (n > len / 11 + 1)
+		n = len / 11 + 1;
+	/* the lines first: the forwards' capacity is the one both go by */
+	if (n > 4 && array_reserve(r->c.fwd, &lines_cap, n) == 0)
+		array_reserve(cfg->forwards, &r->cap_fwd, n);
+}
+
 /* The text, or the ranges of it an index names (each with its own bytes
  * at p), is read and the config validated. */
 static int parse_common(const char *name, const char *dir, bool shared_readable,
@@ -306,6 +336,8 @@ static int parse_common(const char *name, const char *dir, bool shared_readable,
 	r.c.name = name;
 	r.c.cfg = cfg;
 	r.c.e = e;
+	if (!elide)
+		reserve_forwards(&r, text, ranges, n_ranges);
 	for (i = 0, ret = 0; i < n_ranges && !ret; ++i)
 		ret = config_read(&r, text + ranges[i].off, ranges[i].len, ranges[i].line);
 	if (!ret)

@@ -16,12 +16,14 @@
 #include "model.h"
 
 enum cfg_key {
-	K_NAME, K_PRIVATE_KEY, K_PRIVATE_KEY_FILE, K_LISTEN_PORT, K_ADDRESS,
-	K_MTU, K_FWMARK,
-	K_PUBLIC_KEY, K_PRESHARED_KEY, K_PRESHARED_KEY_FILE, K_ALLOWED_IPS,
-	K_ENDPOINT, K_KEEPALIVE,
+	/* [Forward]'s keys first: a forward's lines keep only these */
 	K_PROTOCOL, K_PORT, K_DESTINATION, K_ALLOW, K_MASQUERADE, K_SHADOW,
 	K_RATE_LIMIT, K_CONN_LIMIT, K_LOG, K_ALLOW_FILE,
+	K__FORWARD,
+	K_NAME = K__FORWARD, K_PRIVATE_KEY, K_PRIVATE_KEY_FILE, K_LISTEN_PORT,
+	K_ADDRESS, K_MTU, K_FWMARK,
+	K_PUBLIC_KEY, K_PRESHARED_KEY, K_PRESHARED_KEY_FILE, K_ALLOWED_IPS,
+	K_ENDPOINT, K_KEEPALIVE,
 	K_SOURCE, K_DENY, K_INTERFACE,
 	K_TABLE, K_MARK, K_PRIORITY, K_CT_INGRESS, K_CT_EGRESS, K_EXIT_MARK,
 	K__COUNT
@@ -33,12 +35,21 @@ struct cfg_lines {
 	unsigned key[K__COUNT];
 };
 
+/* The same for a [Forward], of its keys alone: ten thousand forwards
+ * would otherwise fault in a megabyte of zeros for the other sections'
+ * keys. */
+struct fwd_lines {
+	unsigned section;
+	unsigned key[K__FORWARD];
+};
+
 struct cfg_ctx {
 	const char *name;		/* the file, as messages call it */
 	struct wgb_config *cfg;
 	struct wgb_err *e;
 	struct cfg_lines iface, bastion;
-	struct cfg_lines *peer, *fwd, *egr, *ret, *ext;	/* parallel to cfg's arrays */
+	struct cfg_lines *peer, *egr, *ret, *ext;	/* parallel to cfg's arrays */
+	struct fwd_lines *fwd;
 	bool has_iface, has_bastion;
 };
 

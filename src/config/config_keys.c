@@ -116,20 +116,21 @@ static const struct {
 	{ S_INTERFACE, "Table", "routing is wgbastion's own: see [Bastion] Table" },
 };
 
-static struct cfg_lines *cur_lines(struct reader *r)
+/* Where the line of key id goes in the current section. */
+static unsigned *key_line(struct reader *r, enum cfg_key id)
 {
 	switch (r->sec) {
-	case S_INTERFACE: return &r->c.iface;
-	case S_BASTION: return &r->c.bastion;
-	case S_PEER: return &r->c.peer[r->idx];
-	case S_FORWARD: return &r->c.fwd[r->idx];
-	case S_EGRESS: return &r->c.egr[r->idx];
-	case S_RETURN: return &r->c.ret[r->idx];
-	case S_EXIT: return &r->c.ext[r->idx];
+	case S_INTERFACE: return &r->c.iface.key[id];
+	case S_BASTION: return &r->c.bastion.key[id];
+	case S_PEER: return &r->c.peer[r->idx].key[id];
+	/* a [Forward] has only keys below K__FORWARD (key_defs) */
+	case S_FORWARD: return &r->c.fwd[r->idx].key[id];
+	case S_EGRESS: return &r->c.egr[r->idx].key[id];
+	case S_RETURN: return &r->c.ret[r->idx].key[id];
+	case S_EXIT: return &r->c.ext[r->idx].key[id];
 	default: return NULL;
 	}
 }
-
 
 /* Appends the comma-separated prefixes in v to l. */
 static int prefix_list_parse(struct reader *r, const char *key, char *v,
@@ -468,7 +469,7 @@ int cfg_key_line(struct reader *r, char *text, size_t len)
 {
 	char *eq = memchr(text, '=', len), *key, *v, *kend;
 	const struct key_def *d = NULL;
-	struct cfg_lines *lines;
+	unsigned *line;
 	size_t i, end, klen;
 
 	if (!eq)
@@ -508,15 +509,14 @@ int cfg_key_line(struct reader *r, char *text, size_t len)
 		return cfg_bad(&r->c, r->line, "unknown key \"%s\" in [%s]", key,
 			       section_names[r->sec]);
 	}
-	lines = cur_lines(r);
+	line = key_line(r, d->id);
 	/* SPEC §3: duplicate keys are errors, even the ones wg-quick lets
 	 * repeat (Address, AllowedIPs): give the list on one line. */
-	if (lines->key[d->id])
+	if (*line)
 		return cfg_bad(&r->c, r->line, "%s: given twice in one section (first at line %u)",
-			       d->name, lines->key[d->id]);
+			       d->name, *line);
 	if (!*v)
 		return cfg_bad(&r->c, r->line, "%s: empty value", d->name);
-	if (!lines->key[d->id])
-		lines->key[d->id] = r->line;
+	*line = r->line;
 	return key_set(r, d, v);
 }

@@ -25,6 +25,11 @@ static unsigned line_of(const struct cfg_lines *l, enum cfg_key k)
 	return l->key[k] ? l->key[k] : l->section;
 }
 
+static unsigned fwd_line_of(const struct fwd_lines *l, enum cfg_key k)
+{
+	return l->key[k] ? l->key[k] : l->section;
+}
+
 static int list_set(struct cfg_ctx *c, struct prefix_list *l,
 		    const char *const *text, size_t n)
 {
@@ -369,7 +374,7 @@ static int validate_forward(struct cfg_ctx *c, size_t idx)
 {
 	struct wgb_config *cfg = c->cfg;
 	struct wgb_forward *f = &cfg->forwards[idx];
-	struct cfg_lines *l = &c->fwd[idx];
+	struct fwd_lines *l = &c->fwd[idx];
 	char a[PREFIX_STRLEN], why[PARSE_WHY], ports[16];
 	struct prefix host = { .family = f->family };
 	size_t i, n;
@@ -527,9 +532,9 @@ static int forwards_overlap(struct cfg_ctx *c)
 			snprintf(why, sizeof(why),
 				 "of [Forward %s] overlaps [Forward %s] (line %u) on %s %s",
 				 f->name, cfg->forwards[first].name,
-				 line_of(&c->fwd[first], K_PORT),
+				 fwd_line_of(&c->fwd[first], K_PORT),
 				 family_name(f->family), g & 1 ? "udp" : "tcp");
-			ret = cfg_bad_value(c, line_of(&c->fwd[later], K_PORT), "Port", ports, why);
+			ret = cfg_bad_value(c, fwd_line_of(&c->fwd[later], K_PORT), "Port", ports, why);
 			break;
 		}
 		if (!have_reach || reach_group != g || cur->port_hi > reach_hi) {
