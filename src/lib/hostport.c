@@ -19,7 +19,11 @@ int hostport_split(const char *s, struct hostport *hp)
 {
 	const char *end;
 
-	memset(hp, 0, sizeof(*hp));
+	/* not a memset of host[]: it is read as a string, and ten thousand
+	 * Destinations are split in a check */
+	hp->host[0] = '\0';
+	hp->port = NULL;
+	hp->bracketed = false;
 	if (s[0] == '[') {
 		hp->bracketed = true;
 		end = strchr(s, ']');
