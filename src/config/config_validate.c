@@ -49,15 +49,13 @@ static int list_set(struct cfg_ctx *c, struct prefix_list *l,
 static const char *const everything[] = { "0.0.0.0/0", "::/0" };
 
 /* A forward's default Allow (everyone of its family), once per forward of
- * ten thousand: set, not parsed from text as list_set() does. */
-static int list_everyone(struct cfg_ctx *c, struct prefix_list *l, uint8_t family)
+ * ten thousand: set, not parsed from text as list_set() does, and in
+ * slot, one of the config's allow_defaults, not a block of its own. */
+static void list_everyone(struct wgb_forward *f, struct prefix *slot)
 {
-	l->v = calloc(1, sizeof(*l->v));
-	if (!l->v)
-		return err_set(c->e, -ENOMEM, "out of memory");
-	l->v[0] = (struct prefix){ .family = family, .len = 0 };
-	l->n = 1;
-	return 0;
+	*slot = (struct prefix){ .family = f->family, .len = 0 };
+	f->allow = (struct prefix_list){ .v = slot, .n = 1 };
+	f->allow_shared = true;
 }
 /* the link-local ranges (AWS, GCP, Azure, OpenStack metadata at
  * 169.254.169.254), Alibaba's 100.100.100.200 and AWS's IPv6 endpoint */
@@ -369,8 +367,14 @@ static bool dst_is_local(const struct wgb_config *cfg, const struct wgb_forward 
 	return false;
 }
 
-/* An AllowFile with nothing of the forward's family, and no Allow. */
-static int validate_forward(struct cfg_ctx *c, size_t idx)
+static bool allow_defaulted(const struct fwd_lines *l)
+{
+	return !l->key[K_ALLOW] && !l->key[K_ALLOW_FILE];
+}
+
+/* An AllowFile with nothing of the forward's family, and no Allow.
+ * *defaults: the next of the config's allow_defaults. */
+static int validate_forward(struct cfg_ctx *c, size_t idx, struct prefix **defaults)
 {
 	struct wgb_config *cfg = c->cfg;
 	struct wgb_forward *f = &cfg->forwards[idx];
@@ -378,18 +382,14 @@ static int validate_forward(struct cfg_ctx *c, size_t idx)
 	char a[PREFIX_STRLEN], why[PARSE_WHY], ports[16];
 	struct prefix host = { .family = f->family };
 	size_t i, n;
-	int ret;
 
 	if (!l->key[K_PORT])
 		return cfg_bad(c, l->section, "[Forward %s] needs a Port", f->name);
 	if (!l->key[K_DESTINATION])
 		return cfg_bad(c, l->section, "[Forward %s] needs a Destination", f->name);
 	/* with an AllowFile and no Allow, the file alone says who */
-	if (!l->key[K_ALLOW] && !l->key[K_ALLOW_FILE]) {
-		ret = list_everyone(c, &f->allow, f->family);
-		if (ret < 0)
-			return ret;
-	}
+	if (allow_defaulted(l))
+		list_everyone(f, (*defaults)++);
 	/* A forward serves clients of its destination's family. A catch-all
 	 * of the other family ("0.0.0.0/0, ::/0": everyone) says nothing
 	 * about this forward and is dropped; any other one is a mistake. */
@@ -828,8 +828,9 @@ static unsigned ext_line(const struct wgb_config *cfg, size_t i) { return cfg->e
 int config_validate(struct cfg_ctx *c)
 {
 	struct wgb_config *cfg = c->cfg;
+	struct prefix *defaults;
 	char v[16];
-	size_t i;
+	size_t i, n;
 	int ret;
 
 	if ((ret = names_unique(c, "Forward", cfg->n_forwards, fwd_name, fwd_line)) < 0 ||
@@ -838,8 +839,13 @@ int config_validate(struct cfg_ctx *c)
 	    (ret = names_unique(c, "Exit", cfg->n_exits, ext_name, ext_line)) < 0 ||
 	    (ret = validate_interface(c)) < 0 || (ret = validate_peers(c)) < 0)
 		return ret;
+	for (i = 0, n = 0; i < cfg->n_forwards; ++i)
+		n += allow_defaulted(&c->fwd[i]);
+	if (n && !(cfg->allow_defaults = calloc(n, sizeof(*cfg->allow_defaults))))
+		return err_set(c->e, -ENOMEM, "out of memory");
+	defaults = cfg->allow_defaults;
 	for (i = 0; i < cfg->n_forwards; ++i)
-		if ((ret = validate_forward(c, i)) < 0)
+		if ((ret = validate_forward(c, i, &defaults)) < 0)
 			return ret;
 	if ((ret = forwards_overlap(c)) < 0)
 		return ret;

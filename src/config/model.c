@@ -23,11 +23,13 @@ void config_free(struct wgb_config *cfg)
 		sodium_memzero(cfg->peers, cfg->n_peers * sizeof(*cfg->peers));
 	free(cfg->peers);
 	for (i = 0; i < cfg->n_forwards; ++i) {
-		prefix_list_free(&cfg->forwards[i].allow);
+		if (!cfg->forwards[i].allow_shared)
+			prefix_list_free(&cfg->forwards[i].allow);
 		prefix_list_free(&cfg->forwards[i].allow_file_list);
 		free(cfg->forwards[i].allow_file);
 	}
 	free(cfg->forwards);
+	free(cfg->allow_defaults);
 	for (i = 0; i < cfg->n_egresses; ++i) {
 		prefix_list_free(&cfg->egresses[i].source);
 		prefix_list_free(&cfg->egresses[i].destination);

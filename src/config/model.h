@@ -90,6 +90,9 @@ struct wgb_forward {
 	uint16_t dst_port;
 	/* never empty after parsing, unless AllowFile is given without Allow */
 	struct prefix_list allow;
+	/* Allow not given: allow.v is one of the config's allow_defaults, not
+	 * a block of its own */
+	bool allow_shared;
 	/* AllowFile: the path as given (NULL: none) and its prefixes of this
 	 * forward's family (the other family's lines are skipped) */
 	char *allow_file;
@@ -166,6 +169,9 @@ struct wgb_config {
 	struct wgb_exit *exits;
 	size_t n_exits;
 	struct wgb_bastion bastion;
+	/* the default Allow (everyone of the destination's family) of each
+	 * forward without Allow or AllowFile, one block for them all */
+	struct prefix *allow_defaults;
 	bool uses_ipv6;		/* any IPv6 forward, egress source or peer route */
 	/* config_load_input: a digest of all the config is made of (this build,
 	 * the text, its AllowFiles: config_input.c), when it could be taken
