@@ -49,23 +49,37 @@ static int grow(void *arrayp, void *linesp, size_t *n, size_t *cap, size_t size,
 	return 0;
 }
 
-static int section_begin(struct reader *r, char *text)
+static size_t section_len[S_EXIT + 1];	/* of section_names, once */
+
+/* text: len bytes between '[' and ']', NUL-terminated */
+static int section_begin(struct reader *r, char *text, size_t len)
 {
 	struct wgb_config *cfg = r->c.cfg;
-	char *kind = cfg_trim(text), *name, why[PARSE_WHY];
+	char *end = text + len, *kind, *name, why[PARSE_WHY];
 	enum section s = S_NONE;
 	bool named;
-	size_t k;
+	size_t k, kind_len;
 	int ret;
 
-	name = kind;
-	while (*name && !isspace((unsigned char)*name))
+	/* "[ Kind  NAME ]": trimmed by its bounds, split at the first blank */
+	while (text < end && cfg_blank((unsigned char)*text))
+		++text;
+	while (end > text && cfg_blank((unsigned char)end[-1]))
+		*--end = '\0';
+	kind = name = text;
+	while (name < end && !cfg_blank((unsigned char)*name))
 		++name;
-	if (*name)
+	kind_len = (size_t)(name - kind);
+	if (name < end) {
 		*name++ = '\0';
-	name = cfg_trim(name);
+		while (name < end && cfg_blank((unsigned char)*name))
+			++name;
+	}
+	if (!section_len[S_INTERFACE])
+		for (k = S_INTERFACE; k <= S_EXIT; ++k)
+			section_len[k] = strlen(section_names[k]);
 	for (k = S_INTERFACE; k <= S_EXIT && s == S_NONE; ++k)
-		if (!strcasecmp(kind, section_names[k]))
+		if (cfg_word_is(kind, kind_len, section_names[k], section_len[k]))
 			s = (enum section)k;
 	if (s == S_NONE)
 		return cfg_bad(&r->c, r->line, "unknown section [%s]", kind);
@@ -260,7 +274,7 @@ static int config_read(struct reader *r, const char *text, size_t len, unsigned 
 				break;
 			}
 			buf[n - 1] = '\0';
-			ret = section_begin(r, buf + 1);
+			ret = section_begin(r, buf + 1, n - 2);
 		} else {
 			ret = cfg_key_line(r, buf, n);
 		}

@@ -70,9 +70,7 @@ static const struct key_def {
 
 #define N_KEY_DEFS (sizeof(key_defs) / sizeof(key_defs[0]))
 
-/* each name's strlen and lower-case spelling, made by sec_range() */
-static size_t key_len[N_KEY_DEFS];
-static char key_lower[N_KEY_DEFS][32];	/* longer than any name */
+static size_t key_len[N_KEY_DEFS];	/* each name's strlen, by sec_range() */
 
 /* key_defs[*first, *end) are sec's keys: the table lists each section's
  * together, so a line is compared with its own section's keys only
@@ -81,16 +79,11 @@ static void sec_range(enum section sec, size_t *first, size_t *end)
 {
 	static size_t lo[S_EXIT + 1], hi[S_EXIT + 1];
 	static bool done;
-	size_t i, j;
+	size_t i;
 
 	if (!done) {
-		for (i = 0; i < N_KEY_DEFS; ++i) {
-			const char *c = key_defs[i].name;
-
-			for (j = 0; c[j] && j + 1 < sizeof(key_lower[i]); ++j)
-				key_lower[i][j] = (char)tolower((unsigned char)c[j]);
-			key_len[i] = j;
-		}
+		for (i = 0; i < N_KEY_DEFS; ++i)
+			key_len[i] = strlen(key_defs[i].name);
 		for (i = N_KEY_DEFS; i-- > 0;)
 			lo[key_defs[i].section] = i;
 		for (i = 0; i < N_KEY_DEFS; ++i)
@@ -447,24 +440,6 @@ static int key_set(struct reader *r, const struct key_def *d, char *v)
 	return 0;
 }
 
-/* !strcasecmp(key, name) for key of n bytes, where lower is name in
- * lower case and every name is letters only (key_defs): a byte matches a
- * lower-case letter with its 0x20 bit set, and only the letter itself and
- * its capital have it so (the C locale's tolower, and no locale is ever
- * set). Without a call and a strlen per line of a config of ten thousand
- * sections. */
-static bool key_is(const char *key, size_t n, const char *lower, size_t name_len)
-{
-	size_t i;
-
-	if (n != name_len)
-		return false;
-	for (i = 0; i < n; ++i)
-		if (((unsigned char)key[i] | 0x20) != (unsigned char)lower[i])
-			return false;
-	return true;
-}
-
 int cfg_key_line(struct reader *r, char *text, size_t len)
 {
 	char *eq = memchr(text, '=', len), *key, *v, *kend;
@@ -489,14 +464,14 @@ int cfg_key_line(struct reader *r, char *text, size_t len)
 		return cfg_bad(&r->c, r->line, "%s: a key outside any section", key);
 
 	/* Once per line of a config of ten thousand forwards: the length
-	 * is compared before the letters, so that a line costs about one
+	 * is compared before the letters (every name is letters only), so that a line costs about one
 	 * comparison (comparing against every key was 44% of parsing such
 	 * a config). No key of a section is also a wg-quick key refused in
 	 * it, so those are looked at only on a miss. */
 	sec_range(r->sec, &i, &end);
 	for (; i < end && !d; ++i)
 		if (key_defs[i].section == r->sec &&	/* should the table mix */
-		    key_is(key, klen, key_lower[i], key_len[i]))
+		    cfg_word_is(key, klen, key_defs[i].name, key_len[i]))
 			d = &key_defs[i];
 	if (!d) {
 		for (i = 0; i < sizeof(wg_quick_keys) / sizeof(wg_quick_keys[0]); ++i)
