@@ -38,8 +38,9 @@ static int grow(void *arrayp, void *linesp, size_t *n, size_t *cap, size_t size,
 	size_t lines_cap = *cap;
 	char *a, *l;
 
-	if (array_reserve_(linesp, &lines_cap, *n + 1, lines_size) < 0 ||
-	    array_reserve_(arrayp, cap, *n + 1, size) < 0)
+	if (*n >= *cap &&	/* else both have room (reserve_forwards) */
+	    (array_reserve_(linesp, &lines_cap, *n + 1, lines_size) < 0 ||
+	     array_reserve_(arrayp, cap, *n + 1, size) < 0))
 		return -ENOMEM;
 	memcpy(&a, arrayp, sizeof(a));
 	memcpy(&l, linesp, sizeof(l));

@@ -153,18 +153,23 @@ static int prefix_list_parse(struct reader *r, const char *key, char *v,
 
 static int protocol_parse(struct reader *r, const char *key, char *v, unsigned *out)
 {
-	char *item, *next;
+	char *item, *next, *end;
 	unsigned bit;
 
 	*out = 0;
 	for (item = v; item; item = next) {
-		next = strchr(item, ',');
-		if (next)
-			*next++ = '\0';
-		item = cfg_trim(item);
-		if (!strcasecmp(item, "tcp"))
+		/* split and trimmed by hand: once per forward */
+		for (end = item; *end && *end != ','; ++end)
+			;
+		next = *end ? end + 1 : NULL;
+		*end = '\0';
+		while (cfg_blank((unsigned char)*item))
+			++item;
+		while (end > item && cfg_blank((unsigned char)end[-1]))
+			*--end = '\0';
+		if (cfg_word_is(item, (size_t)(end - item), "tcp", 3))
 			bit = PROTO_TCP;
-		else if (!strcasecmp(item, "udp"))
+		else if (cfg_word_is(item, (size_t)(end - item), "udp", 3))
 			bit = PROTO_UDP;
 		else
 			return cfg_bad_value(&r->c, r->line, key, item,

@@ -17,6 +17,19 @@
 
 #define WHY(...) (snprintf(why, PARSE_WHY, __VA_ARGS__), -EINVAL)
 
+/* isdigit(), and isalnum() below spelled out: the same in the C locale,
+ * the only one (none is ever set), and no lookup through libc for each
+ * byte of ten thousand Ports and names */
+static inline bool is_digit(char c)
+{
+	return (unsigned char)(c - '0') < 10;
+}
+
+static inline bool is_alnum(char c)
+{
+	return (unsigned char)((c | 0x20) - 'a') < 26 || is_digit(c);
+}
+
 int parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out)
 {
 	unsigned long v;
@@ -29,7 +42,7 @@ int parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out)
 		base = 16;
 		if (!isxdigit((unsigned char)s[2]))
 			return -EINVAL;
-	} else if (!isdigit((unsigned char)s[0])) {
+	} else if (!is_digit(s[0])) {
 		return -EINVAL;
 	}
 	if (base == 10) {
@@ -37,7 +50,7 @@ int parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out)
 		 * forwards): the digits by hand, as strtoul would take them */
 		uint64_t acc = 0;
 
-		for (end = (char *)s; isdigit((unsigned char)*end); ++end)
+		for (end = (char *)s; is_digit(*end); ++end)
 			if ((acc = acc * 10 + (uint64_t)(*end - '0')) > UINT32_MAX)
 				return -EINVAL;
 		if (*end || acc < min || acc > max)
@@ -192,7 +205,7 @@ static bool ipv4_parse(const char *s, uint8_t addr[4])
 	for (part = 0; part < 4; ++part) {
 		if (part && *s++ != '.')
 			return false;
-		for (v = 0, digits = 0; *s >= '0' && *s <= '9'; ++s, ++digits) {
+		for (v = 0, digits = 0; is_digit(*s); ++s, ++digits) {
 			if (digits && !v)
 				return false;	/* a leading zero */
 			v = v * 10 + (unsigned)(*s - '0');
@@ -360,7 +373,7 @@ bad:
 static bool name_chars_ok(const char *s)
 {
 	for (; *s; ++s)
-		if (!isalnum((unsigned char)*s) && *s != '_' && *s != '.' && *s != '-')
+		if (!is_alnum(*s) && *s != '_' && *s != '.' && *s != '-')
 			return false;
 	return true;
 }
