@@ -195,6 +195,14 @@ static int grow_line(char **buf, size_t *cap, size_t need)
 	return 0;
 }
 
+/* The first c in [p, end), or end. */
+static const char *next_of(const char *p, const char *end, char c)
+{
+	const char *q = memchr(p, c, (size_t)(end - p));
+
+	return q ? q : end;
+}
+
 /* Lines of the text from line on: all of it, or one range of it that
  * begins a line (the index, config_input.c). */
 static int config_read(struct reader *r, const char *text, size_t len, unsigned line)
@@ -208,9 +216,9 @@ static int config_read(struct reader *r, const char *text, size_t len, unsigned 
 	/* a UTF-8 byte order mark, as some editors write */
 	if (line == 1 && len >= 3 && !memcmp(p, "\xef\xbb\xbf", 3))
 		p += 3;
-	nul = memchr(p, '\0', (size_t)(end - p));
-	hash = memchr(p, '#', (size_t)(end - p));
-	semi = memchr(p, ';', (size_t)(end - p));
+	nul = next_of(p, end, '\0');
+	hash = next_of(p, end, '#');
+	semi = next_of(p, end, ';');
 	for (r->line = line; p < end && !ret; ++r->line, p = nl + 1) {
 		nl = memchr(p, '\n', (size_t)(end - p));
 		if (!nl)
@@ -234,24 +242,24 @@ static int config_read(struct reader *r, const char *text, size_t len, unsigned 
 				continue;
 			}
 		}
-		/* the first NUL, '#' and ';' at or after p, each looked for
-		 * again only once the lines have passed it: one memchr over
-		 * the text for each, not three scans of every line */
-		if (nul && nul < p)
-			nul = memchr(p, '\0', (size_t)(end - p));
-		if (hash && hash < p)
-			hash = memchr(p, '#', (size_t)(end - p));
-		if (semi && semi < p)
-			semi = memchr(p, ';', (size_t)(end - p));
-		if (nul && nul < nl) {
+		/* the first NUL, '#' and ';' at or after p (end: none), each
+		 * looked for again only once the lines have passed it: one
+		 * memchr over the text for each, not three scans of every line */
+		if (nul < p)
+			nul = next_of(p, end, '\0');
+		if (hash < p)
+			hash = next_of(p, end, '#');
+		if (semi < p)
+			semi = next_of(p, end, ';');
+		if (nul < nl) {
 			ret = cfg_bad(&r->c, r->line, "a NUL byte: not a text file");
 			break;
 		}
 		/* the line without its comment, trimmed */
 		e = nl;
-		if (hash && hash < e)
+		if (hash < e)
 			e = hash;
-		if (semi && semi < e)
+		if (semi < e)
 			e = semi;
 		while (p < e && cfg_blank((unsigned char)*p))
 			++p;

@@ -23,10 +23,15 @@ void config_free(struct wgb_config *cfg)
 		sodium_memzero(cfg->peers, cfg->n_peers * sizeof(*cfg->peers));
 	free(cfg->peers);
 	for (i = 0; i < cfg->n_forwards; ++i) {
-		if (!cfg->forwards[i].allow_shared)
-			prefix_list_free(&cfg->forwards[i].allow);
-		prefix_list_free(&cfg->forwards[i].allow_file_list);
-		free(cfg->forwards[i].allow_file);
+		struct wgb_forward *f = &cfg->forwards[i];
+
+		/* ten thousand forwards have mostly nothing of their own:
+		 * no call for what is not there */
+		if (f->allow.v && !f->allow_shared)
+			prefix_list_free(&f->allow);
+		if (f->allow_file_list.v)
+			prefix_list_free(&f->allow_file_list);
+		free(f->allow_file);
 	}
 	free(cfg->forwards);
 	free(cfg->allow_defaults);
