@@ -171,6 +171,7 @@ static int section_begin(struct reader *r, char *text, size_t len)
 	default:
 		break;
 	}
+	cfg_section_keys(r);
 	return 0;
 }
 

@@ -84,6 +84,10 @@ struct reader {
 	unsigned line;
 	bool elide;		/* config_load_known: [Forward] bodies skipped */
 	bool skipping;		/* in one now */
+	/* the current section's: its keys in config_keys.c's table, and
+	 * where their lines go (cfg_section_keys) */
+	size_t key_first, key_end;
+	unsigned *key_lines;
 };
 
 /* isspace() in the C locale, inline: the reader asks it of every byte of
@@ -166,6 +170,9 @@ int config_input_digest(const char *text, size_t len, const struct input_scan *s
  * cannot stand for the contents. */
 int config_input_stamp(const char *path, const struct stat *st,
 		       const struct input_scan *sc, uint8_t out[CONFIG_INPUT_LEN]);
+/* At a section header, once r->sec and r->idx are its: which keys it
+ * has, and where their lines go. */
+void cfg_section_keys(struct reader *r);
 /* One "Key = Value" line of the current section: text, len bytes, trimmed
  * (its first and last bytes are not blank). */
 int cfg_key_line(struct reader *r, char *text, size_t len);

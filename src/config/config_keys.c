@@ -109,20 +109,30 @@ static const struct {
 	{ S_INTERFACE, "Table", "routing is wgbastion's own: see [Bastion] Table" },
 };
 
-/* Where the line of key id goes in the current section. */
-static unsigned *key_line(struct reader *r, enum cfg_key id)
+/* Where the lines of the current section's keys go, by key. */
+static unsigned *key_lines(struct reader *r)
 {
+	if (r->skipping)	/* a [Forward] not read: no lines of it */
+		return NULL;
 	switch (r->sec) {
-	case S_INTERFACE: return &r->c.iface.key[id];
-	case S_BASTION: return &r->c.bastion.key[id];
-	case S_PEER: return &r->c.peer[r->idx].key[id];
+	case S_INTERFACE: return r->c.iface.key;
+	case S_BASTION: return r->c.bastion.key;
+	case S_PEER: return r->c.peer[r->idx].key;
 	/* a [Forward] has only keys below K__FORWARD (key_defs) */
-	case S_FORWARD: return &r->c.fwd[r->idx].key[id];
-	case S_EGRESS: return &r->c.egr[r->idx].key[id];
-	case S_RETURN: return &r->c.ret[r->idx].key[id];
-	case S_EXIT: return &r->c.ext[r->idx].key[id];
+	case S_FORWARD: return r->c.fwd[r->idx].key;
+	case S_EGRESS: return r->c.egr[r->idx].key;
+	case S_RETURN: return r->c.ret[r->idx].key;
+	case S_EXIT: return r->c.ext[r->idx].key;
 	default: return NULL;
 	}
+}
+
+/* Once a section, not once a line: the arrays move only when a section
+ * is added. */
+void cfg_section_keys(struct reader *r)
+{
+	sec_range(r->sec, &r->key_first, &r->key_end);
+	r->key_lines = key_lines(r);
 }
 
 /* Appends the comma-separated prefixes in v to l. */
@@ -450,7 +460,7 @@ int cfg_key_line(struct reader *r, char *text, size_t len)
 	char *eq = memchr(text, '=', len), *key, *v, *kend;
 	const struct key_def *d = NULL;
 	unsigned *line;
-	size_t i, end, klen;
+	size_t i, klen;
 
 	if (!eq)
 		return cfg_bad(&r->c, r->line,
@@ -473,8 +483,7 @@ int cfg_key_line(struct reader *r, char *text, size_t len)
 	 * comparison (comparing against every key was 44% of parsing such
 	 * a config). No key of a section is also a wg-quick key refused in
 	 * it, so those are looked at only on a miss. */
-	sec_range(r->sec, &i, &end);
-	for (; i < end && !d; ++i)
+	for (i = r->key_first; i < r->key_end && !d; ++i)
 		if (key_defs[i].section == r->sec &&	/* should the table mix */
 		    cfg_word_is(key, klen, key_defs[i].name, key_len[i]))
 			d = &key_defs[i];
@@ -489,7 +498,7 @@ int cfg_key_line(struct reader *r, char *text, size_t len)
 		return cfg_bad(&r->c, r->line, "unknown key \"%s\" in [%s]", key,
 			       section_names[r->sec]);
 	}
-	line = key_line(r, d->id);
+	line = &r->key_lines[d->id];
 	/* SPEC §3: duplicate keys are errors, even the ones wg-quick lets
 	 * repeat (Address, AllowedIPs): give the list on one line. */
 	if (*line)
