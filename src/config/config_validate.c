@@ -49,12 +49,15 @@ static int list_set(struct cfg_ctx *c, struct prefix_list *l,
 static const char *const everything[] = { "0.0.0.0/0", "::/0" };
 
 /* A forward's default Allow (everyone of its family), once per forward of
- * ten thousand: set, not parsed from text as list_set() does, and in
- * slot, one of the config's allow_defaults, not a block of its own. */
-static void list_everyone(struct wgb_forward *f, struct prefix *slot)
+ * ten thousand: set, not parsed from text as list_set() does, and shared
+ * with every forward of the family (the config's allow_everyone), not a
+ * block of its own. */
+static void list_everyone(struct wgb_config *cfg, struct wgb_forward *f)
 {
-	*slot = (struct prefix){ .family = f->family, .len = 0 };
-	f->allow = (struct prefix_list){ .v = slot, .n = 1 };
+	struct prefix *everyone = &cfg->allow_everyone[f->family == AF_INET6];
+
+	*everyone = (struct prefix){ .family = f->family, .len = 0 };
+	f->allow = (struct prefix_list){ .v = everyone, .n = 1 };
 	f->allow_shared = true;
 }
 /* the link-local ranges (AWS, GCP, Azure, OpenStack metadata at
@@ -371,14 +374,8 @@ static bool dst_is_local(const struct wgb_config *cfg, const struct wgb_forward 
 	return false;
 }
 
-static bool allow_defaulted(const struct fwd_lines *l)
-{
-	return !l->key[K_ALLOW] && !l->key[K_ALLOW_FILE];
-}
-
-/* An AllowFile with nothing of the forward's family, and no Allow.
- * *defaults: the next of the config's allow_defaults. */
-static int validate_forward(struct cfg_ctx *c, size_t idx, struct prefix **defaults)
+/* An AllowFile with nothing of the forward's family, and no Allow. */
+static int validate_forward(struct cfg_ctx *c, size_t idx)
 {
 	struct wgb_config *cfg = c->cfg;
 	struct wgb_forward *f = &cfg->forwards[idx];
@@ -392,8 +389,8 @@ static int validate_forward(struct cfg_ctx *c, size_t idx, struct prefix **defau
 	if (!l->key[K_DESTINATION])
 		return cfg_bad(c, l->section, "[Forward %s] needs a Destination", f->name);
 	/* with an AllowFile and no Allow, the file alone says who */
-	if (allow_defaulted(l))
-		list_everyone(f, (*defaults)++);
+	if (!l->key[K_ALLOW] && !l->key[K_ALLOW_FILE])
+		list_everyone(cfg, f);
 	/* A forward serves clients of its destination's family. A catch-all
 	 * of the other family ("0.0.0.0/0, ::/0": everyone) says nothing
 	 * about this forward and is dropped; any other one is a mistake. */
@@ -832,9 +829,8 @@ static unsigned ext_line(const struct wgb_config *cfg, size_t i) { return cfg->e
 int config_validate(struct cfg_ctx *c)
 {
 	struct wgb_config *cfg = c->cfg;
-	struct prefix *defaults;
 	char v[16];
-	size_t i, n;
+	size_t i;
 	int ret;
 
 	if ((ret = names_unique(c, "Forward", cfg->n_forwards, fwd_name, fwd_line)) < 0 ||
@@ -843,13 +839,8 @@ int config_validate(struct cfg_ctx *c)
 	    (ret = names_unique(c, "Exit", cfg->n_exits, ext_name, ext_line)) < 0 ||
 	    (ret = validate_interface(c)) < 0 || (ret = validate_peers(c)) < 0)
 		return ret;
-	for (i = 0, n = 0; i < cfg->n_forwards; ++i)
-		n += allow_defaulted(&c->fwd[i]);
-	if (n && !(cfg->allow_defaults = calloc(n, sizeof(*cfg->allow_defaults))))
-		return err_set(c->e, -ENOMEM, "out of memory");
-	defaults = cfg->allow_defaults;
 	for (i = 0; i < cfg->n_forwards; ++i)
-		if ((ret = validate_forward(c, i, &defaults)) < 0)
+		if ((ret = validate_forward(c, i)) < 0)
 			return ret;
 	if ((ret = forwards_overlap(c)) < 0)
 		return ret;

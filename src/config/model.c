@@ -34,7 +34,6 @@ void config_free(struct wgb_config *cfg)
 		free(f->allow_file);
 	}
 	free(cfg->forwards);
-	free(cfg->allow_defaults);
 	for (i = 0; i < cfg->n_egresses; ++i) {
 		prefix_list_free(&cfg->egresses[i].source);
 		prefix_list_free(&cfg->egresses[i].destination);

@@ -90,14 +90,14 @@ struct wgb_forward {
 	uint16_t dst_port;
 	/* never empty after parsing, unless AllowFile is given without Allow */
 	struct prefix_list allow;
-	/* Allow not given: allow.v is one of the config's allow_defaults, not
-	 * a block of its own */
-	bool allow_shared;
 	/* AllowFile: the path as given (NULL: none) and its prefixes of this
 	 * forward's family (the other family's lines are skipped) */
 	char *allow_file;
 	struct prefix_list allow_file_list;
 	bool allow_file_unread;	/* not readable by an unprivileged check */
+	/* Allow not given: allow.v is the config's allow_everyone, shared by
+	 * every such forward (read only), not a block of its own */
+	bool allow_shared;
 	bool masquerade;
 	bool shadow;
 	/* RateLimit: new connections per client address and unit (0: none);
@@ -169,9 +169,9 @@ struct wgb_config {
 	struct wgb_exit *exits;
 	size_t n_exits;
 	struct wgb_bastion bastion;
-	/* the default Allow (everyone of the destination's family) of each
-	 * forward without Allow or AllowFile, one block for them all */
-	struct prefix *allow_defaults;
+	/* the default Allow of a forward without Allow or AllowFile: everyone
+	 * of its destination's family, [0] IPv4 and [1] IPv6 (allow_shared) */
+	struct prefix allow_everyone[2];
 	bool uses_ipv6;		/* any IPv6 forward, egress source or peer route */
 	/* config_load_input: a digest of all the config is made of (this build,
 	 * the text, its AllowFiles: config_input.c), when it could be taken
