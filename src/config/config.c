@@ -10,7 +10,6 @@
  * wg-quick's keys so that a wg-quick config can be pasted in; the wg-quick
  * keys we cannot honour are refused by name, saying why.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sodium.h>
@@ -19,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -296,10 +296,33 @@ static int config_read(struct reader *r, const char *text, size_t len, unsigned 
 }
 
 /*
- * Room for as many forwards as the text has '[' (a header starts with
- * one), and no more than a header each 11 bytes ("[Forward a]\n"): ten
- * thousand forwards then grow no array by copying it. Only a hint: what
- * cannot be had here is grown into as before.
+ * Faults in the pages of [p, p + len) in one call, as writing them would
+ * one fault at a time: for the blocks a config of ten thousand forwards
+ * fills (its text, the forwards and their lines, 700 pages), the faults
+ * cost more than the parsing. Only a hint, for large blocks about to be
+ * written whole: a kernel before 5.14 refuses it, and the pages are
+ * faulted in as they are written.
+ */
+#define PREFAULT_MIN	(64u << 10)	/* smaller blocks: malloc's, mostly faulted in */
+
+static void prefault(void *p, size_t len)
+{
+#ifdef MADV_POPULATE_WRITE
+	uintptr_t page = (uintptr_t)getpagesize();
+	uintptr_t a = ((uintptr_t)p + page - 1) & ~(page - 1);
+	uintptr_t b = ((uintptr_t)p + len) & ~(page - 1);
+
+	if (len >= PREFAULT_MIN && b > a)
+		(void)madvise((void *)a, b - a, MADV_POPULATE_WRITE);
+#endif
+}
+
+/*
+ * Room for as many forwards as the text has "[Fo" (a header may be spelt
+ * otherwise, "[ Forward", and is grown into), no more than one each
+ * 11 bytes ("[Forward a]\n"), faulted in: ten thousand forwards then grow
+ * no array by copying it. Only a hint: what cannot be had here is grown
+ * into as before.
  */
 static void reserve_forwards(struct reader *r, const char *text,
 			     const struct input_range *ranges, size_t n_ranges)
@@ -312,16 +335,18 @@ static void reserve_forwards(struct reader *r, const char *text,
 		p = text + ranges[i].off;
 		end = p + ranges[i].len;
 		len += ranges[i].len;
-		while ((p = memchr(p, '[', (size_t)(end - p))) != NULL) {
-			++n;
-			++p;
-		}
+		/* "[fo": a header's, not an IPv6 Destination's "[fd00::" */
+		for (; (p = memchr(p, '[', (size_t)(end - p))) != NULL; ++p)
+			n += end - p > 2 && (p[1] | 0x20) == 'f' && (p[2] | 0x20) == 'o';
 	}
 	if (n > len / 11 + 1)
 		n = len / 11 + 1;
 	/* the lines first: the forwards' capacity is the one both go by */
-	if (n > 4 && array_reserve(r->c.fwd, &lines_cap, n) == 0)
-		array_reserve(cfg->forwards, &r->cap_fwd, n);
+	if (n > 4 && array_reserve(r->c.fwd, &lines_cap, n) == 0) {
+		prefault(r->c.fwd, n * sizeof(*r->c.fwd));
+		if (array_reserve(cfg->forwards, &r->cap_fwd, n) == 0)
+			prefault(cfg->forwards, n * sizeof(*cfg->forwards));
+	}
 }
 
 /* The text, or the ranges of it an index names (each with its own bytes
@@ -401,9 +426,11 @@ static int read_text(int fd, const char *path, const struct stat *st,
 
 	/* the whole file in one block when its size is known: no copies
 	 * to wipe as it grows */
-	if (S_ISREG(st->st_mode) && st->st_size > 0 && (size_t)st->st_size < CONFIG_MAX &&
-	    secbuf_reserve(text, (size_t)st->st_size + 4096) < 0)
-		return err_set(e, -ENOMEM, "out of memory");
+	if (S_ISREG(st->st_mode) && st->st_size > 0 && (size_t)st->st_size < CONFIG_MAX) {
+		if (secbuf_reserve(text, (size_t)st->st_size + 4096) < 0)
+			return err_set(e, -ENOMEM, "out of memory");
+		prefault(text->p, text->cap);
+	}
 	for (;;) {
 		if (text->len + 4096 > text->cap) {
 			if (text->cap >= CONFIG_MAX)

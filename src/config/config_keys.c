@@ -5,7 +5,6 @@
  * parse.c and key.c). A key handler sees one value; what needs more than
  * that waits for config_validate.c.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
