@@ -106,19 +106,36 @@ static inline bool cfg_blank(unsigned char c)
  */
 static inline bool cfg_word_is(const char *s, size_t n, const char *name, size_t name_len)
 {
-	const uint64_t case_bits = 0x2020202020202020u;
+	const uint64_t case8 = 0x2020202020202020u;
+	const uint32_t case4 = 0x20202020u;
 	uint64_t a, b;
+	uint32_t x, y;
+	size_t i;
 
 	if (n != name_len)
 		return false;
-	for (; n >= 8; s += 8, name += 8, n -= 8) {	/* eight bytes at a time */
-		memcpy(&a, s, 8);
-		memcpy(&b, name, 8);
-		if ((a | case_bits) != (b | case_bits))
-			return false;
+	if (n >= 8) {	/* eight bytes a load, the last eight overlapping */
+		for (i = 0; i + 8 < n; i += 8) {
+			memcpy(&a, s + i, 8);
+			memcpy(&b, name + i, 8);
+			if ((a | case8) != (b | case8))
+				return false;
+		}
+		memcpy(&a, s + n - 8, 8);
+		memcpy(&b, name + n - 8, 8);
+		return (a | case8) == (b | case8);
 	}
-	for (; n; ++s, ++name, --n)
-		if (((unsigned char)*s | 0x20) != ((unsigned char)*name | 0x20))
+	if (n >= 4) {	/* the first four and the last four */
+		memcpy(&x, s, 4);
+		memcpy(&y, name, 4);
+		if ((x | case4) != (y | case4))
+			return false;
+		memcpy(&x, s + n - 4, 4);
+		memcpy(&y, name + n - 4, 4);
+		return (x | case4) == (y | case4);
+	}
+	for (i = 0; i < n; ++i)
+		if (((unsigned char)s[i] | 0x20) != ((unsigned char)name[i] | 0x20))
 			return false;
 	return true;
 }
