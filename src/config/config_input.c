@@ -222,6 +222,10 @@ int input_scan_text(struct input_scan *sc, const char *text, size_t len)
 	unsigned line = 1;
 
 	range_open(sc, 0, 1);
+	/* a UTF-8 byte order mark, as the reader takes it: else a first
+	 * line "[Forward NAME]" would go unseen, and its AllowFile with it */
+	if (len >= 3 && !memcmp(p, "\xef\xbb\xbf", 3))
+		p += 3;
 	for (; p < end; p = nl + 1, ++line) {
 		nl = memchr(p, '\n', (size_t)(end - p));
 		if (!nl)

@@ -750,6 +750,20 @@ START_TEST(load_known_index)
 	config_index_free(ix);
 	free(index);
 
+	/* a byte order mark before a first [Forward]: its AllowFile is one
+	 * of the files, or a change to it would go unseen */
+	unit_write_file("allow4.txt", "198.51.100.0/24\n", 0644);
+	snprintf(text, sizeof(text),
+		 "\xef\xbb\xbf[Forward a]\nPort = 80\nDestination = 192.168.1.2\nAllowFile = allow4.txt\n"
+		 "[Interface]\nPrivateKey = " PRIV "\nAddress = 10.0.0.1/24\n"
+		 "[Peer]\nPublicKey = " PUB1 "\nAllowedIPs = 10.0.0.2/32, 192.168.1.0/24\n");
+	conf = unit_write_file("bom.conf", text, 0600);
+	ck_assert_int_eq(load_input(conf, &full, &e), 0);
+	ck_assert_ptr_nonnull(full->index);
+	ck_assert_ptr_nonnull(strstr(full->index, "\nforwards=1\n"));
+	ck_assert_ptr_nonnull(strstr(full->index, "allow4.txt\n"));
+	config_free(full);
+
 	/* what is not an index is refused, naming the line */
 	ck_assert_int_eq(config_index_parse("stamp=zz\n", &ix, &line), -EINVAL);
 	ck_assert_ptr_null(ix);
