@@ -17,7 +17,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -224,24 +223,16 @@ static int config_read(struct reader *r, const char *text, size_t len, unsigned 
 		nl = memchr(p, '\n', (size_t)(end - p));
 		if (!nl)
 			nl = end;
-		if (r->elide) {
-			/* [Forward] sections are skipped whole, header and body:
-			 * only a config known to be valid is ever used elided
-			 * (the nft stage's record vouches for its input, or the
-			 * whole config is read again), so only look for where
-			 * each begins and ends */
+		if (r->skipping) {
+			/* a [Forward] of an elided config (section_begin): the
+			 * ranges read leave them out, so this is only for one
+			 * that is there all the same; only its end is looked for */
 			const char *q = p;
 
 			while (q < nl && cfg_blank((unsigned char)*q))
 				++q;
-			if (r->skipping && (q == nl || *q != '['))
+			if (q == nl || *q != '[')
 				continue;
-			if (nl - q > 9 && *q == '[' && !strncasecmp(q + 1, "forward", 7) &&
-			    cfg_blank((unsigned char)q[8])) {
-				r->sec = S_FORWARD;
-				r->skipping = true;
-				continue;
-			}
 		}
 		/* the first NUL, '#' and ';' at or after p (end: none), each
 		 * looked for again only once the lines have passed it: one

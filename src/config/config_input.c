@@ -16,7 +16,7 @@
  * before it was taken (git's "racily clean" problem): ctime is set from a
  * coarse clock, truncated to the filesystem's granularity (up to 2 s), so a
  * change made in the same tick as the read could leave every field as it
- * was. A file changed less than CONFIG_SETTLE ago gives no stamp: its
+ * was. A file changed less than config_settle_ns (3 s) ago gives no stamp: its
  * digest is taken instead, and the stamp once it has settled. Any later
  * change to a settled file moves its ctime, which no one can set back
  * (only a clock stepped back to within a tick of the old ctime could).
@@ -121,23 +121,13 @@ static void span_trim(const char **s, const char **e)
 }
 
 /* s..nl is "KEY =..." (blanks allowed before the '='), KEY being word in
- * any case (word: 8 or more lower-case letters, which c | 0x20 folds to
- * exactly); the '=' if so. strncasecmp's call per line showed at ten
- * thousand forwards: the first eight letters are compared as one word. */
+ * any case; the '=' if so. */
 static const char *key_is(const char *s, const char *nl, const char *word)
 {
-	size_t n = strlen(word), i;
-	uint64_t a, b;
+	size_t n = strlen(word);
 
-	if ((size_t)(nl - s) <= n)
+	if ((size_t)(nl - s) <= n || !cfg_word_is(s, n, word, n))
 		return NULL;
-	memcpy(&a, s, 8);
-	memcpy(&b, word, 8);
-	if ((a | 0x2020202020202020ULL) != b)
-		return NULL;
-	for (i = 8; i < n; ++i)
-		if ((s[i] | 0x20) != word[i])
-			return NULL;
 	for (s += n; s < nl && cfg_blank((unsigned char)*s); ++s)
 		;
 	return s < nl && *s == '=' ? s : NULL;

@@ -478,10 +478,11 @@ int cfg_key_line(struct reader *r, char *text, size_t len)
 		return cfg_bad(&r->c, r->line, "%s: a key outside any section", key);
 
 	/* Once per line of a config of ten thousand forwards: the length
-	 * is compared before the letters (every name is letters only), so that a line costs about one
-	 * comparison (comparing against every key was 44% of parsing such
-	 * a config). No key of a section is also a wg-quick key refused in
-	 * it, so those are looked at only on a miss. */
+	 * is compared before the letters (every name is letters only), so
+	 * that a line costs about one comparison (comparing against every
+	 * key was 44% of parsing such a config). No key of a section is also
+	 * a wg-quick key refused in it, so those are looked at only on a
+	 * miss. */
 	for (i = r->key_first; i < r->key_end && !d; ++i)
 		if (key_defs[i].section == r->sec &&	/* should the table mix */
 		    cfg_word_is(key, klen, key_defs[i].name, key_len[i]))

@@ -194,6 +194,13 @@ static bool hex_field(const char *s, uint8_t *out, size_t len)
 	       !sodium_hex2bin(out, len, s, strlen(s), NULL, &dl, NULL) && dl == len;
 }
 
+/* "-" (*has false), or a digest of the config in hex (*has true) */
+static bool dash_or_hex(const char *s, uint8_t out[CONFIG_INPUT_LEN], bool *has)
+{
+	*has = strcmp(s, "-") != 0;
+	return !*has || hex_field(s, out, CONFIG_INPUT_LEN);
+}
+
 /* The record's fields, each checked; false (and a warning when it is
  * there but not right) when it cannot be used. input=, ipv6= and stamp=
  * came later: a record without them only never vouches for an elided
@@ -248,9 +255,8 @@ static bool record_load(const struct instance *in, struct record *rec)
 				goto bad;
 			break;
 		case 3:
-			if (strcmp(line, "-") && !hex_field(line, rec->input, CONFIG_INPUT_LEN))
+			if (!dash_or_hex(line, rec->input, &rec->has_input))
 				goto bad;
-			rec->has_input = strcmp(line, "-") != 0;
 			break;
 		case 4:
 			if (strcmp(line, "0") && strcmp(line, "1"))
@@ -258,9 +264,8 @@ static bool record_load(const struct instance *in, struct record *rec)
 			rec->ipv6 = *line == '1';
 			break;
 		default:
-			if (strcmp(line, "-") && !hex_field(line, rec->stamp, CONFIG_INPUT_LEN))
+			if (!dash_or_hex(line, rec->stamp, &rec->has_stamp))
 				goto bad;
-			rec->has_stamp = strcmp(line, "-") != 0;
 		}
 	}
 	free(text);
