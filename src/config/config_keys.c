@@ -26,7 +26,8 @@ const char *const section_names[] = {
 static const struct key_def {
 	enum section section;
 	enum cfg_key id;
-	const char *name;	/* canonical spelling, used in messages */
+	const char *name;	/* canonical spelling, used in messages;
+				 * letters only (cfg_word_is) */
 } key_defs[] = {
 	{ S_INTERFACE, K_NAME, "Name" },
 	{ S_INTERFACE, K_PRIVATE_KEY, "PrivateKey" },
