@@ -553,11 +553,12 @@ static int load(const char *path, enum load_mode mode, const struct config_index
 		if (mode != LOAD_PLAIN && !input_scan_text(&sc, text.p ? text.p : "", text.len)) {
 			ret = config_input_stamp(path, &st, &sc, stamp);
 			has_stamp = !ret;
-			/* the stamp reads no file; only where it cannot stand
-			 * for the contents are they read for the digest */
-			if (mode == LOAD_INPUT || ret == -EAGAIN)
-				has_input = !config_input_digest(text.p ? text.p : "", text.len,
-								 &sc, input);
+			/* the digest too, though the stamp reads no file: the
+			 * record may know these files by their contents alone
+			 * (they were too new for a stamp then), and an elided
+			 * run it vouches for records their stamp */
+			has_input = !config_input_digest(text.p ? text.p : "", text.len,
+							 &sc, input);
 		}
 		if (elide)
 			n_ranges = sc.n_ranges, ranges = sc.ranges;

@@ -164,16 +164,22 @@ static void hex_or_dash(char *out, size_t len, bool has, const uint8_t *v, size_
 		strcpy(out, "-");
 }
 
-static void record_save(const struct instance *in, uint32_t gen, const struct nft_state *st)
+/* st's digest is known (an elided state's: the record's it was vouched
+ * by), or NULL: taken of st, which must then be whole */
+static void record_save(const struct instance *in, uint32_t gen, const struct nft_state *st,
+			const uint8_t *known)
 {
 	char boot[BOOT_ID_LEN + 1], hex[2 * DIGEST_LEN + 1], ihex[2 * CONFIG_INPUT_LEN + 1];
 	char shex[2 * CONFIG_INPUT_LEN + 1], text[320];
 	uint8_t d[DIGEST_LEN];
 	int n;
 
-	if (!st->built || st->elided || !st->table_exists || boot_id(boot) < 0)
+	if (!st->built || (st->elided && !known) || !st->table_exists || boot_id(boot) < 0)
 		return;
-	nft_state_digest(st, d);
+	if (known)
+		memcpy(d, known, DIGEST_LEN);
+	else
+		nft_state_digest(st, d);
 	sodium_bin2hex(hex, sizeof(hex), d, sizeof(d));
 	hex_or_dash(ihex, sizeof(ihex), st->has_input, st->input, sizeof(st->input));
 	hex_or_dash(shex, sizeof(shex), st->has_stamp, st->stamp, sizeof(st->stamp));
@@ -307,9 +313,11 @@ static int same_input(const struct nft_state *want, const struct record *rec)
 }
 
 /* A table unchanged() found in sync for a new input, at generation
- * vouched_gen: settled() records it. */
+ * vouched_gen: settled() records it. An elided state is recorded with the
+ * digest of the table it was vouched for by. */
 static const struct nft_state *vouched;
 static uint32_t vouched_gen;
+static uint8_t vouched_digest[DIGEST_LEN];
 
 int nft_unchanged(const struct instance *in, const void *want_)
 {
@@ -320,7 +328,7 @@ int nft_unchanged(const struct instance *in, const void *want_)
 	struct wgb_err e = { 0 };
 	struct record rec;
 	uint32_t live;
-	int ret;
+	int ret, by = 0;
 
 	if (!want->built || !want->table_exists || !record_load(in, &rec))
 		return 0;
@@ -360,11 +368,20 @@ int nft_unchanged(const struct instance *in, const void *want_)
 		if ((want->has_input || want->has_stamp) && !recorded(want, &rec)) {
 			vouched = want;
 			vouched_gen = live;
+			memcpy(vouched_digest, d, DIGEST_LEN);
 		}
+	} else if ((by = same_input(want, &rec)) == 2 && want->has_stamp) {
+		/* known by its contents, and its files have settled since
+		 * the record was left: record their stamp, so that the next
+		 * run need not read them at all */
+		vouched = want;
+		vouched_gen = live;
+		memcpy(vouched_digest, rec.digest, DIGEST_LEN);
 	}
 	debugx("nft: generation %u unchanged since wgbastion left the table as the config has it: not read%s%s",
 	       live, want->elided ? " (nor the config's forwards: the same input as then" : "",
-	       !want->elided ? "" : same_input(want, &rec) == 1 ? ", its files untouched)" : ")");
+	       !want->elided ? "" : by == 1 ? ", its files untouched)" :
+	       want->has_stamp ? ", the same contents, settled since: their stamps recorded)" : ")");
 	return 1;
 }
 
@@ -390,11 +407,11 @@ void nft_settled(const struct instance *in, const void *old_, const void *want_)
 	const struct nft_state *old = old_, *want = want_;
 
 	if (want == committed_to)
-		record_save(in, committed_gen, want);	/* our batch made it so */
+		record_save(in, committed_gen, want, NULL);	/* our batch made it so */
 	else if (old)
-		record_save(in, old->genid, want);	/* read, and found in sync */
+		record_save(in, old->genid, want, NULL);	/* read, and found in sync */
 	else if (want == vouched)
-		record_save(in, vouched_gen, want);	/* not read; a new input for it */
+		record_save(in, vouched_gen, want, vouched_digest);	/* not read; a new input for it */
 	/* else: not read, the record still holds */
 }
 
