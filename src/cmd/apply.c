@@ -96,6 +96,7 @@ int apply_main(int argc, char **argv)
 	char *had_index = NULL, *index = NULL;
 	struct wgb_err e = { 0 };
 	struct plan plan = { 0 };
+	size_t changes;
 	struct instance in, old;
 	struct plan oplan = { 0 };
 	struct run run, orun;
@@ -234,8 +235,11 @@ int apply_main(int argc, char **argv)
 	if (plan.n || !renamed)
 		plan_print(&plan, stdout);
 	fflush(stdout);
-	if (dry_run || !plan.n) {
-		status = plan.n || renamed ? (dry_run ? EXIT_DRIFT : EXIT_OK) : EXIT_OK;
+	/* said: a line per forward added is not kept through the batch */
+	changes = plan.n;
+	plan_free(&plan);
+	if (dry_run || !changes) {
+		status = changes || renamed ? (dry_run ? EXIT_DRIFT : EXIT_OK) : EXIT_OK;
 		if (!dry_run && lock >= 0)
 			run_settle(&run);	/* in sync: remembered so */
 		goto out;

@@ -625,6 +625,7 @@ int nft_build(const struct instance *in, const struct wgb_config *cfg,
 	const struct wgb_forward *fw;
 	const struct wgb_egress *eg;
 	struct nft_bld b = { 0 };
+	size_t n_counters;
 	char table[64];
 
 	*state = NULL;
@@ -663,6 +664,14 @@ int nft_build(const struct instance *in, const struct wgb_config *cfg,
 		nft_state_finish(b.st);
 		nft_fwd_sets(b.st, b.fs);
 	}
+	/* a counter per forward, egress, return and exit, and one more per
+	 * forward with a limit: one array of the right size, not doubled
+	 * (and copied) thirteen times on the way to ten thousand */
+	n_counters = cfg->n_forwards + cfg->n_egresses + cfg->n_returns + cfg->n_exits;
+	for_each_forward(cfg, fw)
+		n_counters += fw->rate || fw->conn_limit;
+	if (!b.err && nft_state_reserve_objs(b.st, n_counters) < 0)
+		b.err = -ENOMEM;
 	for_each_forward(cfg, fw) {
 		if (b.err)
 			break;

@@ -126,9 +126,12 @@ struct nft_state {
 	uint32_t table_flags;
 	uint8_t *table_udata;
 	uint32_t table_udata_len;
-	/* sorted by name once complete (nft_state_finish) */
+	/* sorted by name once complete (nft_state_finish); their names are
+	 * kept in names, blocks that never move: ten thousand counters are
+	 * not ten thousand allocations */
 	struct nft_obj *objs;
 	size_t n_objs, cap_objs;
+	struct nft_names *names;
 	struct nft_set *sets;
 	size_t n_sets, cap_sets;
 	/* in kernel (read) or creation (built) order */
@@ -184,6 +187,8 @@ void nft_state_digest(const struct nft_state *st, uint8_t out[32]);
 
 struct nft_state *nft_state_new(const char *table);
 struct nft_obj *nft_state_add_obj(struct nft_state *st, const char *name, uint32_t type);
+/* Room for n more objects, made at once (a build knows how many). */
+int nft_state_reserve_objs(struct nft_state *st, size_t n);
 struct nft_set *nft_state_add_set(struct nft_state *st, const char *name);
 struct nft_chain *nft_state_add_chain(struct nft_state *st, const char *name);
 /* Takes ownership of r (also on failure); computes the rule's signature. */

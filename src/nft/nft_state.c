@@ -37,6 +37,42 @@ bool nft_state_has_table(const struct nft_state *st)
 	return st && st->table_exists;
 }
 
+/* A block of the objects' names; a new one when a name does not fit. */
+struct nft_names {
+	struct nft_names *next;
+	size_t used, cap;
+	char text[];
+};
+
+#define NAMES_BLOCK	(16 * 1024 - 64)
+
+static char *names_put(struct nft_state *st, const char *name)
+{
+	size_t len = strlen(name) + 1;
+	struct nft_names *b = st->names;
+	char *p;
+
+	if (!b || b->cap - b->used < len) {
+		size_t cap = len > NAMES_BLOCK ? len : NAMES_BLOCK;
+
+		b = malloc(sizeof(*b) + cap);
+		if (!b)
+			return NULL;
+		b->next = st->names;
+		b->used = 0;
+		b->cap = cap;
+		st->names = b;
+	}
+	p = memcpy(b->text + b->used, name, len);
+	b->used += len;
+	return p;
+}
+
+int nft_state_reserve_objs(struct nft_state *st, size_t n)
+{
+	return array_reserve(st->objs, &st->cap_objs, st->n_objs + n);
+}
+
 /* The names are copied before an entry counts, so that a failure leaves
  * no entry without one. */
 struct nft_obj *nft_state_add_obj(struct nft_state *st, const char *name, uint32_t type)
@@ -47,7 +83,7 @@ struct nft_obj *nft_state_add_obj(struct nft_state *st, const char *name, uint32
 		return NULL;
 	o = &st->objs[st->n_objs];
 	memset(o, 0, sizeof(*o));
-	o->name = strdup(name);
+	o->name = names_put(st, name);
 	if (!o->name)
 		return NULL;
 	o->type = type;
@@ -448,12 +484,16 @@ void nft_state_free(void *state)
 
 	if (!st)
 		return;
-	for (i = 0; i < st->n_objs; ++i) {
-		free(st->objs[i].name);
+	for (i = 0; i < st->n_objs; ++i)
 		if (st->objs[i].raw)
 			nftnl_obj_free(st->objs[i].raw);
-	}
 	free(st->objs);
+	while (st->names) {
+		struct nft_names *next = st->names->next;
+
+		free(st->names);
+		st->names = next;
+	}
 	for (i = 0; i < st->n_sets; ++i)
 		set_free(&st->sets[i]);
 	free(st->sets);

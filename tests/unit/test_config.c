@@ -700,6 +700,7 @@ START_TEST(load_known_index)
 	char text[1024], *index, *p;
 	const char *conf;
 	unsigned line;
+	size_t len;
 
 	unit_write_file("allow3.txt", "198.51.100.0/24\n", 0644);
 	snprintf(text, sizeof(text),
@@ -765,7 +766,24 @@ START_TEST(load_known_index)
 	ck_assert_ptr_nonnull(full->index);
 	ck_assert_ptr_nonnull(strstr(full->index, "\nforwards=1\n"));
 	ck_assert_ptr_nonnull(strstr(full->index, "allow4.txt\n"));
+	/* an index that is not the text's (written by hand): one range over
+	 * all of it, [Forward] included. The forward there is skipped as an
+	 * elided config's are, never half read */
+	len = strlen(text);	/* the config's */
+	p = strstr(full->index, "\nrange=");
+	ck_assert_ptr_nonnull(p);
+	snprintf(text, sizeof(text), "%.*srange=0 %zu 1\n", (int)(p + 1 - full->index),
+		 full->index, len);
 	config_free(full);
+	ck_assert_int_eq(config_index_parse(text, &ix, &line), 0);
+	err_clear(&e);
+	ck_assert_int_eq(config_load_known(conf, ix, &known, &e), 0);
+	ck_assert(known->elided && known->has_stamp);
+	ck_assert_uint_eq(known->n_forwards, 0);
+	ck_assert_uint_eq(known->n_elided, 1);
+	ck_assert_uint_eq(known->n_peers, 1);
+	config_free(known);
+	config_index_free(ix);
 
 	/* what is not an index is refused, naming the line */
 	ck_assert_int_eq(config_index_parse("stamp=zz\n", &ix, &line), -EINVAL);
