@@ -27,15 +27,11 @@ static int parse_seconds(const char *s, unsigned *out)
 	return 0;
 }
 
-/* The config, read whole, and the lockout guard: EXIT_OK, or the exit
- * status with the message said. A dry run only warns of what the guard
- * refuses, so that it previews what apply would say. */
-static int load_whole(struct wgb_config **cfg, bool dry_run, struct wgb_err *e)
+/* The lockout guard for a config read whole: EXIT_OK, or the exit status
+ * with the message said (the config freed). A dry run only warns of what
+ * the guard refuses, so that it previews what apply would say. */
+static int guard(struct wgb_config **cfg, bool dry_run, struct wgb_err *e)
 {
-	if (config_load_input(wgb_config_path, cfg, e) < 0) {
-		fprintf(stderr, "%s\n", e->msg);
-		return EXIT_USAGE;
-	}
 	if (guard_check(*cfg, e) < 0) {
 		if (!dry_run) {
 			fprintf(stderr, "%s\n", e->msg);
@@ -47,6 +43,16 @@ static int load_whole(struct wgb_config **cfg, bool dry_run, struct wgb_err *e)
 		err_clear(e);
 	}
 	return EXIT_OK;
+}
+
+/* The config, read whole, and the lockout guard. */
+static int load_whole(struct wgb_config **cfg, bool dry_run, struct wgb_err *e)
+{
+	if (config_load_input(wgb_config_path, cfg, e) < 0) {
+		fprintf(stderr, "%s\n", e->msg);
+		return EXIT_USAGE;
+	}
+	return guard(cfg, dry_run, e);
 }
 
 /* The index the last apply of this config kept (core/rundir.h), text and
@@ -109,6 +115,8 @@ int apply_main(int argc, char **argv)
 
 	memset(&run, 0, sizeof(run));
 	memset(&orun, 0, sizeof(orun));
+	memset(&in, 0, sizeof(in));
+	memset(&old, 0, sizeof(old));
 	while ((c = getopt_long(argc, argv, "nC:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
@@ -139,34 +147,38 @@ int apply_main(int argc, char **argv)
 		index_load(&had_index, &ix);
 		warnings_hold();
 		if (config_load_known(wgb_config_path, ix, &cfg, &e) < 0)
-			err_clear(&e);
-		warnings_release(false);
+			err_clear(&e);	/* said when it is read whole, below */
+		/* read whole after all (no index it could use): as load_whole
+		 * would have, its warnings said and the guard asked */
+		warnings_release(cfg && !cfg->elided);
 		config_index_free(ix);
+		if (cfg && !cfg->elided && (status = guard(&cfg, dry_run, &e)) != EXIT_OK)
+			goto out;
 	}
 	if (!cfg && (status = load_whole(&cfg, dry_run, &e)) != EXIT_OK)
-		return status;
+		goto out;
 	instance_from_config(&in, cfg);
 	/* Another instance's Table, Mark bits or Priority: refused before
 	 * anything is touched (SPEC §5); this config's own instance under an
 	 * older Name is removed in this run, below. */
 	if (rundir_check_neighbours(&in, wgb_config_path, &old, &e) < 0) {
 		fprintf(stderr, "%s\n", e.msg);
-		config_free(cfg);
-		return EXIT_USAGE;
+		status = EXIT_USAGE;
+		goto out;
 	}
 	/* a rename changed the text: read it whole before anything moves */
 	if (old.name[0] && cfg->elided) {
 		config_free(cfg);
 		cfg = NULL;
 		if ((status = load_whole(&cfg, dry_run, &e)) != EXIT_OK)
-			return status;
+			goto out;
 	}
 	/* the confirm watchdog can restore this instance, not a removed one */
 	if (old.name[0] && confirm) {
 		fprintf(stderr, "%s: this config's instance was %s and is now %s: a rename cannot wait for --confirm; apply it without\n",
 			wgb_config_path, old.name, in.name);
-		config_free(cfg);
-		return EXIT_USAGE;
+		status = EXIT_USAGE;
+		goto out;
 	}
 
 	/* A dry run by an unprivileged user reads without the lock. */

@@ -541,9 +541,21 @@ static int load(const char *path, enum load_mode mode, const struct config_index
 			       ix->sc.n_forwards);
 		} else {
 			secbuf_free(&text);	/* read all of it, below */
+			debugx("config: %s: the index does not fit the text: read whole", path);
 		}
+	} else if (elide && ix) {
+		debugx("config: %s: not as indexed (a file changed or was touched since): read whole",
+		       path);
 	}
 	if (!ranges) {
+		/* read whole, and so parsed whole: skipping the [Forward]s
+		 * of a text in hand saves little, and when the records do not
+		 * vouch for it (a cold or changed config), the text would be
+		 * read, scanned and digested twice. A whole config is also
+		 * told by its contents, which a record left while its files
+		 * were too new for a stamp knows it by. */
+		if (mode == LOAD_KNOWN)
+			mode = LOAD_INPUT, elide = false;
 		if ((ret = read_text(fd, path, &st, &text, e)) < 0)
 			goto out;
 		all = (struct input_range){ 0, text.len, 1 };
@@ -551,17 +563,10 @@ static int load(const char *path, enum load_mode mode, const struct config_index
 		/* before the parse reads the AllowFiles: one changed after its
 		 * stamp or digest was taken is found changed by the next run */
 		if (mode != LOAD_PLAIN && !input_scan_text(&sc, text.p ? text.p : "", text.len)) {
-			ret = config_input_stamp(path, &st, &sc, stamp);
-			has_stamp = !ret;
-			/* the digest too, though the stamp reads no file: the
-			 * record may know these files by their contents alone
-			 * (they were too new for a stamp then), and an elided
-			 * run it vouches for records their stamp */
+			has_stamp = !config_input_stamp(path, &st, &sc, stamp);
 			has_input = !config_input_digest(text.p ? text.p : "", text.len,
 							 &sc, input);
 		}
-		if (elide)
-			n_ranges = sc.n_ranges, ranges = sc.ranges;
 	}
 
 	said = warnings_count();

@@ -28,15 +28,17 @@ int config_load(const char *path, struct wgb_config **out, struct wgb_err *e);
  * long enough ago. Neither is taken for a config that warns. */
 int config_load_input(const char *path, struct wgb_config **out, struct wgb_err *e);
 /*
- * The same, for a config that may be the one already applied: each
- * [Forward] is skipped to its end, not parsed (the rest is read as
- * config_load reads it), and cfg->elided says so. Such a config is good
- * only where a stage's record proves the kernel holds what this very
- * input (cfg->input) built; anything else is -ESTALE from the executor,
- * and the caller reads the config whole (config_load). Its files are not
- * read when they all changed long enough ago: cfg->stamp tells them apart
- * (has_input false); else cfg->input does. Fails (-ESTALE) on a config
- * that warns or that neither can tell.
+ * The same, for a config that may be the one already applied, given the
+ * index the last run kept of it (ix, or NULL). When every file is as the
+ * index stamped it, only the text that is not [Forward]s is read: each
+ * [Forward] is skipped, cfg->elided says so, and cfg->stamp (has_input
+ * false) tells the config. Such a config is good only where a stage's
+ * record proves the kernel holds what this very input built; anything
+ * else is -ESTALE from the executor, and the caller reads the config
+ * whole (config_load_input). Without such an index it is read whole at
+ * once, as config_load_input reads it: a text read whole costs no more to
+ * parse whole, and is never read twice. Fails (-ESTALE) on an elided
+ * config that warns.
  */
 int config_load_known(const char *path, const struct config_index *ix,
 		      struct wgb_config **out, struct wgb_err *e);

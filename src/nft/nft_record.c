@@ -16,13 +16,15 @@
  *	ipv6=<0 or 1: the config uses IPv6>
  *	stamp=<the config's stamp (config/config_input.c), hex, or ->
  *
- * input= lets a run skip even the config's forwards: a config whose input
- * digest (this build, its text, its AllowFiles) is the one that built S
- * builds S again (config_load_known). stamp= does the same without the
- * files being read: this build, and the identity of each file, taken
- * only once each had settled. The stages other than nft still read the
- * kernel and build from the rest of the config, IPv6 use included, which
- * is why the record says it and an elided config must agree.
+ * stamp= lets a run skip even the config's forwards: a config whose files
+ * (this build, and the identity of each, taken only once each had
+ * settled) are the ones that built S builds S again, and is read without
+ * its [Forward]s (config_load_known, through the index apply keeps).
+ * input= is its digest (this build, its text, its AllowFiles), which a
+ * config read whole is told by, and which stands in while its files are
+ * too new for a stamp. The stages other than nft still read the kernel
+ * and build from the rest of the config, IPv6 use included, which is why
+ * the record says it and an elided config must agree.
  *
  * Pitfalls, and how they are met:
  *  - a new network namespace starts at a low generation again: the run
@@ -164,22 +166,16 @@ static void hex_or_dash(char *out, size_t len, bool has, const uint8_t *v, size_
 		strcpy(out, "-");
 }
 
-/* st's digest is known (an elided state's: the record's it was vouched
- * by), or NULL: taken of st, which must then be whole */
-static void record_save(const struct instance *in, uint32_t gen, const struct nft_state *st,
-			const uint8_t *known)
+static void record_save(const struct instance *in, uint32_t gen, const struct nft_state *st)
 {
 	char boot[BOOT_ID_LEN + 1], hex[2 * DIGEST_LEN + 1], ihex[2 * CONFIG_INPUT_LEN + 1];
 	char shex[2 * CONFIG_INPUT_LEN + 1], text[320];
 	uint8_t d[DIGEST_LEN];
 	int n;
 
-	if (!st->built || (st->elided && !known) || !st->table_exists || boot_id(boot) < 0)
+	if (!st->built || st->elided || !st->table_exists || boot_id(boot) < 0)
 		return;
-	if (known)
-		memcpy(d, known, DIGEST_LEN);
-	else
-		nft_state_digest(st, d);
+	nft_state_digest(st, d);
 	sodium_bin2hex(hex, sizeof(hex), d, sizeof(d));
 	hex_or_dash(ihex, sizeof(ihex), st->has_input, st->input, sizeof(st->input));
 	hex_or_dash(shex, sizeof(shex), st->has_stamp, st->stamp, sizeof(st->stamp));
@@ -313,11 +309,9 @@ static int same_input(const struct nft_state *want, const struct record *rec)
 }
 
 /* A table unchanged() found in sync for a new input, at generation
- * vouched_gen: settled() records it. An elided state is recorded with the
- * digest of the table it was vouched for by. */
+ * vouched_gen: settled() records it. */
 static const struct nft_state *vouched;
 static uint32_t vouched_gen;
-static uint8_t vouched_digest[DIGEST_LEN];
 
 int nft_unchanged(const struct instance *in, const void *want_)
 {
@@ -328,7 +322,7 @@ int nft_unchanged(const struct instance *in, const void *want_)
 	struct wgb_err e = { 0 };
 	struct record rec;
 	uint32_t live;
-	int ret, by = 0;
+	int ret;
 
 	if (!want->built || !want->table_exists || !record_load(in, &rec))
 		return 0;
@@ -368,20 +362,11 @@ int nft_unchanged(const struct instance *in, const void *want_)
 		if ((want->has_input || want->has_stamp) && !recorded(want, &rec)) {
 			vouched = want;
 			vouched_gen = live;
-			memcpy(vouched_digest, d, DIGEST_LEN);
 		}
-	} else if ((by = same_input(want, &rec)) == 2 && want->has_stamp) {
-		/* known by its contents, and its files have settled since
-		 * the record was left: record their stamp, so that the next
-		 * run need not read them at all */
-		vouched = want;
-		vouched_gen = live;
-		memcpy(vouched_digest, rec.digest, DIGEST_LEN);
 	}
 	debugx("nft: generation %u unchanged since wgbastion left the table as the config has it: not read%s%s",
 	       live, want->elided ? " (nor the config's forwards: the same input as then" : "",
-	       !want->elided ? "" : by == 1 ? ", its files untouched)" :
-	       want->has_stamp ? ", the same contents, settled since: their stamps recorded)" : ")");
+	       !want->elided ? "" : same_input(want, &rec) == 1 ? ", its files untouched)" : ")");
 	return 1;
 }
 
@@ -407,11 +392,11 @@ void nft_settled(const struct instance *in, const void *old_, const void *want_)
 	const struct nft_state *old = old_, *want = want_;
 
 	if (want == committed_to)
-		record_save(in, committed_gen, want, NULL);	/* our batch made it so */
+		record_save(in, committed_gen, want);	/* our batch made it so */
 	else if (old)
-		record_save(in, old->genid, want, NULL);	/* read, and found in sync */
+		record_save(in, old->genid, want);	/* read, and found in sync */
 	else if (want == vouched)
-		record_save(in, vouched_gen, want, vouched_digest);	/* not read; a new input for it */
+		record_save(in, vouched_gen, want);	/* not read; a new input for it */
 	/* else: not read, the record still holds */
 }
 
