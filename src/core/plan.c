@@ -30,6 +30,23 @@ int plan_add(struct plan *p, char op, const char *fmt, ...)
 	return 0;
 }
 
+int plan_add_text(struct plan *p, char op, const char *text)
+{
+	struct plan_line *l;
+	char *t = strdup(text);
+
+	if (!t)
+		return -ENOMEM;
+	l = array_push(p->v, p->n, &p->cap);
+	if (!l) {
+		free(t);
+		return -ENOMEM;
+	}
+	l->op = op;
+	l->text = t;
+	return 0;
+}
+
 void plan_print(const struct plan *p, FILE *f)
 {
 	size_t i;
@@ -38,8 +55,12 @@ void plan_print(const struct plan *p, FILE *f)
 		fputs("in sync\n", f);
 		return;
 	}
-	for (i = 0; i < p->n; ++i)
-		fprintf(f, "%c %s\n", p->v[i].op, p->v[i].text);
+	for (i = 0; i < p->n; ++i) {
+		putc(p->v[i].op, f);
+		putc(' ', f);
+		fputs(p->v[i].text, f);
+		putc('\n', f);
+	}
 }
 
 void plan_free(struct plan *p)

@@ -21,6 +21,7 @@ struct plan {
 
 int plan_add(struct plan *p, char op, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+int plan_add_text(struct plan *p, char op, const char *text);	/* as "%s" */
 void plan_print(const struct plan *p, FILE *f);	/* "in sync" when empty */
 void plan_free(struct plan *p);
 

@@ -81,8 +81,40 @@ int prefix_cmp(const struct prefix *a, const struct prefix *b)
 	return (int)a->len - (int)b->len;
 }
 
+size_t fmt_u32(char *buf, uint32_t v)
+{
+	char t[10];
+	size_t n = 0, i;
+
+	do
+		t[n++] = (char)('0' + v % 10);
+	while (v /= 10);
+	for (i = 0; i < n; ++i)
+		buf[i] = t[n - 1 - i];
+	buf[n] = '\0';
+	return n;
+}
+
+/*
+ * IPv4 by hand: glibc's inet_ntop formats it through sprintf, about 1,800
+ * instructions an address, and show and the plan format one or more per
+ * forward (a cold apply of 10,000 forwards spent 6% of itself there).
+ * Dotted decimal has one spelling; IPv6, with its zero compression and
+ * embedded IPv4 forms, is left to inet_ntop.
+ */
 char *addr_fmt(uint8_t family, const void *addr, char *buf)
 {
+	if (family == AF_INET) {
+		const uint8_t *a = addr;
+		size_t n = 0, i;
+
+		for (i = 0; i < 4; ++i) {
+			n += fmt_u32(buf + n, a[i]);
+			buf[n++] = '.';
+		}
+		buf[n - 1] = '\0';
+		return buf;
+	}
 	if (!inet_ntop(family, addr, buf, PREFIX_STRLEN))
 		snprintf(buf, PREFIX_STRLEN, "?");
 	return buf;

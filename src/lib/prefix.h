@@ -49,6 +49,8 @@ void prefix_mask(struct prefix *p);	/* zero the host bits */
 char *prefix_fmt(const struct prefix *p, char *buf);
 /* Address without length; buf of PREFIX_STRLEN. Returns buf. */
 char *addr_fmt(uint8_t family, const void *addr, char *buf);
+/* v in decimal at buf (room for 11 bytes), NUL-terminated; its length. */
+size_t fmt_u32(char *buf, uint32_t v);
 
 /* Appends a copy of p: 0 or -ENOMEM. */
 int prefix_list_add(struct prefix_list *l, const struct prefix *p);

@@ -179,7 +179,7 @@ static int batch_build(struct nft_bat *t, const struct nft_state *from, const st
 	if (!t->b)
 		return -ENOMEM;
 	t->seq = seq_base();
-	memset(nftnl_batch_buffer(t->b), 0, 4096);
+	bat_zero(t, 4096);
 	nlh = nftnl_batch_begin(nftnl_batch_buffer(t->b), t->seq++);
 	/* the generation our 'from' was read at: stale -> ERESTART */
 	mnl_attr_put_u32(nlh, NFNL_BATCH_GENID, htonl(genid));
@@ -197,7 +197,7 @@ static int batch_build(struct nft_bat *t, const struct nft_state *from, const st
 	if (!t->err && t->head && t->head != t->last && fault_inject("nft:refuse") < 0)
 		t->head->nlmsg_type = (uint16_t)((NFNL_SUBSYS_NFTABLES << 8) | 0xfe);
 	if (!t->err) {
-		memset(nftnl_batch_buffer(t->b), 0, 4096);
+		bat_zero(t, 4096);
 		nftnl_batch_end(nftnl_batch_buffer(t->b), t->seq++);
 		bat_msg_end(t);
 	}

@@ -423,8 +423,14 @@ struct nft_bat {
 	 * kernel reports an error of any message whether asked or not) */
 	struct nlmsghdr *last;
 	struct nlmsghdr *head;	/* the first message (a test hook breaks it) */
+	/* what bat_zero() has zeroed of the current page, from where it
+	 * found the page's end: each byte once, not once per message */
+	uintptr_t zero_lo, zero_hi;
 	int err;
 };
+
+/* The next n bytes at the batch's end zeroed (see bat_msg_start). */
+void bat_zero(struct nft_bat *t, size_t n);
 
 struct nft_idx;
 struct nlmsghdr *bat_msg_start(struct nft_bat *t, uint16_t type, uint16_t flags,

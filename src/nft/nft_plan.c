@@ -78,7 +78,32 @@ static void line(struct pl *l, struct plan *p, char op, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	if (plan_add(p, op, "%s", buf) < 0)
+	if (plan_add_text(p, op, buf) < 0)
+		l->err = -ENOMEM;
+	else
+		l->lines++;
+}
+
+/* "WHAT NAME: TEXT", put together without printf: a cold apply writes
+ * one per forward */
+static void line3(struct pl *l, struct plan *p, char op, const char *what, const char *name,
+		  const char *text)
+{
+	char buf[1024];
+	size_t a = strlen(what), b = strlen(name), c = strlen(text);
+
+	if (a + b + c + 4 > sizeof(buf)) {
+		line(l, p, op, "%s %s: %s", what, name, text);
+		return;
+	}
+	memcpy(buf, what, a);
+	buf[a] = ' ';
+	memcpy(buf + a + 1, name, b);
+	memcpy(buf + a + 1 + b, ": ", 2);
+	memcpy(buf + a + b + 3, text, c + 1);
+	if (l->err)
+		return;
+	if (plan_add_text(p, op, buf) < 0)
 		l->err = -ENOMEM;
 	else
 		l->lines++;
@@ -442,7 +467,7 @@ static void object_lines(struct pl *l, bool egress, struct names *touched)
 				nft_view_forward(l->vt, tn[j], &w->b.fwd);
 				nft_view_forward_line(&w->b.fwd, buf, sizeof(buf));
 			}
-			line(l, l->p, '+', "%s %s: %s", what, tn[j], buf);
+			line3(l, l->p, '+', what, tn[j], buf);
 			j++;
 		} else {
 			if (names_has(touched, tn[j])) {
@@ -585,10 +610,10 @@ int nft_diff(const void *from_, const void *to_, struct plan *p)
 	object_lines(&l, false, &l.fwd);
 	object_lines(&l, true, &l.egr);
 	for (i = 0; i < l.far.n && !l.err; ++i)
-		if (plan_add(p, l.far.v[i].op, "%s", l.far.v[i].text) < 0)
+		if (plan_add_text(p, l.far.v[i].op, l.far.v[i].text) < 0)
 			l.err = -ENOMEM;
 	for (i = 0; i < l.tail.n && !l.err; ++i)
-		if (plan_add(p, l.tail.v[i].op, "%s", l.tail.v[i].text) < 0)
+		if (plan_add_text(p, l.tail.v[i].op, l.tail.v[i].text) < 0)
 			l.err = -ENOMEM;
 	/* a difference no line explained still is one: never hide it */
 	if (!l.err && !l.lines)

@@ -292,7 +292,7 @@ static int peer_line_whole(struct plan *p, char op, const char *key,
 		fprintf(f, " persistent-keepalive %u", x->persistent_keepalive);
 	if (x->psk)
 		fputs(" preshared-key", f);
-	ret = fclose(f) ? -ENOMEM : plan_add(p, op, "%s", text);
+	ret = fclose(f) ? -ENOMEM : plan_add_text(p, op, text);
 	free(text);
 	free(ips);
 	return ret;

@@ -266,6 +266,35 @@ START_TEST(names)
 }
 END_TEST
 
+/* IPv4 and decimal are formatted by hand (lib/prefix.c): the same text
+ * as inet_ntop and printf, over the corners and a spread of the rest. */
+START_TEST(formatted_by_hand)
+{
+	static const uint32_t corners[] = { 0, 1, 9, 10, 99, 100, 255, 256, 65535, 65536,
+					    999999999, 1000000000, 4294967295u };
+	char buf[PREFIX_STRLEN], want[PREFIX_STRLEN];
+	uint32_t v, x = 2463534242u;
+	uint8_t a[4];
+	size_t i;
+
+	for (i = 0; i < sizeof(corners) / sizeof(corners[0]); ++i) {
+		snprintf(want, sizeof(want), "%u", corners[i]);
+		ck_assert_uint_eq(fmt_u32(buf, corners[i]), strlen(want));
+		ck_assert_str_eq(buf, want);
+	}
+	for (i = 0; i < 100000; ++i) {
+		x ^= x << 13, x ^= x >> 17, x ^= x << 5;	/* xorshift32 */
+		v = i < 256 ? (uint32_t)i * 0x01010101u : x;
+		memcpy(a, &v, sizeof(a));
+		ck_assert_ptr_nonnull(inet_ntop(AF_INET, a, want, sizeof(want)));
+		ck_assert_str_eq(addr_fmt(AF_INET, a, buf), want);
+		snprintf(want, sizeof(want), "%u", v);
+		fmt_u32(buf, v);
+		ck_assert_str_eq(buf, want);
+	}
+}
+END_TEST
+
 static Suite *parse_suite(void)
 {
 	Suite *s = suite_create("parse");
@@ -282,6 +311,7 @@ static Suite *parse_suite(void)
 	tcase_add_test(t, destinations);
 	tcase_add_test(t, endpoints);
 	tcase_add_test(t, names);
+	tcase_add_test(t, formatted_by_hand);
 	suite_add_tcase(s, t);
 	return s;
 }
