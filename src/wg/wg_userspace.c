@@ -17,7 +17,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -42,6 +44,20 @@ static void sleep_ms(long ms)
 
 	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
 		;
+}
+
+/*
+ * Up to ms for the child behind pidfd to exit, or ms asleep without one
+ * (a kernel before 5.3). wireguard-go's parent exits once its device and
+ * UAPI socket are there: waking on that, not at the next poll, is up to
+ * POLL_MS off every start.
+ */
+static void wait_exit_ms(int pidfd, long ms)
+{
+	struct pollfd p = { .fd = pidfd, .events = POLLIN };
+
+	if (pidfd < 0 || poll(&p, 1, (int)ms) < 0)
+		sleep_ms(ms);
 }
 
 static void child(const char *prog, const char *name, int out)
@@ -108,7 +124,7 @@ int wg_userspace_start(const char *name, struct wgb_err *e)
 {
 	const char *prog = wg_userspace_prog();
 	char said[1100];
-	int out, status, waited = 0, step = 1, ret;
+	int out, status, waited = 0, step = 1, ret, pidfd;
 	bool exited = false;
 	pid_t pid;
 
@@ -123,6 +139,8 @@ int wg_userspace_start(const char *name, struct wgb_err *e)
 	}
 	if (pid == 0)
 		child(prog, name, out);
+	/* glibc 2.36 has a wrapper, older ones not: the system call */
+	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 
 	for (;;) {
 		if (!exited && waitpid(pid, &status, WNOHANG) == pid) {
@@ -145,7 +163,7 @@ int wg_userspace_start(const char *name, struct wgb_err *e)
 			for (waited = 0; !exited && waited < 1000; waited += POLL_MS) {
 				if (waitpid(pid, &status, WNOHANG) == pid)
 					break;
-				sleep_ms(POLL_MS);
+				wait_exit_ms(pidfd, POLL_MS);
 			}
 			break;
 		}
@@ -160,12 +178,15 @@ int wg_userspace_start(const char *name, struct wgb_err *e)
 			break;
 		}
 		/* the socket usually appears within a few ms: look again
-		 * after 1, 2, 4, ... ms, never more than POLL_MS apart */
-		sleep_ms(step);
+		 * after 1, 2, 4, ... ms, never more than POLL_MS apart, or as
+		 * soon as the child exits */
+		wait_exit_ms(exited ? -1 : pidfd, step);
 		waited += step;
 		if (step < POLL_MS)
 			step = step * 2 > POLL_MS ? POLL_MS : step * 2;
 	}
+	if (pidfd >= 0)
+		close(pidfd);
 	close(out);
 	return ret;
 }
