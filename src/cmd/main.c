@@ -4,6 +4,7 @@
  * main parses the global options and dispatches to <command>_main.
  */
 #include <getopt.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,6 +56,14 @@ int main(int argc, char **argv)
 	size_t i;
 	int c;
 
+	/* Blocks of 64 KiB and more in mappings of their own, whatever was
+	 * freed before. glibc raises this threshold to the largest mapped
+	 * block freed (the config's text, its forwards), after which the
+	 * arrays of a large apply grow by copying inside the heap, each
+	 * doubling leaving a hole that stays resident: a cold apply of 10,000
+	 * forwards peaked 0.7 MiB higher. Mapped, they grow by mremap and go
+	 * back to the kernel when freed. */
+	mallopt(M_MMAP_THRESHOLD, 64 * 1024);
 	wgb_config_path = (env = getenv("WGBASTION_CONFIG")) && *env ? env : WGB_DEFAULT_CONFIG;
 	/* '+': stop at the command, its options are its own */
 	while ((c = getopt_long(argc, argv, "+c:vqhV", opts, NULL)) != -1) {
