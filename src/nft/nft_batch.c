@@ -34,7 +34,7 @@
 #include "lib/nl.h"
 #include "nft_int.h"
 
-#define BATCH_PAGE	(256 * 1024)
+#define BATCH_PAGE	(4096 * 1024)
 #define SYNC_TRIES	5
 #define ACK_BUF		(64 * 1024)
 
@@ -204,13 +204,18 @@ static int batch_build(struct nft_bat *t, const struct nft_state *from, const st
 	return t->err;
 }
 
-static const char *note_of(const struct nft_bat *t, uint32_t seq)
+static const char *note_of(const struct nft_bat *t, uint32_t seq, char *buf, size_t len)
 {
 	size_t lo = 0, hi = t->n;
 
 	while (lo < hi) {	/* notes are in sequence order */
 		size_t mid = lo + (hi - lo) / 2;
 
+		if (t->notes[mid].seq == seq && t->notes[mid].name) {
+			snprintf(buf, len, "%s%s", t->pool + t->notes[mid].what,
+				 t->notes[mid].name);
+			return buf;
+		}
 		if (t->notes[mid].seq == seq)
 			return t->pool + t->notes[mid].what;
 		if (t->notes[mid].seq < seq)
@@ -302,11 +307,11 @@ static int batch_send(struct mnl_socket *nl, struct nft_bat *t, struct wgb_err *
 			if (nlh->nlmsg_seq == acked_seq)
 				acked = true;
 			if (err->error && !ret) {
-				char extack[256];
+				char extack[256], note[NOTE_MAX];
 
 				nl_error_parse(nlh, extack, sizeof(extack));
 				ret = err_kernel(e, err->error, extack, "nft: %s",
-						 note_of(t, nlh->nlmsg_seq));
+						 note_of(t, nlh->nlmsg_seq, note, sizeof(note)));
 			}
 		}
 	}

@@ -404,6 +404,7 @@ void nft_build_chains(struct nft_bld *b);
 struct nft_msg_note {
 	uint32_t seq;
 	uint32_t what;		/* offset of its text in the batch's pool */
+	const char *name;	/* and this after it (bat_msg_start_named), or NULL */
 };
 
 /* A batch being built: its pages, sequence numbers and one note per
@@ -419,6 +420,8 @@ struct nft_bat {
 	 * of fixed-size notes were 1.9 MB of a cold apply's peak */
 	char *pool;
 	size_t pool_len, pool_cap;
+	const char *named_what;	/* the words of the last named note, at named_at */
+	uint32_t named_at;
 	/* the last message so far: the only one that asks for an ack (the
 	 * kernel reports an error of any message whether asked or not) */
 	struct nlmsghdr *last;
@@ -435,6 +438,8 @@ void bat_zero(struct nft_bat *t, size_t n);
 struct nft_idx;
 struct nlmsghdr *bat_msg_start(struct nft_bat *t, uint16_t type, uint16_t flags,
 			       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+struct nlmsghdr *bat_msg_start_named(struct nft_bat *t, uint16_t type, uint16_t flags,
+				     const char *what, const char *name);
 void bat_msg_end(struct nft_bat *t);
 void bat_table_add(struct nft_bat *t, const struct nft_state *st);
 void bat_table_del(struct nft_bat *t);

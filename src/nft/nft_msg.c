@@ -41,14 +41,10 @@ void bat_zero(struct nft_bat *t, size_t n)
 	}
 }
 
-/* A message header in the batch, its description kept for error reports. */
-struct nlmsghdr *bat_msg_start(struct nft_bat *t, uint16_t type, uint16_t flags,
-				  const char *fmt, ...)
+/* The header of the batch's next message, zeroed ahead (see below); NULL
+ * when the batch has failed or a note cannot be kept. */
+static struct nlmsghdr *msg_open(struct nft_bat *t, uint16_t type)
 {
-	const char *pc;
-	va_list ap;
-	int len;
-
 	if (t->err)
 		return NULL;
 	if (array_reserve(t->notes, &t->cap, t->n + 1) < 0 ||
@@ -59,6 +55,7 @@ struct nlmsghdr *bat_msg_start(struct nft_bat *t, uint16_t type, uint16_t flags,
 	}
 	t->notes[t->n].seq = t->seq;
 	t->notes[t->n].what = (uint32_t)t->pool_len;
+	t->notes[t->n].name = NULL;
 	/* libmnl 1.0.4 leaves attribute padding as it finds it, and
 	 * libnftnl 1.2.4 writes objref names without their NUL: on zeroed
 	 * memory the batch is the same bytes on every run (valgrind-clean),
@@ -69,36 +66,60 @@ struct nlmsghdr *bat_msg_start(struct nft_bat *t, uint16_t type, uint16_t flags,
 	 * touched for nothing. */
 	bat_zero(t, type == NFT_MSG_NEWSETELEM || type == NFT_MSG_DELSETELEM ? ELEM_MSG_MAX + 4096 :
 		    type == NFT_MSG_NEWRULE ? RULE_MSG_MAX : 4096);
-	va_start(ap, fmt);
-	pc = strchr(fmt, '%');
-	if (pc && pc[1] == 's' && !pc[2]) {
-		/* "creating counter %s": as vsnprintf would write it, without
-		 * it (ten thousand of them in a cold apply) */
-		const char *arg = va_arg(ap, const char *);
-		size_t a = (size_t)(pc - fmt), b = strlen(arg);
-		char *to = t->pool + t->pool_len;
+	return nftnl_batch_buffer(t->b);
+}
 
-		len = (int)(a + b);
-		if (a > NOTE_MAX - 1)
-			a = NOTE_MAX - 1;
-		if (b > NOTE_MAX - 1 - a)
-			b = NOTE_MAX - 1 - a;
-		memcpy(to, fmt, a);
-		memcpy(to + a, arg, b);
-		to[a + b] = '\0';
-	} else {
-		len = vsnprintf(t->pool + t->pool_len, NOTE_MAX, fmt, ap);
-	}
-	va_end(ap);
-	t->pool_len += len < 0 ? 1 : (size_t)len < NOTE_MAX ? (size_t)len + 1 : NOTE_MAX;
-	if (len < 0)
-		t->pool[t->pool_len - 1] = '\0';
+static struct nlmsghdr *msg_header(struct nft_bat *t, uint16_t type, uint16_t flags)
+{
 	t->n++;
 	t->last = nftnl_nlmsg_build_hdr(nftnl_batch_buffer(t->b), type, NFPROTO_INET,
 					flags, t->seq++);
 	if (!t->head)
 		t->head = t->last;
 	return t->last;
+}
+
+/* A message header in the batch, its description kept for error reports. */
+struct nlmsghdr *bat_msg_start(struct nft_bat *t, uint16_t type, uint16_t flags,
+				  const char *fmt, ...)
+{
+	va_list ap;
+	int len;
+
+	if (!msg_open(t, type))
+		return NULL;
+	va_start(ap, fmt);
+	len = vsnprintf(t->pool + t->pool_len, NOTE_MAX, fmt, ap);
+	va_end(ap);
+	t->pool_len += len < 0 ? 1 : (size_t)len < NOTE_MAX ? (size_t)len + 1 : NOTE_MAX;
+	if (len < 0)
+		t->pool[t->pool_len - 1] = '\0';
+	return msg_header(t, type, flags);
+}
+
+/* The same, its note what (a string constant) and name (which lives as
+ * long as the batch: a state's object), kept as they are: ten thousand
+ * counters do not each copy "creating counter " and their name. */
+struct nlmsghdr *bat_msg_start_named(struct nft_bat *t, uint16_t type, uint16_t flags,
+				     const char *what, const char *name)
+{
+	size_t len = strlen(what);
+
+	if (!msg_open(t, type))
+		return NULL;
+	if (t->named_what == what) {
+		t->notes[t->n].what = t->named_at;	/* the same words */
+	} else {
+		if (len > NOTE_MAX - 1)
+			len = NOTE_MAX - 1;
+		memcpy(t->pool + t->pool_len, what, len);
+		t->pool[t->pool_len + len] = '\0';
+		t->named_what = what;
+		t->named_at = (uint32_t)t->pool_len;
+		t->pool_len += len + 1;
+	}
+	t->notes[t->n].name = name;
+	return msg_header(t, type, flags);
 }
 
 void bat_msg_end(struct nft_bat *t)
@@ -158,7 +179,7 @@ void bat_obj_add(struct nft_bat *t, const struct nft_obj *o, const struct nft_st
 	struct nlmsghdr *nlh;
 
 	if (o->raw) {
-		nlh = bat_msg_start(t, NFT_MSG_NEWOBJ, NLM_F_CREATE, "creating object %s", o->name);
+		nlh = bat_msg_start_named(t, NFT_MSG_NEWOBJ, NLM_F_CREATE, "creating object ", o->name);
 		if (nlh) {
 			nftnl_obj_nlmsg_build_payload(nlh, o->raw);
 			bat_msg_end(t);
@@ -183,7 +204,7 @@ void bat_obj_add(struct nft_bat *t, const struct nft_obj *o, const struct nft_st
 		nftnl_obj_set_u64(no, NFTNL_OBJ_CTR_PKTS, o->packets);
 		nftnl_obj_set_u64(no, NFTNL_OBJ_CTR_BYTES, o->bytes);
 	}
-	nlh = bat_msg_start(t, NFT_MSG_NEWOBJ, NLM_F_CREATE, "creating counter %s", o->name);
+	nlh = bat_msg_start_named(t, NFT_MSG_NEWOBJ, NLM_F_CREATE, "creating counter ", o->name);
 	if (nlh) {
 		nftnl_obj_nlmsg_build_payload(nlh, no);
 		bat_msg_end(t);
@@ -203,7 +224,7 @@ void bat_obj_del(struct nft_bat *t, const struct nft_obj *o)
 	nftnl_obj_set_str(no, NFTNL_OBJ_TABLE, t->table);
 	nftnl_obj_set_str(no, NFTNL_OBJ_NAME, o->name);
 	nftnl_obj_set_u32(no, NFTNL_OBJ_TYPE, o->type);
-	nlh = bat_msg_start(t, NFT_MSG_DELOBJ, 0, "deleting object %s", o->name);
+	nlh = bat_msg_start_named(t, NFT_MSG_DELOBJ, 0, "deleting object ", o->name);
 	if (nlh) {
 		nftnl_obj_nlmsg_build_payload(nlh, no);
 		bat_msg_end(t);
