@@ -8,19 +8,12 @@
 #include "lib/array.h"
 #include "plan.h"
 
-int plan_add(struct plan *p, char op, const char *fmt, ...)
+/* text (allocated, or NULL: out of memory) as the plan's next line; the
+ * plan owns it from here, or it is freed */
+static int push(struct plan *p, char op, char *text)
 {
-	struct plan_line *l;
-	va_list ap;
-	char *text;
-	int r;
+	struct plan_line *l = text ? array_push(p->v, p->n, &p->cap) : NULL;
 
-	va_start(ap, fmt);
-	r = vasprintf(&text, fmt, ap);
-	va_end(ap);
-	if (r < 0)
-		return -ENOMEM;
-	l = array_push(p->v, p->n, &p->cap);
 	if (!l) {
 		free(text);
 		return -ENOMEM;
@@ -30,21 +23,21 @@ int plan_add(struct plan *p, char op, const char *fmt, ...)
 	return 0;
 }
 
+int plan_add(struct plan *p, char op, const char *fmt, ...)
+{
+	va_list ap;
+	char *text;
+	int r;
+
+	va_start(ap, fmt);
+	r = vasprintf(&text, fmt, ap);
+	va_end(ap);
+	return push(p, op, r < 0 ? NULL : text);
+}
+
 int plan_add_text(struct plan *p, char op, const char *text)
 {
-	struct plan_line *l;
-	char *t = strdup(text);
-
-	if (!t)
-		return -ENOMEM;
-	l = array_push(p->v, p->n, &p->cap);
-	if (!l) {
-		free(t);
-		return -ENOMEM;
-	}
-	l->op = op;
-	l->text = t;
-	return 0;
+	return push(p, op, strdup(text));
 }
 
 void plan_print(const struct plan *p, FILE *f)
