@@ -279,31 +279,51 @@ static void swap_bytes(uint8_t *a, uint8_t *b, size_t size)
 
 /*
  * qsort, but linear on input that is already in order or in reverse order,
- * as kernel dumps and configs written in port order are; and defined for
- * an empty array (qsort's base must not be NULL).
+ * as kernel dumps and configs written in port order are, or that is two
+ * runs in order, as two sorted lists put one after the other are (the
+ * views' forward names); and defined for an empty array (qsort's base
+ * must not be NULL).
  */
 void nft_qsort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
 {
-	uint8_t *v = base;
-	bool up = true, down = true;
-	size_t i;
+	uint8_t *v = base, *first;
+	bool down = true, two = true;
+	size_t i, j, k, split = 0;
 
 	if (n < 2)
 		return;
-	for (i = 1; i < n && (up || down); ++i) {
-		int c = cmp(v + (i - 1) * size, v + i * size);
-
-		up = up && c <= 0;
-		down = down && c > 0;
+	for (i = 1; i < n && (down || two); ++i) {
+		if (cmp(v + (i - 1) * size, v + i * size) > 0) {
+			two = two && !split;
+			if (!split)
+				split = i;
+		} else {
+			down = false;
+		}
 	}
-	if (up)
+	if (!split)
 		return;
 	if (down) {
 		for (i = 0; i < n / 2; ++i)
 			swap_bytes(v + i * size, v + (n - 1 - i) * size, size);
 		return;
 	}
-	qsort(base, n, size, cmp);
+	/* two runs: merged from the front, the first out of a copy (the
+	 * output never overtakes the second); the first run's wins a tie,
+	 * as a stable sort's would */
+	first = two ? malloc(split * size) : NULL;
+	if (!first) {
+		qsort(base, n, size, cmp);
+		return;
+	}
+	memcpy(first, v, split * size);
+	for (i = 0, j = split, k = 0; i < split; ++k) {
+		if (j < n && cmp(v + j * size, first + i * size) < 0)
+			memcpy(v + k * size, v + j++ * size, size);
+		else
+			memcpy(v + k * size, first + i++ * size, size);
+	}
+	free(first);
 }
 
 /* qsort has no context argument in C11; sorting one set at a time keeps

@@ -406,6 +406,51 @@ START_TEST(round_trip_equal)
 }
 END_TEST
 
+static int int_cmp(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* nft_qsort sorts whatever it is given as qsort does, on its own paths
+ * (in order, reversed, two runs) and off them. */
+START_TEST(qsort_paths)
+{
+	enum { N = 600 };
+	int v[N], w[N];
+	unsigned seed = 7;
+	size_t n, split, i, kind;
+
+	for (kind = 0; kind < 6; ++kind)
+		for (n = 0; n < N; n += n < 20 ? 1 : 37)
+			for (split = 0; split <= n; split += split < 5 ? 1 : 11) {
+				for (i = 0; i < n; ++i) {
+					seed = seed * 1103515245 + 12345;
+					v[i] = (int)(seed >> 16) % (kind == 5 ? 4 : 1000);
+				}
+				if (kind == 1 || kind == 2 || kind == 3) {
+					qsort(v, split, sizeof(*v), int_cmp);
+					qsort(v + split, n - split, sizeof(*v), int_cmp);
+				}
+				if (kind == 2)	/* two runs, the second all smaller */
+					for (i = split; i < n; ++i)
+						v[i] -= 2000;
+				if (kind == 3)	/* descending */
+					for (i = 0; i < n; ++i)
+						v[i] = -(int)i;
+				if (kind == 4)
+					qsort(v, n, sizeof(*v), int_cmp);
+				memcpy(w, v, n * sizeof(*v));
+				nft_qsort(v, n, sizeof(*v), int_cmp);
+				if (n)
+					qsort(w, n, sizeof(*w), int_cmp);
+				ck_assert_msg(!n || !memcmp(v, w, n * sizeof(*v)),
+					      "kind %zu, n %zu, split %zu: not sorted as qsort sorts", kind, n, split);
+			}
+}
+END_TEST
+
 START_TEST(create_and_destroy)
 {
 	struct nft_state *e = empty_state(), *st = build_text(HEAD WEB HOME);
@@ -785,6 +830,7 @@ static Suite *nft_suite(void)
 	tcase_add_test(tc, allowfile_set_and_map);
 	tcase_add_test(tc, rebuild_keeps_counter_values);
 	tcase_add_test(tc, set_names_round_trip);
+	tcase_add_test(tc, qsort_paths);
 	tcase_add_test(tc, far_side_chains_sets_and_lines);
 	suite_add_tcase(s, tc);
 	return s;
