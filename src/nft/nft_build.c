@@ -20,6 +20,7 @@
 #include <linux/netfilter/nf_nat.h>
 #include <linux/netfilter/nf_tables.h>
 
+#include "lib/str.h"
 #include "nft_int.h"
 
 /* nft's datatype numbers (src/datatype.h; addresses: nft_names.c), so
@@ -262,26 +263,13 @@ static void elem_jump(struct nft_bld *b, struct nft_set *s, struct nft_elem *el,
 
 /* a then b at buf, cut to len as snprintf would: a counter's name, one
  * or two per forward, without printf */
-static void join(char *buf, size_t len, const char *a, const char *b)
-{
-	size_t na = strlen(a), nb = strlen(b);
-
-	if (na > len - 1)
-		na = len - 1;
-	if (nb > len - 1 - na)
-		nb = len - 1 - na;
-	memcpy(buf, a, na);
-	memcpy(buf + na, b, nb);
-	buf[na + nb] = '\0';
-}
-
 static void counter_add(struct nft_bld *b, const char *prefix, const char *name)
 {
 	char buf[64];
 
 	if (b->err)
 		return;
-	join(buf, sizeof(buf), prefix, name);
+	str_join(buf, sizeof(buf), prefix, name);
 	if (!nft_state_add_obj(b->st, buf, NFT_OBJECT_COUNTER))
 		b->err = -ENOMEM;
 }
@@ -369,7 +357,7 @@ static void forward_elems(struct nft_bld *b, const struct wgb_forward *fw)
 	/* everyone allowed: a port set, no address ranges to walk */
 	open = n_allow == 1 && !memcmp(allow[0].lo, (uint8_t[16]){ 0 }, f->alen) &&
 	       be_is_max(allow[0].hi, f->alen);
-	join(counter, sizeof(counter), NFT_FWD_PREFIX, fw->name);
+	str_join(counter, sizeof(counter), NFT_FWD_PREFIX, fw->name);
 	for (j = 0; j < 2 && !b->err; ++j) {
 		uint16_t lo = htons(fw->port_lo), hi = htons(fw->port_hi);
 		struct nft_set *s;
@@ -431,7 +419,7 @@ static void forward_elems(struct nft_bld *b, const struct wgb_forward *fw)
 		if (fw->rate || fw->conn_limit) {
 			char chain[64], drop[64];
 
-			join(drop, sizeof(drop), NFT_LIMITDROP_PREFIX, fw->name);
+			str_join(drop, sizeof(drop), NFT_LIMITDROP_PREFIX, fw->name);
 			s = set_find(b, NFT_FS_LIMITDROP, f, j);
 			elem_objref(b, s, port_range_add(b, s, fw->port_lo, fw->port_hi), drop);
 			if (fw->rate) {

@@ -21,6 +21,7 @@
 #include <linux/netfilter/nf_tables.h>
 
 #include "lib/array.h"
+#include "lib/str.h"
 #include "nft_int.h"
 
 struct names {
@@ -65,6 +66,17 @@ struct pl {
 	int lines, err;
 };
 
+/* Every line goes through here: counted, or the run's error kept. */
+static void add_line(struct pl *l, struct plan *p, char op, const char *text)
+{
+	if (l->err)
+		return;
+	if (plan_add_text(p, op, text) < 0)
+		l->err = -ENOMEM;
+	else
+		l->lines++;
+}
+
 static void line(struct pl *l, struct plan *p, char op, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
@@ -78,35 +90,23 @@ static void line(struct pl *l, struct plan *p, char op, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	if (plan_add_text(p, op, buf) < 0)
-		l->err = -ENOMEM;
-	else
-		l->lines++;
+	add_line(l, p, op, buf);
 }
 
-/* "WHAT NAME: TEXT", put together without printf: a cold apply writes
- * one per forward */
+/* "WHAT NAME: TEXT", as line() would put it, without printf: a cold
+ * apply writes one per forward */
 static void line3(struct pl *l, struct plan *p, char op, const char *what, const char *name,
 		  const char *text)
 {
 	char buf[1024];
-	size_t a = strlen(what), b = strlen(name), c = strlen(text);
+	size_t n;
 
-	if (a + b + c + 4 > sizeof(buf)) {
-		line(l, p, op, "%s %s: %s", what, name, text);
-		return;
-	}
-	memcpy(buf, what, a);
-	buf[a] = ' ';
-	memcpy(buf + a + 1, name, b);
-	memcpy(buf + a + 1 + b, ": ", 2);
-	memcpy(buf + a + b + 3, text, c + 1);
-	if (l->err)
-		return;
-	if (plan_add_text(p, op, buf) < 0)
-		l->err = -ENOMEM;
-	else
-		l->lines++;
+	n = str_put(buf, sizeof(buf), 0, what);
+	n = str_put(buf, sizeof(buf), n, " ");
+	n = str_put(buf, sizeof(buf), n, name);
+	n = str_put(buf, sizeof(buf), n, ": ");
+	str_put(buf, sizeof(buf), n, text);
+	add_line(l, p, op, buf);
 }
 
 static void touch(struct pl *l, struct names *s, const char *name)

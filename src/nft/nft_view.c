@@ -19,6 +19,7 @@
 #include <linux/netfilter/nf_tables.h>
 
 #include "lib/array.h"
+#include "lib/str.h"
 #include "nft_int.h"
 
 struct fwd_key {
@@ -340,21 +341,13 @@ static void range_text(char *buf, size_t len, int fam, const uint8_t *lo, const 
  * that fills buf ends in "..." */
 static void cat(char *buf, size_t len, const char *sep, const char *s)
 {
-	size_t n = strlen(buf), room, k;
+	size_t n = strlen(buf);
 
 	if (n + 4 >= len)
 		return;
-	room = len - 1 - n;
-	if (n) {
-		k = strlen(sep) < room ? strlen(sep) : room;
-		memcpy(buf + n, sep, k);
-		n += k;
-		room -= k;
-	}
-	k = strlen(s) < room ? strlen(s) : room;
-	memcpy(buf + n, s, k);
-	n += k;
-	buf[n] = '\0';
+	if (n)
+		n = str_put(buf, len, n, sep);
+	n = str_put(buf, len, n, s);
 	if (n + 1 >= len)	/* truncated: say so */
 		memcpy(buf + len - 4, "...", 4);
 }
