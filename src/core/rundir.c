@@ -11,6 +11,7 @@
 #include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "config/parse.h"
@@ -42,6 +43,7 @@ static const char *const suffix[] = {
 	[RUNDIR_PENDING] = ".pending",
 	[RUNDIR_NFTGEN] = ".nftgen",
 	[RUNDIR_INPUT] = ".input",
+	[RUNDIR_NFTTABLE] = ".nfttable",
 };
 
 /* --- where ------------------------------------------------------------------ */
@@ -205,49 +207,72 @@ int rundir_records_lock(void)
 
 /* A record is a regular file (not a link, FIFO or device) of at most
  * RUNDIR_RECORD_MAX bytes of text: no NUL byte. */
-static int read_path(const char *path, char **text, size_t *len)
+/* A record opened for reading: a regular file, not a link, of at most
+ * max bytes: an fd (its size in *size), or -errno. */
+static int open_record(const char *path, size_t max, size_t *size)
 {
 	struct stat st;
-	char *buf;
-	ssize_t n;
-	size_t got = 0;
-	int fd, ret = 0;
+	int fd, ret;
 
-	*text = NULL;
-	*len = 0;
 	/* O_NONBLOCK: a FIFO in a record's place must not hang us */
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return errno == ELOOP ? -ELOOP : -errno;
-	if (fstat(fd, &st) < 0) {
+	if (fstat(fd, &st) < 0)
 		ret = -errno;
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
+	else if (!S_ISREG(st.st_mode))
 		ret = -EFTYPE_RECORD;
-		goto out;
-	}
-	if (st.st_size > RUNDIR_RECORD_MAX) {
+	else if ((uint64_t)st.st_size > max)
 		ret = -EFBIG;
-		goto out;
+	else {
+		*size = (size_t)st.st_size;
+		return fd;
 	}
+	close(fd);
+	return ret;
+}
+
+/* Reads until end of file or cap bytes: how many, or -errno. */
+static ssize_t read_upto(int fd, void *buf, size_t cap)
+{
+	size_t got = 0;
+	ssize_t n;
+
+	while (got < cap) {
+		n = read(fd, (char *)buf + got, cap - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	return (ssize_t)got;
+}
+
+static int read_path(const char *path, char **text, size_t *len)
+{
+	char *buf;
+	ssize_t n;
+	size_t got = 0, size;
+	int fd, ret = 0;
+
+	*text = NULL;
+	*len = 0;
+	fd = open_record(path, RUNDIR_RECORD_MAX, &size);
+	if (fd < 0)
+		return fd;
 	/* one byte more than allowed: a file that grew is still caught */
 	if (!(buf = malloc(RUNDIR_RECORD_MAX + 2))) {
 		ret = -ENOMEM;
 		goto out;
 	}
-	while (got <= RUNDIR_RECORD_MAX) {
-		n = read(fd, buf + got, RUNDIR_RECORD_MAX + 1 - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			ret = -errno;
-			break;
-		}
-		if (n == 0)
-			break;
-		got += (size_t)n;
-	}
+	n = read_upto(fd, buf, RUNDIR_RECORD_MAX + 1);
+	if (n < 0)
+		ret = (int)n;
+	else
+		got = (size_t)n;
 	if (!ret && got > RUNDIR_RECORD_MAX)
 		ret = -EFBIG;
 	if (!ret && memchr(buf, '\0', got))
@@ -331,13 +356,66 @@ int rundir_read(const char *name, enum rundir_file f, char **text, size_t *len)
 	return ret < 0 ? ret : read_path(path, text, len);
 }
 
-int rundir_replace(const char *name, enum rundir_file f, const char *text, size_t len)
+/* A binary record (nft's table, beside its generation record): a regular
+ * file, not a link, of at most max bytes; NULs allowed, nothing added. */
+int rundir_read_bin(const char *name, enum rundir_file f, size_t max,
+		    uint8_t **buf, size_t *len)
 {
-	char path[PATH_MAX], tmp[PATH_MAX + 8];
+	char path[PATH_MAX];
+	uint8_t *b = NULL;
+	size_t got = 0, size;
 	ssize_t n;
-	size_t done = 0;
 	int fd, ret = 0;
 
+	*buf = NULL;
+	*len = 0;
+	ret = rundir_path(path, sizeof(path), name, f, false);
+	if (ret < 0)
+		return ret;
+	fd = open_record(path, max, &size);
+	if (fd < 0)
+		return fd;
+	/* one byte more than it said: a file that grew is refused */
+	b = malloc(size + 1);
+	if (!b) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	n = read_upto(fd, b, size + 1);
+	if (n < 0)
+		ret = (int)n;
+	else
+		got = (size_t)n;
+	if (!ret && got != size)
+		ret = -EAGAIN;		/* changed while read */
+	if (ret < 0) {
+		free(b);
+		goto out;
+	}
+	*buf = b;
+	*len = got;
+out:
+	close(fd);
+	return ret;
+}
+
+int rundir_replace(const char *name, enum rundir_file f, const char *text, size_t len)
+{
+	struct iovec iov = { .iov_base = (void *)text, .iov_len = len };
+
+	return rundir_replace_iov(name, f, &iov, len ? 1 : 0);
+}
+
+int rundir_replace_iov(const char *name, enum rundir_file f, const struct iovec *iov, int n_iov)
+{
+	char path[PATH_MAX], tmp[PATH_MAX + 8];
+	struct iovec *v = NULL;
+	size_t len = 0;
+	ssize_t n;
+	int i, fd, ret = 0;
+
+	for (i = 0; i < n_iov; ++i)
+		len += iov[i].iov_len;
 	ret = rundir_path(path, sizeof(path), name, f, len > 0);
 	if (ret < 0)
 		return ret;
@@ -347,20 +425,40 @@ int rundir_replace(const char *name, enum rundir_file f, const char *text, size_
 	/* a new file of ours, never one (or a link) found there */
 	if (unlink(tmp) < 0 && errno != ENOENT)
 		return -errno;
+	/* writev() may write less: what is left is walked in a copy */
+	v = malloc((size_t)n_iov * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	memcpy(v, iov, (size_t)n_iov * sizeof(*v));
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0)
+	if (fd < 0) {
+		free(v);
 		return -errno;
+	}
 	/* no fsync: /run does not outlive a reboot */
-	while (done < len) {
-		n = write(fd, text + done, len - done);
+	for (i = 0; i < n_iov;) {
+		if (!v[i].iov_len) {
+			i++;
+			continue;
+		}
+		n = writev(fd, v + i, n_iov - i > IOV_MAX ? IOV_MAX : n_iov - i);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
 			ret = n < 0 ? -errno : -EIO;
 			break;
 		}
-		done += (size_t)n;
+		while (n > 0 && i < n_iov) {
+			size_t take = (size_t)n < v[i].iov_len ? (size_t)n : v[i].iov_len;
+
+			v[i].iov_base = (char *)v[i].iov_base + take;
+			v[i].iov_len -= take;
+			n -= (ssize_t)take;
+			if (!v[i].iov_len)
+				i++;
+		}
 	}
+	free(v);
 	if (close(fd) < 0 && !ret)
 		ret = -errno;
 	if (!ret && rename(tmp, path) < 0)	/* replaces a link, not its target */

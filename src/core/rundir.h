@@ -15,6 +15,8 @@
  *                   the detached watchdog that keeps the previous state and
  *                   rolls back to it (cmd/confirm.c); no secrets in it
  *   NAME.nftgen     the nft stage's generation record (nft_record.c)
+ *   NAME.nfttable   the table the generation record vouches for, as the
+ *                   nft stage built it (binary, nft_recall.c)
  *   NAME.input      the index of the config last applied: which parts of
  *                   its text are not [Forward]s, and the stamp of its
  *                   files (config/config_input.c); forgotten with the
@@ -54,6 +56,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "instance.h"
 #include "lib/err.h"
@@ -66,6 +69,7 @@ enum rundir_file {
 	RUNDIR_PENDING,
 	RUNDIR_NFTGEN,
 	RUNDIR_INPUT,
+	RUNDIR_NFTTABLE,
 };
 
 /* The largest record read, in bytes. */
@@ -103,6 +107,13 @@ void rundir_warn_bad(const char *name, enum rundir_file f, unsigned line,
 		     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* Replaces a record atomically; empty text removes it. 0 or -errno. */
 int rundir_replace(const char *name, enum rundir_file f, const char *text, size_t len);
+/* The same from pieces, written in order (a large binary record). */
+struct iovec;
+int rundir_replace_iov(const char *name, enum rundir_file f, const struct iovec *iov, int n_iov);
+/* A binary record whole (free it), refused as rundir_read refuses a text
+ * one but for its NULs, and when larger than max (-EFBIG). */
+int rundir_read_bin(const char *name, enum rundir_file f, size_t max,
+		    uint8_t **buf, size_t *len);
 
 /* The instance record: which config (made absolute) applied it, and its
  * identity. */

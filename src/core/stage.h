@@ -50,6 +50,11 @@ struct stage {
 	 * ('old' is what was read, NULL when unchanged() said so): keep what
 	 * lets the next run's unchanged() say 1. */
 	int (*unchanged)(const struct instance *in, const void *want);
+	/* Optional, for the same stages: when unchanged() said 0 (want is
+	 * not what the stage left), 1 with *live the state it left, when
+	 * it provably still holds and was kept (the run diffs and syncs
+	 * from it, unread); 0 on any doubt, and the state is read. */
+	int (*recall)(const struct instance *in, const void *want, void **live);
 	void (*settled)(const struct instance *in, const void *old, const void *want);
 };
 

@@ -382,13 +382,29 @@ int nft_sync(const struct instance *in, const void *from_, const void *to_,
 		return err_set(e, ret, "nft: cannot compare tables");
 	if (nft_delta_empty(&d))
 		goto out;	/* nothing to write, and nothing written */
-	/* what the last run left no longer holds (nft_record.c) */
-	nft_record_invalidate(in);
 	nl = nft_socket_open(e);
 	if (!nl) {
 		ret = e && e->code ? e->code : -EIO;
 		goto out;
 	}
+	if ((d.rebuild || d.destroy) && from->recalled) {
+		/* the counters made again keep the counts: read them */
+		debugx("nft: the table is made anew: reading it, for its counters");
+		nft_delta_free(&d);
+		ret = nft_read_state(nl, to->table, &live, e);
+		if (ret < 0)
+			goto out;
+		from = live;
+		ret = nft_delta_compute(from, to, &d);
+		if (ret < 0) {
+			err_set(e, ret, "nft: cannot compare tables");
+			goto out;
+		}
+		if (nft_delta_empty(&d))
+			goto out;
+	}
+	/* what the last run left no longer holds (nft_record.c) */
+	nft_record_invalidate(in);
 	for (tries = 0;; ++tries) {
 		struct wgb_err be = { 0 };
 		struct nft_bat t = { .table = to->table };
@@ -454,5 +470,6 @@ const struct stage stage_nft = {
 	.free = nft_state_free,
 	.forget = nft_record_forget,
 	.unchanged = nft_unchanged,
+	.recall = nft_recall,
 	.settled = nft_settled,
 };

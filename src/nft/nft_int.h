@@ -13,7 +13,8 @@
  * rule comparison), nft_read.c (kernel -> state), nft_delta.c (what
  * differs), nft_view.c (forwards and egresses as a human reads them),
  * nft_plan.c (plan lines), nft_msg.c (batch messages), nft_batch.c (sync:
- * the batch, generation id, acks; and the stage).
+ * the batch, generation id, acks; and the stage), nft_record.c (the
+ * generation record), nft_recall.c (the table kept beside it).
  */
 #ifndef WGB_NFT_INT_H
 #define WGB_NFT_INT_H
@@ -121,6 +122,13 @@ struct nft_state {
 	 * IPv6 use, which the generation record keeps; elided: from a config
 	 * whose forwards were not read, so nothing but these (and the name) */
 	bool has_input, has_stamp, ipv6, elided;
+	/* recalled: not read but the table kept beside the generation record
+	 * (nft_recall.c): no counter values */
+	bool recalled;
+	/* nft_state_digest's, kept: a built state does not change once
+	 * built, and a run asks for its digest more than once */
+	bool has_digest;
+	uint8_t digest[32];
 	uint8_t input[CONFIG_INPUT_LEN];
 	uint8_t stamp[CONFIG_INPUT_LEN];
 	uint32_t table_flags;
@@ -178,7 +186,19 @@ int nft_record_forget(const struct instance *in);
  * kernel took, the generation it left and the state it holds */
 void nft_record_invalidate(const struct instance *in);
 void nft_record_committed(uint32_t genid, const struct nft_state *to);
-/* A digest of everything a built state holds but counter values. */
+/* ---- nft_recall.c: the table the record vouches for, kept beside it ---- */
+/* Keeps st (a built state whose digest is given) unless kept already. */
+int nft_table_keep(const struct instance *in, const struct nft_state *st,
+		   const uint8_t digest[32]);
+/* The state kept with this digest, checked; NULL on any doubt. */
+struct nft_state *nft_table_recall(const struct instance *in, const uint8_t digest[32]);
+int nft_table_forget(const struct instance *in);
+/* stage.h's recall: the table as our last batch left it, when the record
+ * proves the kernel still holds it (nft_record.c) */
+int nft_recall(const struct instance *in, const void *want, void **live);
+/* A digest of everything a built state holds but counter values; a
+ * built state's is computed once (st->digest), so st must not change
+ * after it is first asked for. */
 void nft_state_digest(const struct nft_state *st, uint8_t out[32]);
 
 /* ------------------------------------------------------------------ */

@@ -130,6 +130,10 @@ static int obj_cb(const struct nlmsghdr *nlh, void *data)
 	if (nftnl_obj_nlmsg_parse(nlh, o) < 0 ||
 	    !ours(nftnl_obj_get_str(o, NFTNL_OBJ_TABLE), nftnl_obj_get_u32(o, NFTNL_OBJ_FAMILY), r))
 		goto out;
+	if (!nftnl_obj_get_str(o, NFTNL_OBJ_NAME)) {
+		r->err = -EBADMSG;	/* not the kernel's: a kept table gone bad */
+		goto out;
+	}
 	so = nft_state_add_obj(r->st, nftnl_obj_get_str(o, NFTNL_OBJ_NAME),
 			       nftnl_obj_get_u32(o, NFTNL_OBJ_TYPE));
 	if (!so) {
@@ -163,6 +167,10 @@ static int set_cb(const struct nlmsghdr *nlh, void *data)
 	if (nftnl_set_nlmsg_parse(nlh, s) < 0 ||
 	    !ours(nftnl_set_get_str(s, NFTNL_SET_TABLE), nftnl_set_get_u32(s, NFTNL_SET_FAMILY), r))
 		goto out;
+	if (!nftnl_set_get_str(s, NFTNL_SET_NAME)) {
+		r->err = -EBADMSG;
+		goto out;
+	}
 	ss = nft_state_add_set(r->st, nftnl_set_get_str(s, NFTNL_SET_NAME));
 	if (!ss) {
 		r->err = -ENOMEM;
@@ -329,6 +337,10 @@ static int chain_cb(const struct nlmsghdr *nlh, void *data)
 	if (nftnl_chain_nlmsg_parse(nlh, c) < 0 ||
 	    !ours(nftnl_chain_get_str(c, NFTNL_CHAIN_TABLE), nftnl_chain_get_u32(c, NFTNL_CHAIN_FAMILY), r))
 		goto out;
+	if (!nftnl_chain_get_str(c, NFTNL_CHAIN_NAME)) {
+		r->err = -EBADMSG;
+		goto out;
+	}
 	sc = nft_state_add_chain(r->st, nftnl_chain_get_str(c, NFTNL_CHAIN_NAME));
 	if (!sc)
 		r->err = -ENOMEM;

@@ -43,6 +43,13 @@
  *    only built states are recorded: after a rollback there is no record;
  *  - a record that is not exactly this shape is refused with a warning,
  *    and the table read.
+ *
+ * S itself is kept beside the record (nft_recall.c), written before it:
+ * a changed config is then compared with S (recall) instead of the table
+ * read back, while the generation still holds. A recalled S has no
+ * counter values; the rare sync that makes the table anew reads it first
+ * (nft_sync), and a rollback after a forward was removed puts its counter
+ * back at zero.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -90,6 +97,11 @@ void nft_state_digest(const struct nft_state *st, uint8_t out[DIGEST_LEN])
 	crypto_generichash_state h;
 	size_t i, j;
 
+	if (st->has_digest) {
+		memcpy(out, st->digest, DIGEST_LEN);
+		return;
+	}
+
 	crypto_generichash_init(&h, NULL, 0, DIGEST_LEN);
 	h_str(&h, st->table);
 	h_u64(&h, st->table_exists);
@@ -129,6 +141,14 @@ void nft_state_digest(const struct nft_state *st, uint8_t out[DIGEST_LEN])
 			h_str(&h, c->rules[j].sig);
 	}
 	crypto_generichash_final(&h, out, DIGEST_LEN);
+	if (st->built) {
+		/* a cache, not a change of the state: the one place a
+		 * const state is written */
+		struct nft_state *w = (struct nft_state *)st;
+
+		memcpy(w->digest, out, DIGEST_LEN);
+		w->has_digest = true;
+	}
 }
 
 /* ---- the record ---- */
@@ -179,6 +199,9 @@ static void record_save(const struct instance *in, uint32_t gen, const struct nf
 	sodium_bin2hex(hex, sizeof(hex), d, sizeof(d));
 	hex_or_dash(ihex, sizeof(ihex), st->has_input, st->input, sizeof(st->input));
 	hex_or_dash(shex, sizeof(shex), st->has_stamp, st->stamp, sizeof(st->stamp));
+	/* the table first, the record that vouches for it last */
+	if (nft_table_keep(in, st, d) < 0)
+		debugx("nft: cannot keep the table beside the record: a changed config reads it back");
 	n = snprintf(text, sizeof(text),
 		     "boot=%s\ngen=%u\ndigest=%s\ninput=%s\nipv6=%d\nstamp=%s\n",
 		     boot, gen, hex, ihex, st->ipv6, shex);
@@ -308,6 +331,28 @@ static int same_input(const struct nft_state *want, const struct record *rec)
 	return 0;
 }
 
+/* The record is this boot's: generations start again at a boot. */
+static bool this_boot(const struct record *rec)
+{
+	char now[BOOT_ID_LEN + 1];
+
+	return boot_id(now) == 0 && !strcmp(now, rec->boot);
+}
+
+/* The ruleset's generation now: 0, or -errno. */
+static int live_gen(uint32_t *gen)
+{
+	struct wgb_err e = { 0 };
+	struct mnl_socket *nl = nft_socket_open(&e);
+	int ret;
+
+	if (!nl)
+		return -EIO;
+	ret = nft_getgen(nl, gen, &e);
+	mnl_socket_close(nl);
+	return ret;
+}
+
 /* A table unchanged() found in sync for a new input, at generation
  * vouched_gen: settled() records it. */
 static const struct nft_state *vouched;
@@ -316,17 +361,13 @@ static uint32_t vouched_gen;
 int nft_unchanged(const struct instance *in, const void *want_)
 {
 	const struct nft_state *want = want_;
-	char now[BOOT_ID_LEN + 1];
 	uint8_t d[DIGEST_LEN];
-	struct mnl_socket *nl;
-	struct wgb_err e = { 0 };
 	struct record rec;
 	uint32_t live;
-	int ret;
 
 	if (!want->built || !want->table_exists || !record_load(in, &rec))
 		return 0;
-	if (boot_id(now) < 0 || strcmp(now, rec.boot)) {
+	if (!this_boot(&rec)) {
 		debugx("nft: the generation record is from another boot: reading the table");
 		return 0;
 	}
@@ -336,12 +377,7 @@ int nft_unchanged(const struct instance *in, const void *want_)
 		debugx("nft: the config is not the one the table was left by: reading it whole");
 		return 0;
 	}
-	nl = nft_socket_open(&e);
-	if (!nl)
-		return 0;
-	ret = nft_getgen(nl, &live, &e);
-	mnl_socket_close(nl);
-	if (ret < 0)
+	if (live_gen(&live) < 0)
 		return 0;
 	if (live != rec.gen) {
 		debugx("nft: the ruleset is at generation %u, not %u as left: reading the table",
@@ -351,7 +387,7 @@ int nft_unchanged(const struct instance *in, const void *want_)
 	if (!want->elided) {
 		nft_state_digest(want, d);
 		if (sodium_memcmp(d, rec.digest, DIGEST_LEN)) {
-			debugx("nft: generation %u unchanged, the config's table is not the one left: reading the table",
+			debugx("nft: generation %u unchanged, the config's table is not the one left",
 			       live);
 			return 0;
 		}
@@ -367,6 +403,37 @@ int nft_unchanged(const struct instance *in, const void *want_)
 	debugx("nft: generation %u unchanged since wgbastion left the table as the config has it: not read%s%s",
 	       live, want->elided ? " (nor the config's forwards: the same input as then" : "",
 	       !want->elided ? "" : same_input(want, &rec) == 1 ? ", its files untouched)" : ")");
+	return 1;
+}
+
+/*
+ * A changed config, while the ruleset is still at the generation our
+ * last batch left: the kernel holds the state the record names, which
+ * nft_recall.c kept beside it, so the new table is compared with that
+ * instead of being read back. A difference that makes the table anew (a
+ * set's or chain's definition changed) makes its counters again with the
+ * counts read, which a kept table does not have: nft_sync reads the
+ * table for that one.
+ */
+int nft_recall(const struct instance *in, const void *want_, void **live)
+{
+	const struct nft_state *want = want_;
+	struct nft_state *st;
+	struct record rec;
+	uint32_t gen;
+
+	*live = NULL;
+	if (!want->built || want->elided || !want->table_exists || !record_load(in, &rec) ||
+	    !this_boot(&rec) || live_gen(&gen) < 0 || gen != rec.gen)
+		return 0;
+	st = nft_table_recall(in, rec.digest);
+	if (!st)
+		return 0;
+	st->genid = gen;
+	st->recalled = true;
+	debugx("nft: generation %u unchanged since wgbastion left the table: compared with the table kept then, not read back",
+	       gen);
+	*live = st;
 	return 1;
 }
 
@@ -403,6 +470,9 @@ void nft_settled(const struct instance *in, const void *old_, const void *want_)
 int nft_record_forget(const struct instance *in)
 {
 	int ret = rundir_replace(in->name, RUNDIR_NFTGEN, NULL, 0);
+	int kept = nft_table_forget(in);
 
-	return ret == -ENOENT ? 0 : ret;
+	if (ret == -ENOENT)
+		ret = 0;
+	return ret < 0 ? ret : kept;
 }

@@ -61,7 +61,7 @@ dump() {
 	ns bastion wg showconf $IF
 	ns bastion ip -br addr show dev $IF
 	ns bastion ip -d link show dev $IF | sed 1d
-	ls $RUN | grep -v -e "\.pending$" -e "\.nftgen$" -e "\.input$"	# pending: only while pending; nftgen, input: caches (nft_record.c, config_input.c)
+	ls $RUN | grep -v -e "\.pending$" -e "\.nftgen$" -e "\.nfttable$" -e "\.input$"	# pending: only while pending; nftgen, nfttable, input: caches (nft_record.c, nft_recall.c, config_input.c)
 }
 
 wait_pending() {	# until the record of a pending apply exists

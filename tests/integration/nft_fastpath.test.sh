@@ -9,7 +9,10 @@
 #   - an element added by hand, a rule deleted by hand
 #   - another table changed (any other nftables writer)
 #   - no record (a reboot empties /run), a corrupt one, one from another boot
-#   - a changed config; a dry run; a concurrent writer before our commit
+#   - a changed config: compared with the table kept beside the record
+#     (nft_recall.c), read back when that is broken, stale, a link, gone,
+#     or the generation moved
+#   - a dry run; a concurrent writer before our commit
 #   - the config's forwards not parsed, nor its files read, when they
 #     settled and are as the index the last apply kept stamped them; read
 #     whole (once) when any of it changed, was touched or is too new, when
@@ -28,6 +31,7 @@ nft_config "$TMP/wg0.conf"
 C=(-c "$TMP/wg0.conf")
 T="inet wgbastion-wg0"
 NOT_READ='generation [0-9]+ unchanged since wgbastion left the table as the config has it: not read'
+RECALLED='generation [0-9]+ unchanged since wgbastion left the table: compared with the table kept then, not read back'
 
 assert_rc "apply" 0 wgb b "${C[@]}" apply
 RUN=$(wgb_rundir b)
@@ -100,13 +104,61 @@ out=$(wgb b -v "${C[@]}" apply 2>&1)
 assert_match "garbage is named by line and refused" "wg0.nftgen:1: not a generation record" "$out"
 fast "then"
 
+# list_ok WHAT: forward extra in the table when the config has it
+list_ok() {
+	if [ "${C[1]}" = "$TMP/wg1.conf" ]; then
+		assert_match "$1: forward extra in the table" 8081 "$(ns b nft list table $T)"
+	else
+		assert_nomatch "$1: forward extra not in the table" '8081' "$(ns b nft list table $T)"
+	fi
+}
+
 say "a changed config"
 nft_config "$TMP/wg1.conf" "[Forward extra]" "Port = 8081" "Destination = 192.168.50.12"
 C=(-c "$TMP/wg1.conf")
 out=$(wgb b -v "${C[@]}" apply 2>&1)
-assert_match "the record's table is not the config's: read" "the config's table is not the one left: reading the table" "$out"
+assert_match "the record's table is not the config's" "the config's table is not the one left" "$out"
+assert_match "compared with the table kept beside the record" "$RECALLED" "$out"
 assert_match "and the change made" '^\+ forward extra' "$out"
+list_ok "the change"
 fast "after the change"
+
+say "the kept table not trusted blindly"
+KEPT=$RUN/wg0.nfttable
+[ -f "$KEPT" ] && pass "the table kept beside the record" || fail "no $KEPT"
+# flip WHAT REGEX: a change (wg0 <-> wg1) whose apply reads the table
+# for the reason REGEX, and still makes the change
+flip() {
+	local out
+	if [ "${C[1]}" = "$TMP/wg1.conf" ]; then C=(-c "$TMP/wg0.conf"); else C=(-c "$TMP/wg1.conf"); fi
+	out=$(wgb b -v "${C[@]}" apply 2>&1)
+	assert_match "$1: read, because" "$2" "$out"
+	assert_nomatch "$1: not compared with it" "$RECALLED" "$out"
+	assert_match "$1: the change made" '^[-+] forward extra' "$out"
+	list_ok "$1"
+}
+head -c 100 "$KEPT" >"$KEPT.new" && mv "$KEPT.new" "$KEPT"
+flip "truncated" 'kept table does not parse'
+cp "$KEPT" "$TMP/kept.was"
+printf 'x' | dd of="$KEPT" bs=1 seek=$(( $(stat -c %s "$KEPT") - 3 )) conv=notrunc status=none
+flip "one byte changed" 'kept table is not the one the record names'
+cp "$TMP/kept.was" "$KEPT"
+flip "the one kept for the config before" 'kept table is not the one the record names'
+rm -f "$KEPT"
+ln -s "$TMP/kept.was" "$KEPT"
+flip "a link in its place" 'wg0.nfttable: is a symbolic link, not a record; the table is read'
+rm -f "$KEPT"
+flip "none" ''
+[ -f "$KEPT" ] && pass "kept again" || fail "not kept again"
+ns b nft add element $T open4_tcp '{ 9999 }'
+flip "drift by hand, then a change" 'ruleset is at generation [0-9]+, not [0-9]+ as left'
+assert_nomatch "the drift repaired" 9999 "$(ns b nft list table $T)"
+if [ "${C[1]}" = "$TMP/wg1.conf" ]; then C=(-c "$TMP/wg0.conf"); else C=(-c "$TMP/wg1.conf"); fi
+out=$(wgb b -v "${C[@]}" apply 2>&1)
+assert_match "then compared with the kept table again" "$RECALLED" "$out"
+list_ok "then"
+C=(-c "$TMP/wg1.conf")
+assert_rc "back to the config with forward extra" 0 wgb b "${C[@]}" apply
 
 say "a concurrent writer between our read and our commit"
 C=(-c "$TMP/wg0.conf")
@@ -148,7 +200,7 @@ assert_rc "apply with an AllowFile" 0 wgb b "${C[@]}" apply
 assert_match "then not read" "$NOT_READ" "$(wgb b -v "${C[@]}" apply 2>&1)"
 echo 203.0.113.0/24 >>"$TMP/allow.txt"
 out=$(wgb b -v "${C[@]}" apply 2>&1)
-assert_match "the table read" "the config's table is not the one left: reading the table" "$out"
+assert_match "compared with the table kept" "$RECALLED" "$out"
 assert_nomatch "not in sync" '^in sync$' "$out"
 assert_match "the new prefix is in the table" '203\.0\.113\.0/24' "$(ns b nft list table $T)"
 assert_match "then not read" "$NOT_READ" "$(wgb b -v "${C[@]}" apply 2>&1)"
@@ -214,4 +266,5 @@ say "flush removes the record"
 assert_rc "flush" 0 wgb b "${C[@]}" flush
 [ -e "$REC" ] && fail "the record is left" || pass "no record left"
 [ -e "$IDX" ] && fail "the index is left" || pass "no index left"
+[ -e "$KEPT" ] && fail "the kept table is left" || pass "no kept table left"
 finish

@@ -66,14 +66,14 @@ assert_rc "apply wg0 in b" 0 wgb b "${C0[@]}" apply
 assert_eq "ip_forward on in both" "1 1" "$(fwd a) $(fwd b)"
 [ "$RA" != "$RB" ] && pass "two run directories: $RA $RB" || fail "one run directory for two namespaces"
 # (wg0.input, the config's index, is kept only once the config is 3 s old)
-assert_eq "a's records in a's directory" "wg0.instance wg0.lock wg0.nftgen wg0.sysctl" "$(ls "$RA" | grep -v -e records-lock -e '\.input$' | xargs)"
-assert_eq "b's records in b's directory" "wg0.instance wg0.lock wg0.nftgen wg0.sysctl" "$(ls "$RB" | grep -v -e records-lock -e '\.input$' | xargs)"
+assert_eq "a's records in a's directory" "wg0.instance wg0.lock wg0.nftgen wg0.nfttable wg0.sysctl" "$(ls "$RA" | grep -v -e records-lock -e '\.input$' | xargs)"
+assert_eq "b's records in b's directory" "wg0.instance wg0.lock wg0.nftgen wg0.nfttable wg0.sysctl" "$(ls "$RB" | grep -v -e records-lock -e '\.input$' | xargs)"
 assert_eq "nothing in the plain directory" "" "$(ls /run/wgbastion | grep -v '^ns-')"
 assert_eq "directories 0700" "drwx------ drwx------" "$(stat -c %A "$RA" "$RB" | xargs)"
 
 assert_rc "flush wg0 in a" 0 wgb a "${C0[@]}" flush
 assert_eq "a's ip_forward back, b's still on" "0 1" "$(fwd a) $(fwd b)"
-assert_eq "b's records stay" "wg0.instance wg0.nftgen wg0.sysctl" "$(ls "$RB" | grep -v -e lock -e '\.input$' | xargs)"
+assert_eq "b's records stay" "wg0.instance wg0.nftgen wg0.nfttable wg0.sysctl" "$(ls "$RB" | grep -v -e lock -e '\.input$' | xargs)"
 assert_eq "b: apply finds everything done" "in sync" "$(wgb b "${C0[@]}" apply 2>&1 | tail -1)"
 broken
 out=$(wgb b "${C0[@]}" flush 2>&1); rc=$?

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <libmnl/libmnl.h>
 #include <linux/netfilter.h>
@@ -19,6 +20,7 @@
 #include <linux/netlink.h>
 
 #include "config/config.h"
+#include "core/rundir.h"
 #include "nft/nft_int.h"
 #include "nft_print.h"
 #include "unit.h"
@@ -403,6 +405,74 @@ START_TEST(round_trip_equal)
 		nft_state_free(st);
 		nft_state_free(back);
 	}
+}
+END_TEST
+
+/* The table kept beside the generation record (nft_recall.c): what is
+ * recalled is the state kept, digest for digest and with no difference;
+ * a file cut short anywhere or with a byte changed anywhere is refused
+ * or, where the byte is one nothing depends on, gives the same state. */
+START_TEST(kept_table_recalled)
+{
+	static const char conf[] = HEAD WEB "RateLimit = 20/second\nConnLimit = 3\nLog = yes\n"
+		GAMES DNS6 SSH HOME "[Forward empty]\nPort = 444\nDestination = 192.168.1.10\n"
+		"Allow = 198.51.100.0/24\n";
+	char dir[] = "/tmp/wgb-kept-XXXXXX", path[128];
+	struct instance in = { .name = "wg0" };
+	struct nft_state *st = build_text(conf), *back;
+	uint8_t d[32], d2[32], other[32] = { 1 }, *orig;
+	long size, at;
+	FILE *f;
+	int n;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	rundir_override = dir;
+	nft_state_digest(st, d);
+	ck_assert_int_eq(nft_table_keep(&in, st, d), 0);
+	back = nft_table_recall(&in, d);
+	ck_assert_ptr_nonnull(back);
+	nft_state_digest(back, d2);
+	ck_assert_mem_eq(d, d2, sizeof(d));
+	free(diff_text(back, st, &n));
+	ck_assert_int_eq(n, 0);
+	ck_assert_uint_eq(batch_of(back, st).n, 0);
+	nft_state_free(back);
+	ck_assert_ptr_null(nft_table_recall(&in, other));
+	/* kept again with the same digest: the file is left as it is */
+	snprintf(path, sizeof(path), "%s/wg0.nfttable", dir);
+	f = fopen(path, "rb");
+	ck_assert_ptr_nonnull(f);
+	fseek(f, 0, SEEK_END);
+	size = ftell(f);
+	rewind(f);
+	orig = malloc((size_t)size);
+	ck_assert_uint_eq(fread(orig, 1, (size_t)size, f), (size_t)size);
+	fclose(f);
+	for (at = 0; at < size; at += at < 512 ? 1 : 97) {
+		f = fopen(path, "wb");
+		fwrite(orig, 1, (size_t)at, f);
+		fclose(f);
+		ck_assert_msg(!nft_table_recall(&in, d), "cut at %ld: recalled", at);
+	}
+	for (at = 0; at < size; at += at < 512 ? 1 : 89) {
+		orig[at] ^= 0x5a;
+		f = fopen(path, "wb");
+		fwrite(orig, 1, (size_t)size, f);
+		fclose(f);
+		back = nft_table_recall(&in, d);
+		if (back) {
+			nft_state_digest(back, d2);
+			ck_assert_msg(!memcmp(d, d2, sizeof(d)), "byte %ld changed: another state", at);
+			nft_state_free(back);
+		}
+		orig[at] ^= 0x5a;
+	}
+	free(orig);
+	ck_assert_int_eq(nft_table_forget(&in), 0);
+	ck_assert_int_eq(access(path, F_OK), -1);
+	rmdir(dir);
+	rundir_override = NULL;
+	nft_state_free(st);
 }
 END_TEST
 
@@ -830,6 +900,7 @@ static Suite *nft_suite(void)
 	tcase_add_test(tc, allowfile_set_and_map);
 	tcase_add_test(tc, rebuild_keeps_counter_values);
 	tcase_add_test(tc, set_names_round_trip);
+	tcase_add_test(tc, kept_table_recalled);
 	tcase_add_test(tc, qsort_paths);
 	tcase_add_test(tc, far_side_chains_sets_and_lines);
 	suite_add_tcase(s, tc);
