@@ -486,8 +486,8 @@ static int read_ranges(int fd, const struct stat *st, const struct input_scan *i
 static int load(const char *path, enum load_mode mode, const struct config_index *ix,
 		struct wgb_config **out, struct wgb_err *e)
 {
-	bool elide = mode == LOAD_KNOWN, has_input = false, has_stamp = false;
-	uint8_t input[CONFIG_INPUT_LEN] = { 0 }, stamp[CONFIG_INPUT_LEN] = { 0 };
+	bool elide = mode == LOAD_KNOWN, has_stamp = false;
+	uint8_t stamp[CONFIG_INPUT_LEN] = { 0 };
 	struct input_scan sc = { 0 };
 	/* the text may hold keys: a secbuf grows without leaving copies
 	 * behind (realloc would hand the old block back unwiped) */
@@ -551,9 +551,7 @@ static int load(const char *path, enum load_mode mode, const struct config_index
 		/* read whole, and so parsed whole: skipping the [Forward]s
 		 * of a text in hand saves little, and when the records do not
 		 * vouch for it (a cold or changed config), the text would be
-		 * read, scanned and digested twice. A whole config is also
-		 * told by its contents, which a record left while its files
-		 * were too new for a stamp knows it by. */
+		 * read and scanned twice */
 		if (mode == LOAD_KNOWN)
 			mode = LOAD_INPUT, elide = false;
 		if ((ret = read_text(fd, path, &st, &text, e)) < 0)
@@ -561,12 +559,9 @@ static int load(const char *path, enum load_mode mode, const struct config_index
 		all = (struct input_range){ 0, text.len, 1 };
 		ranges = &all;
 		/* before the parse reads the AllowFiles: one changed after its
-		 * stamp or digest was taken is found changed by the next run */
-		if (mode != LOAD_PLAIN && !input_scan_text(&sc, text.p ? text.p : "", text.len)) {
+		 * stamp was taken is found changed by the next run */
+		if (mode != LOAD_PLAIN && !input_scan_text(&sc, text.p ? text.p : "", text.len))
 			has_stamp = !config_input_stamp(path, &st, &sc, stamp);
-			has_input = !config_input_digest(text.p ? text.p : "", text.len,
-							 &sc, input);
-		}
 	}
 
 	said = warnings_count();
@@ -577,15 +572,13 @@ static int load(const char *path, enum load_mode mode, const struct config_index
 	/* a config that warns is read whole every time: its warnings are
 	 * said every time */
 	if (warnings_count() != said)
-		has_stamp = has_input = false;
-	if (elide && !has_stamp && !has_input) {
+		has_stamp = false;
+	if (elide && !has_stamp) {
 		config_free(*out);
 		*out = NULL;
 		ret = err_set(e, -ESTALE, "%s: cannot be taken as already applied", path);
 		goto out;
 	}
-	(*out)->has_input = has_input;
-	memcpy((*out)->input, input, sizeof(input));
 	(*out)->has_stamp = has_stamp;
 	memcpy((*out)->stamp, stamp, sizeof(stamp));
 	if (has_stamp)

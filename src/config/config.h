@@ -21,18 +21,16 @@ struct config_index;
  * check; touches no kernel state and resolves no host names.
  */
 int config_load(const char *path, struct wgb_config **out, struct wgb_err *e);
-/* The same, and cfg->input: the digest of all the config is made of (its
- * text, its AllowFiles, this build: config_input.c), kept by apply so that
- * the next run can tell the same config without parsing it; and
- * cfg->stamp, which tells it without reading it, when every file changed
- * long enough ago. Neither is taken for a config that warns. */
+/* The same, and cfg->stamp (config_input.c), kept by apply so that the
+ * next run can tell the same config without reading it, when every file
+ * changed long enough ago; not taken for a config that warns. */
 int config_load_input(const char *path, struct wgb_config **out, struct wgb_err *e);
 /*
  * The same, for a config that may be the one already applied, given the
  * index the last run kept of it (ix, or NULL). When every file is as the
  * index stamped it, only the text that is not [Forward]s is read: each
- * [Forward] is skipped, cfg->elided says so, and cfg->stamp (has_input
- * false) tells the config. Such a config is good only where a stage's
+ * [Forward] is skipped, cfg->elided says so, and cfg->stamp tells the
+ * config. Such a config is good only where a stage's
  * record proves the kernel holds what this very input built; anything
  * else is -ESTALE from the executor, and the caller reads the config
  * whole (config_load_input). Without such an index it is read whole at

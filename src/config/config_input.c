@@ -1,23 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * What a config is made of, two ways, for a run to tell the config the
- * last apply used without parsing its forwards (config_load_known,
- * nft_record.c):
- *
- *  - the input digest: this program's build (a new wgbastion may build
- *    another table from the same text), the text, and the contents of
- *    every AllowFile it names, in the order named;
- *  - the stamp: this build, the config's path, and of the config and each
- *    AllowFile its path and identity: device, inode, size, mtime, ctime.
- *    Taking it reads no file, which at ten thousand forwards is most of
- *    what a run that changes nothing costs.
+ * What a config is made of, for a run to tell the config the last apply
+ * used without reading or parsing its forwards (config_load_known,
+ * nft_record.c): the stamp, of this program's build (a new wgbastion may
+ * build another table from the same text), the config's path, and of the
+ * config and each AllowFile its path and identity: device, inode, size,
+ * mtime, ctime. Taking it reads no file, which at ten thousand forwards is
+ * most of what a run that changes nothing costs.
  *
  * A stamp stands for contents only when each file was last changed well
  * before it was taken (git's "racily clean" problem): ctime is set from a
  * coarse clock, truncated to the filesystem's granularity (up to 2 s), so a
  * change made in the same tick as the read could leave every field as it
- * was. A file changed less than config_settle_ns (3 s) ago gives no stamp: its
- * digest is taken instead, and the stamp once it has settled. Any later
+ * was. A file changed less than config_settle_ns (3 s) ago gives no stamp
+ * (its config is read whole until it has settled). Any later
  * change to a settled file moves its ctime, which no one can set back
  * (only a clock stepped back to within a tick of the old ctime could).
  *
@@ -26,8 +22,8 @@
  * Destination (an IPv6 one makes the config use IPv6, which the stages
  * other than nft build from); and where the text is not [Forward]s, for
  * the index below. Whatever it gets wrong only costs the fast path: a
- * digest or stamp is only ever compared with one taken of the same text by
- * this same scan.
+ * stamp is only ever compared with one taken of the same text by this
+ * same scan.
  */
 #include <errno.h>
 #include <limits.h>
@@ -45,8 +41,6 @@
 #include "config_int.h"
 #include "lib/array.h"
 #include "lib/buildid.h"
-
-#define INPUT_FILE_MAX (256 << 20)	/* as allow_file.c */
 
 long long config_settle_ns = 3000000000LL;
 
@@ -75,35 +69,6 @@ static int h_build(crypto_generichash_state *h)
 	h_len(h, idlen);
 	crypto_generichash_update(h, id, idlen);
 	return 0;
-}
-
-static int h_file(crypto_generichash_state *h, const char *path)
-{
-	unsigned char buf[65536];
-	struct stat st;
-	ssize_t n;
-	int fd, ret = 0;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > INPUT_FILE_MAX) {
-		close(fd);
-		return -EINVAL;
-	}
-	h_str(h, path);
-	h_len(h, (size_t)st.st_size);
-	while ((n = read(fd, buf, sizeof(buf))) != 0) {
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			ret = -errno;
-			break;
-		}
-		crypto_generichash_update(h, buf, (size_t)n);
-	}
-	close(fd);
-	return ret;
 }
 
 /* s..e without blanks around it, and without a comment */
@@ -392,26 +357,6 @@ void config_index_free(struct config_index *ix)
 		return;
 	input_scan_free(&ix->sc);
 	free(ix);
-}
-
-int config_input_digest(const char *text, size_t len, const struct input_scan *sc,
-			uint8_t out[CONFIG_INPUT_LEN])
-{
-	crypto_generichash_state h;
-	size_t i;
-	int ret;
-
-	if (sc->err)
-		return sc->err;
-	if ((ret = h_build(&h)) < 0)
-		return ret;
-	h_len(&h, len);
-	crypto_generichash_update(&h, (const unsigned char *)text, len);
-	for (i = 0; i < sc->n_files; ++i)
-		if ((ret = h_file(&h, sc->files[i])) < 0)
-			return ret;
-	crypto_generichash_final(&h, out, CONFIG_INPUT_LEN);
-	return 0;
 }
 
 static void h_stat(crypto_generichash_state *h, const char *path, const struct stat *st)

@@ -177,10 +177,6 @@ struct config_index {
 /* The index text of sc for stamp (malloc'd), or NULL when it cannot be
  * kept (a path with a newline in it, too long for a record). */
 char *config_index_text(const struct input_scan *sc, const uint8_t stamp[CONFIG_INPUT_LEN]);
-/* The digest of what a config is made of: this build, text and the
- * contents of sc's files. -ENOENT: this build has no id. */
-int config_input_digest(const char *text, size_t len, const struct input_scan *sc,
-			uint8_t out[CONFIG_INPUT_LEN]);
 /* The stamp of config path (st: its fstat, taken before its text was
  * read) and of sc's files, reading none of them; -EAGAIN (out still
  * set) when one changed less than config_settle_ns ago: a stamp that

@@ -173,13 +173,9 @@ struct wgb_config {
 	 * of its destination's family, [0] IPv4 and [1] IPv6 (allow_shared) */
 	struct prefix allow_everyone[2];
 	bool uses_ipv6;		/* any IPv6 forward, egress source or peer route */
-	/* config_load_input: a digest of all the config is made of (this build,
-	 * the text, its AllowFiles: config_input.c), when it could be taken
-	 * and reading the config said no warning */
-	bool has_input;
-	uint8_t input[CONFIG_INPUT_LEN];
-	/* the same config told by its files' identities, not their contents
-	 * (config_input.c): taken when each file changed long enough ago */
+	/* config_load_input: the config told by its files' identities, not
+	 * their contents (config_input.c): taken when each file changed long
+	 * enough ago and reading the config said no warning */
 	bool has_stamp;
 	uint8_t stamp[CONFIG_INPUT_LEN];
 	/* with a stamp: the index for the next run to read only what is not

@@ -641,8 +641,6 @@ int nft_build(const struct instance *in, const struct wgb_config *cfg,
 	b.cfg = cfg;
 	b.st->built = true;
 	b.st->table_exists = true;
-	b.st->has_input = cfg->has_input;
-	memcpy(b.st->input, cfg->input, sizeof(b.st->input));
 	b.st->has_stamp = cfg->has_stamp;
 	memcpy(b.st->stamp, cfg->stamp, sizeof(b.st->stamp));
 	b.st->ipv6 = cfg->uses_ipv6;

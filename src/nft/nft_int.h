@@ -118,10 +118,11 @@ struct nft_state {
 	bool table_exists;
 	uint32_t genid;		/* generation the state was read at */
 	bool built;		/* by nft_build, from a config (not read) */
-	/* built: the config's input digest and stamp (config/model.h) and
-	 * IPv6 use, which the generation record keeps; elided: from a config
-	 * whose forwards were not read, so nothing but these (and the name) */
-	bool has_input, has_stamp, ipv6, elided;
+	/* built: the config's stamp (config/model.h) and IPv6 use, which
+	 * the generation record keeps; elided: from a config whose forwards
+	 * were not read, so nothing but these (and the name) */
+	bool has_stamp, ipv6, elided;
+	uint8_t stamp[CONFIG_INPUT_LEN];
 	/* recalled: not read but the table kept beside the generation record
 	 * (nft_recall.c): no counter values */
 	bool recalled;
@@ -129,8 +130,6 @@ struct nft_state {
 	 * built, and a run asks for its digest more than once */
 	bool has_digest;
 	uint8_t digest[32];
-	uint8_t input[CONFIG_INPUT_LEN];
-	uint8_t stamp[CONFIG_INPUT_LEN];
 	uint32_t table_flags;
 	uint8_t *table_udata;
 	uint32_t table_udata_len;

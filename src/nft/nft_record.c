@@ -12,19 +12,18 @@
  *	boot=<the kernel's boot_id>
  *	gen=<G>
  *	digest=<BLAKE2b-256 of S, hex>
- *	input=<the config's input digest (config/config_input.c), hex, or ->
  *	ipv6=<0 or 1: the config uses IPv6>
  *	stamp=<the config's stamp (config/config_input.c), hex, or ->
  *
  * stamp= lets a run skip even the config's forwards: a config whose files
  * (this build, and the identity of each, taken only once each had
  * settled) are the ones that built S builds S again, and is read without
- * its [Forward]s (config_load_known, through the index apply keeps).
- * input= is its digest (this build, its text, its AllowFiles), which a
- * config read whole is told by, and which stands in while its files are
- * too new for a stamp. The stages other than nft still read the kernel
- * and build from the rest of the config, IPv6 use included, which is why
- * the record says it and an elided config must agree.
+ * its [Forward]s (config_load_known, through the index apply keeps). A
+ * config read whole is told by the table it builds (digest=). The stages
+ * other than nft still read the kernel and build from the rest of the
+ * config, IPv6 use included, which is why the record says it and an
+ * elided config must agree. (An input= line, the digest of the config's
+ * contents that earlier builds kept, is read and ignored.)
  *
  * Pitfalls, and how they are met:
  *  - a new network namespace starts at a low generation again: the run
@@ -172,8 +171,7 @@ struct record {
 	char boot[BOOT_ID_LEN + 1];
 	uint32_t gen;
 	uint8_t digest[DIGEST_LEN];
-	bool has_input, has_stamp, ipv6;
-	uint8_t input[CONFIG_INPUT_LEN];
+	bool has_stamp, ipv6;
 	uint8_t stamp[CONFIG_INPUT_LEN];
 };
 
@@ -188,8 +186,8 @@ static void hex_or_dash(char *out, size_t len, bool has, const uint8_t *v, size_
 
 static void record_save(const struct instance *in, uint32_t gen, const struct nft_state *st)
 {
-	char boot[BOOT_ID_LEN + 1], hex[2 * DIGEST_LEN + 1], ihex[2 * CONFIG_INPUT_LEN + 1];
-	char shex[2 * CONFIG_INPUT_LEN + 1], text[320];
+	char boot[BOOT_ID_LEN + 1], hex[2 * DIGEST_LEN + 1];
+	char shex[2 * CONFIG_INPUT_LEN + 1], text[256];
 	uint8_t d[DIGEST_LEN];
 	int n;
 
@@ -197,14 +195,13 @@ static void record_save(const struct instance *in, uint32_t gen, const struct nf
 		return;
 	nft_state_digest(st, d);
 	sodium_bin2hex(hex, sizeof(hex), d, sizeof(d));
-	hex_or_dash(ihex, sizeof(ihex), st->has_input, st->input, sizeof(st->input));
 	hex_or_dash(shex, sizeof(shex), st->has_stamp, st->stamp, sizeof(st->stamp));
 	/* the table first, the record that vouches for it last */
 	if (nft_table_keep(in, st, d) < 0)
 		debugx("nft: cannot keep the table beside the record: a changed config reads it back");
 	n = snprintf(text, sizeof(text),
-		     "boot=%s\ngen=%u\ndigest=%s\ninput=%s\nipv6=%d\nstamp=%s\n",
-		     boot, gen, hex, ihex, st->ipv6, shex);
+		     "boot=%s\ngen=%u\ndigest=%s\nipv6=%d\nstamp=%s\n",
+		     boot, gen, hex, st->ipv6, shex);
 	if (rundir_replace(in->name, RUNDIR_NFTGEN, text, (size_t)n) < 0)
 		debugx("nft: cannot keep the generation record: the next apply reads the table");
 	else
@@ -219,7 +216,7 @@ static bool hex_field(const char *s, uint8_t *out, size_t len)
 	       !sodium_hex2bin(out, len, s, strlen(s), NULL, &dl, NULL) && dl == len;
 }
 
-/* "-" (*has false), or a digest of the config in hex (*has true) */
+/* "-" (*has false), or a config's stamp in hex (*has true) */
 static bool dash_or_hex(const char *s, uint8_t out[CONFIG_INPUT_LEN], bool *has)
 {
 	*has = strcmp(s, "-") != 0;
@@ -227,15 +224,17 @@ static bool dash_or_hex(const char *s, uint8_t out[CONFIG_INPUT_LEN], bool *has)
 }
 
 /* The record's fields, each checked; false (and a warning when it is
- * there but not right) when it cannot be used. input=, ipv6= and stamp=
- * came later: a record without them only never vouches for an elided
- * config. */
+ * there but not right) when it cannot be used. ipv6= and stamp= came
+ * later: a record without them only never vouches for an elided config;
+ * input= went (ignored). */
 static bool record_load(const struct instance *in, struct record *rec)
 {
 	static const char *const keys[] = {
 		"boot=", "gen=", "digest=", "input=", "ipv6=", "stamp=",
 	};
 	char *text = NULL, *line, *next, *end;
+	uint8_t ignored[CONFIG_INPUT_LEN];
+	bool has_ignored;
 	unsigned have = 0, lineno = 0, k;
 	unsigned long long g;
 	size_t len;
@@ -279,8 +278,8 @@ static bool record_load(const struct instance *in, struct record *rec)
 			if (!hex_field(line, rec->digest, DIGEST_LEN))
 				goto bad;
 			break;
-		case 3:
-			if (!dash_or_hex(line, rec->input, &rec->has_input))
+		case 3:		/* input=: an older record's, not used */
+			if (!dash_or_hex(line, ignored, &has_ignored))
 				goto bad;
 			break;
 		case 4:
@@ -294,12 +293,11 @@ static bool record_load(const struct instance *in, struct record *rec)
 		}
 	}
 	free(text);
-	if ((have & 7) != 7 || (have & 24) == 8 || (have & 24) == 16) {
+	/* boot=, gen=, digest=; ipv6= and stamp= together or neither */
+	if ((have & 7) != 7 || (have & 48) == 16 || (have & 48) == 32) {
 		rundir_warn_bad(in->name, RUNDIR_NFTGEN, 0, "incomplete; ignored, the table is read");
 		return false;
 	}
-	if (!(have & 8))
-		rec->has_input = rec->has_stamp = false;	/* and no ipv6= */
 	return true;
 bad:
 	rundir_warn_bad(in->name, RUNDIR_NFTGEN, lineno, "not a generation record; ignored, the table is read");
@@ -309,26 +307,18 @@ bad:
 
 /* ---- the stage's part ---- */
 
-/* want's input and stamp are the record's, both */
-static bool recorded(const struct nft_state *want, const struct record *rec)
+/* want's config is the record's by its stamp */
+static bool same_stamp(const struct nft_state *want, const struct record *rec)
 {
-	return want->ipv6 == rec->ipv6 &&
-	       want->has_input == rec->has_input && want->has_stamp == rec->has_stamp &&
-	       (!want->has_input || !sodium_memcmp(want->input, rec->input, CONFIG_INPUT_LEN)) &&
-	       (!want->has_stamp || !sodium_memcmp(want->stamp, rec->stamp, CONFIG_INPUT_LEN));
+	return want->has_stamp && rec->has_stamp &&
+	       !sodium_memcmp(want->stamp, rec->stamp, CONFIG_INPUT_LEN);
 }
 
-/* want's config is the record's by its stamp (1) or by its input digest
- * (2); 0: not known to be */
-static int same_input(const struct nft_state *want, const struct record *rec)
+/* want's stamp (or none) and IPv6 use are the record's */
+static bool recorded(const struct nft_state *want, const struct record *rec)
 {
-	if (want->has_stamp && rec->has_stamp &&
-	    !sodium_memcmp(want->stamp, rec->stamp, CONFIG_INPUT_LEN))
-		return 1;
-	if (want->has_input && rec->has_input &&
-	    !sodium_memcmp(want->input, rec->input, CONFIG_INPUT_LEN))
-		return 2;
-	return 0;
+	return want->ipv6 == rec->ipv6 && want->has_stamp == rec->has_stamp &&
+	       (!want->has_stamp || same_stamp(want, rec));
 }
 
 /* The record is this boot's: generations start again at a boot. */
@@ -371,9 +361,9 @@ int nft_unchanged(const struct instance *in, const void *want_)
 		debugx("nft: the generation record is from another boot: reading the table");
 		return 0;
 	}
-	/* an elided config is vouched for by its input alone: the same
-	 * build, text and files as the full one the record was left by */
-	if (want->elided && (want->ipv6 != rec.ipv6 || !same_input(want, &rec))) {
+	/* an elided config is vouched for by its stamp alone: the same
+	 * build and files as the whole one the record was left by */
+	if (want->elided && (want->ipv6 != rec.ipv6 || !same_stamp(want, &rec))) {
 		debugx("nft: the config is not the one the table was left by: reading it whole");
 		return 0;
 	}
@@ -391,18 +381,17 @@ int nft_unchanged(const struct instance *in, const void *want_)
 			       live);
 			return 0;
 		}
-		/* another input built the same table (a comment added, say),
-		 * or the same one has a new stamp (the file touched, or it
-		 * has settled since): settled() records this one, for the
-		 * next run to skip it */
-		if ((want->has_input || want->has_stamp) && !recorded(want, &rec)) {
+		/* another config built the same table (a comment added,
+		 * say), or the same one has a new stamp (the file touched,
+		 * or it has settled since): settled() records this one, for
+		 * the next run to skip its forwards */
+		if (!recorded(want, &rec)) {
 			vouched = want;
 			vouched_gen = live;
 		}
 	}
-	debugx("nft: generation %u unchanged since wgbastion left the table as the config has it: not read%s%s",
-	       live, want->elided ? " (nor the config's forwards: the same input as then" : "",
-	       !want->elided ? "" : same_input(want, &rec) == 1 ? ", its files untouched)" : ")");
+	debugx("nft: generation %u unchanged since wgbastion left the table as the config has it: not read%s",
+	       live, want->elided ? " (nor the config's forwards: the same input as then, its files untouched)" : "");
 	return 1;
 }
 

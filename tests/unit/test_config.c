@@ -573,7 +573,6 @@ START_TEST(load_known_input)
 	struct config_index *ix;
 	struct wgb_err e;
 	unsigned line;
-	uint8_t first[CONFIG_INPUT_LEN];
 	char text[1024];
 	const char *conf;
 
@@ -585,21 +584,19 @@ START_TEST(load_known_input)
 		 "[Forward b]\n  destination = [fd00::2]:80 # IPv6\nPort = 81\n");
 	conf = unit_write_file("known.conf", text, 0600);
 	ck_assert_int_eq(load_input(conf, &full, &e), 0);
-	ck_assert(full->has_input && !full->elided && full->uses_ipv6);
+	ck_assert(!full->elided && full->uses_ipv6);
 	ck_assert_uint_eq(full->n_forwards, 2);
 	config_free(full);
 	ck_assert_int_eq(load(conf, &full, &e), 0);
-	ck_assert(!full->has_input);	/* check has no use for it */
+	ck_assert(!full->has_stamp && !full->index);	/* check has no use for them */
 	config_free(full);
 	ck_assert_int_eq(load_input(conf, &full, &e), 0);
 	err_clear(&e);
 	/* no index: read whole, as config_load_input reads it */
 	ck_assert_int_eq(config_load_known(conf, NULL, &known, &e), 0);
-	ck_assert(known->has_input && !known->elided);
+	ck_assert(!known->elided);
 	ck_assert_uint_eq(known->n_forwards, 2);
 	ck_assert_uint_eq(known->n_elided, 0);
-	ck_assert_mem_eq(known->input, full->input, CONFIG_INPUT_LEN);
-	memcpy(first, full->input, CONFIG_INPUT_LEN);
 	config_free(full);
 	config_free(known);
 	/* the index of files settled: the [Forward]s skipped */
@@ -609,7 +606,7 @@ START_TEST(load_known_input)
 	ck_assert_int_eq(config_index_parse(full->index, &ix, &line), 0);
 	err_clear(&e);
 	ck_assert_int_eq(config_load_known(conf, ix, &known, &e), 0);
-	ck_assert(known->elided && known->has_stamp && !known->has_input);
+	ck_assert(known->elided && known->has_stamp);
 	ck_assert_uint_eq(known->n_forwards, 0);
 	ck_assert_uint_eq(known->n_elided, 2);
 	ck_assert_uint_eq(known->n_peers, 1);
@@ -618,12 +615,6 @@ START_TEST(load_known_input)
 	config_settle_ns = settle;
 	config_free(full);
 	config_free(known);
-
-	/* the AllowFile's contents are part of the input */
-	unit_write_file("allow.txt", "198.51.100.0/24\n203.0.113.0/24\n", 0644);
-	ck_assert_int_eq(load_input(conf, &full, &e), 0);
-	ck_assert_mem_ne(full->input, first, CONFIG_INPUT_LEN);
-	config_free(full);
 
 	/* a broken forward: the index no longer matches (the file was
 	 * written again), so config_load_known reads it whole and sees it */
@@ -660,27 +651,24 @@ START_TEST(load_known_stamp)
 		 "[Forward a]\nPort = 80\nDestination = 192.168.1.2\nAllowFile = allow2.txt\n");
 	conf = unit_write_file("stamp.conf", text, 0600);
 
-	/* just written: no stamp, the digest stands in */
+	/* just written: no stamp */
 	ck_assert_int_eq(load_input(conf, &full, &e), 0);
-	ck_assert(full->has_input && !full->has_stamp);
+	ck_assert(!full->has_stamp);
 	ck_assert_ptr_null(full->index);	/* none without a stamp */
 	config_free(full);
 	err_clear(&e);
 	ck_assert_int_eq(config_load_known(conf, NULL, &known, &e), 0);
-	ck_assert(!known->elided && known->has_input && !known->has_stamp);
+	ck_assert(!known->elided && !known->has_stamp);
 	config_free(known);
 
-	/* settled: both alike. Read whole (no index), the digest is taken
-	 * as well: a record left while the files were too new knows them
-	 * by it alone */
+	/* settled: a stamp, read whole (no index) or not */
 	config_settle_ns = 0;
 	ck_assert_int_eq(load_input(conf, &full, &e), 0);
-	ck_assert(full->has_input && full->has_stamp);
+	ck_assert(full->has_stamp);
 	err_clear(&e);
 	ck_assert_int_eq(config_load_known(conf, NULL, &known, &e), 0);
-	ck_assert(!known->elided && known->has_stamp && known->has_input);
+	ck_assert(!known->elided && known->has_stamp);
 	ck_assert_mem_eq(known->stamp, full->stamp, CONFIG_INPUT_LEN);
-	ck_assert_mem_eq(known->input, full->input, CONFIG_INPUT_LEN);
 	memcpy(first, full->stamp, CONFIG_INPUT_LEN);
 	config_free(full);
 	config_free(known);
@@ -744,7 +732,7 @@ START_TEST(load_known_index)
 	ck_assert_int_eq(config_index_parse(index, &ix, &line), 0);
 	err_clear(&e);
 	ck_assert_int_eq(config_load_known(conf, ix, &known, &e), 0);
-	ck_assert(known->elided && known->has_stamp && !known->has_input);
+	ck_assert(known->elided && known->has_stamp);
 	ck_assert_uint_eq(known->n_elided, 2);
 	ck_assert_uint_eq(known->n_forwards, 0);
 	ck_assert_uint_eq(known->n_peers, 1);	/* the range after [Forward a] */
