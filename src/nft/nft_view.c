@@ -399,7 +399,7 @@ static void dest_text(const struct nft_views *v, const struct fwd_key *k, char *
 		snprintf(buf, len, k->lo == k->hi ? "%s" : "%s (ports kept)", a);
 		return;
 	}
-	snprintf(buf, len, "nowhere");
+	str_put(buf, len, 0, "nowhere");
 }
 
 static void allow_text(const struct nft_views *v, const struct fwd_key *k, char *buf, size_t len)
@@ -428,7 +428,7 @@ static void allow_text(const struct nft_views *v, const struct fwd_key *k, char 
 		cat(buf, len, ", ", r);
 	}
 	if (!buf[0])
-		snprintf(buf, len, "no one");
+		str_put(buf, len, 0, "no one");
 }
 
 /* "N ranges": the start elements of the forward's AllowFile set. */
@@ -439,7 +439,8 @@ static void allowfile_text(const struct nft_views *v, const char *name, char *bu
 	size_t i, n = 0;
 
 	buf[0] = '\0';
-	snprintf(set, sizeof(set), NFT_ALLOWFILE_PREFIX "%s", name);
+	/* asked of every forward: no printf for the name */
+	str_join(set, sizeof(set), NFT_ALLOWFILE_PREFIX, name);
 	s = nft_state_set(v->st, set);
 	if (!s)
 		return;
