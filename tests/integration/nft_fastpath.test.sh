@@ -153,6 +153,10 @@ rm -f "$KEPT"
 ln -s "$TMP/kept.was" "$KEPT"
 flip "a link in its place" 'wg0.nfttable: is a symbolic link, not a record; the table is read'
 rm -f "$KEPT"
+mkfifo "$KEPT"
+flip "a FIFO in its place (not waited on)" 'wg0.nfttable: is not a regular file; the table is read'
+[ -f "$KEPT" ] && pass "replaced by a kept table" || fail "not replaced: $(ls -l "$KEPT")"
+rm -f "$KEPT"
 flip "none" ''
 [ -f "$KEPT" ] && pass "kept again" || fail "not kept again"
 ns b nft add element $T open4_tcp '{ 9999 }'
