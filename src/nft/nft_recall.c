@@ -485,6 +485,9 @@ struct nft_state *nft_table_recall(const struct instance *in, const uint8_t dige
 	free(buf);
 	return st;
 fail:
+	/* gone, so that the next keep of this same state writes it anew
+	 * rather than trust its header */
+	nft_table_forget(in);
 	nft_state_free(st);
 	free(head.p);
 	free(buf);

@@ -437,8 +437,6 @@ START_TEST(kept_table_recalled)
 	ck_assert_int_eq(n, 0);
 	ck_assert_uint_eq(batch_of(back, st).n, 0);
 	nft_state_free(back);
-	ck_assert_ptr_null(nft_table_recall(&in, other));
-	/* kept again with the same digest: the file is left as it is */
 	snprintf(path, sizeof(path), "%s/wg0.nfttable", dir);
 	f = fopen(path, "rb");
 	ck_assert_ptr_nonnull(f);
@@ -448,6 +446,12 @@ START_TEST(kept_table_recalled)
 	orig = malloc((size_t)size);
 	ck_assert_uint_eq(fread(orig, 1, (size_t)size, f), (size_t)size);
 	fclose(f);
+	/* another state's digest: refused, and the file removed, so that
+	 * keeping this state again writes it anew */
+	ck_assert_ptr_null(nft_table_recall(&in, other));
+	ck_assert_int_eq(access(path, F_OK), -1);
+	ck_assert_int_eq(nft_table_keep(&in, st, d), 0);
+	ck_assert_int_eq(access(path, F_OK), 0);
 	for (at = 0; at < size; at += at < 512 ? 1 : 97) {
 		f = fopen(path, "wb");
 		fwrite(orig, 1, (size_t)at, f);
