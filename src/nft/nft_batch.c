@@ -367,6 +367,23 @@ out:
 	return ret;
 }
 
+/* The table read (again) into *live, and *d made from it to to: 0 or
+ * -errno with e set. */
+static int read_again(struct mnl_socket *nl, const struct nft_state *to,
+		      struct nft_state **live, struct nft_delta *d, struct wgb_err *e)
+{
+	int ret;
+
+	nft_delta_free(d);
+	nft_state_free(*live);
+	*live = NULL;
+	ret = nft_read_state(nl, to->table, live, e);
+	if (ret < 0)
+		return ret;
+	ret = nft_delta_compute(*live, to, d);
+	return ret < 0 ? err_set(e, ret, "nft: cannot compare tables") : 0;
+}
+
 int nft_sync(const struct instance *in, const void *from_, const void *to_,
 	     struct wgb_err *e)
 {
@@ -390,18 +407,10 @@ int nft_sync(const struct instance *in, const void *from_, const void *to_,
 	if ((d.rebuild || d.destroy) && from->recalled) {
 		/* the counters made again keep the counts: read them */
 		debugx("nft: the table is made anew: reading it, for its counters");
-		nft_delta_free(&d);
-		ret = nft_read_state(nl, to->table, &live, e);
-		if (ret < 0)
+		ret = read_again(nl, to, &live, &d, e);
+		if (ret < 0 || nft_delta_empty(&d))
 			goto out;
 		from = live;
-		ret = nft_delta_compute(from, to, &d);
-		if (ret < 0) {
-			err_set(e, ret, "nft: cannot compare tables");
-			goto out;
-		}
-		if (nft_delta_empty(&d))
-			goto out;
 	}
 	/* what the last run left no longer holds (nft_record.c) */
 	nft_record_invalidate(in);
@@ -438,20 +447,10 @@ int nft_sync(const struct instance *in, const void *from_, const void *to_,
 		/* someone changed the ruleset since we read it: read again,
 		 * and make exactly what is needed from what is there now */
 		debugx("nft: the ruleset changed since it was read (ERESTART): reading it again");
-		nft_delta_free(&d);
-		nft_state_free(live);
-		live = NULL;
-		ret = nft_read_state(nl, to->table, &live, e);
-		if (ret < 0)
+		ret = read_again(nl, to, &live, &d, e);
+		if (ret < 0 || nft_delta_empty(&d))
 			break;
 		from = live;
-		ret = nft_delta_compute(from, to, &d);
-		if (ret < 0) {
-			err_set(e, ret, "nft: cannot compare tables");
-			break;
-		}
-		if (nft_delta_empty(&d))
-			break;
 	}
 out:
 	nft_delta_free(&d);
