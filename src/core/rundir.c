@@ -251,42 +251,48 @@ static ssize_t read_upto(int fd, void *buf, size_t cap)
 	return (ssize_t)got;
 }
 
-static int read_path(const char *path, char **text, size_t *len)
+/*
+ * A record whole into a new buffer. A text record (text): at most max
+ * bytes read, one more to catch a file that grew, no NUL byte, and a NUL
+ * added. A binary one: exactly the size it had when opened (a file that
+ * changed while read is -EAGAIN).
+ */
+static int read_record(const char *path, size_t max, bool text, char **out, size_t *len)
 {
 	char *buf;
 	ssize_t n;
-	size_t got = 0, size;
+	size_t size = 0, cap;
 	int fd, ret = 0;
 
-	*text = NULL;
+	*out = NULL;
 	*len = 0;
-	fd = open_record(path, RUNDIR_RECORD_MAX, &size);
+	fd = open_record(path, max, &size);
 	if (fd < 0)
 		return fd;
-	/* one byte more than allowed: a file that grew is still caught */
-	if (!(buf = malloc(RUNDIR_RECORD_MAX + 2))) {
-		ret = -ENOMEM;
-		goto out;
+	cap = (text ? max : size) + 1;
+	buf = malloc(cap + 1);
+	if (!buf) {
+		close(fd);
+		return -ENOMEM;
 	}
-	n = read_upto(fd, buf, RUNDIR_RECORD_MAX + 1);
+	n = read_upto(fd, buf, cap);
+	close(fd);
 	if (n < 0)
 		ret = (int)n;
-	else
-		got = (size_t)n;
-	if (!ret && got > RUNDIR_RECORD_MAX)
+	else if (text && (size_t)n > max)
 		ret = -EFBIG;
-	if (!ret && memchr(buf, '\0', got))
+	else if (text && memchr(buf, '\0', (size_t)n))
 		ret = -EBADMSG;
+	else if (!text && (size_t)n != size)
+		ret = -EAGAIN;		/* changed while read */
 	if (ret < 0) {
 		free(buf);
-		goto out;
+		return ret;
 	}
-	buf[got] = '\0';
-	*text = buf;
-	*len = got;
-out:
-	close(fd);
-	return ret;
+	buf[n] = '\0';
+	*out = buf;
+	*len = (size_t)n;
+	return 0;
 }
 
 const char *rundir_refusal(int err)
@@ -353,7 +359,7 @@ int rundir_read(const char *name, enum rundir_file f, char **text, size_t *len)
 	*text = NULL;
 	*len = 0;
 	ret = rundir_path(path, sizeof(path), name, f, false);
-	return ret < 0 ? ret : read_path(path, text, len);
+	return ret < 0 ? ret : read_record(path, RUNDIR_RECORD_MAX, true, text, len);
 }
 
 /* A binary record (nft's table, beside its generation record): a regular
@@ -361,42 +367,16 @@ int rundir_read(const char *name, enum rundir_file f, char **text, size_t *len)
 int rundir_read_bin(const char *name, enum rundir_file f, size_t max,
 		    uint8_t **buf, size_t *len)
 {
-	char path[PATH_MAX];
-	uint8_t *b = NULL;
-	size_t got = 0, size;
-	ssize_t n;
-	int fd, ret = 0;
+	char path[PATH_MAX], *b = NULL;
+	int ret;
 
 	*buf = NULL;
 	*len = 0;
 	ret = rundir_path(path, sizeof(path), name, f, false);
-	if (ret < 0)
+	if (ret < 0 || (ret = read_record(path, max, false, &b, len)) < 0)
 		return ret;
-	fd = open_record(path, max, &size);
-	if (fd < 0)
-		return fd;
-	/* one byte more than it said: a file that grew is refused */
-	b = malloc(size + 1);
-	if (!b) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	n = read_upto(fd, b, size + 1);
-	if (n < 0)
-		ret = (int)n;
-	else
-		got = (size_t)n;
-	if (!ret && got != size)
-		ret = -EAGAIN;		/* changed while read */
-	if (ret < 0) {
-		free(b);
-		goto out;
-	}
-	*buf = b;
-	*len = got;
-out:
-	close(fd);
-	return ret;
+	*buf = (uint8_t *)b;
+	return 0;
 }
 
 int rundir_replace(const char *name, enum rundir_file f, const char *text, size_t len)
