@@ -343,6 +343,13 @@ static int live_gen(uint32_t *gen)
 	return ret;
 }
 
+/* What unchanged() found for a want whose table is not the one left
+ * while the record still holds (the generation as left): recall() takes
+ * the kept table by it, not reading the record or the generation again. */
+static const struct nft_state *held_for;
+static uint32_t held_gen;
+static uint8_t held_digest[DIGEST_LEN];
+
 /* A table unchanged() found in sync for a new input, at generation
  * vouched_gen: settled() records it. */
 static const struct nft_state *vouched;
@@ -355,6 +362,7 @@ int nft_unchanged(const struct instance *in, const void *want_)
 	struct record rec;
 	uint32_t live;
 
+	held_for = NULL;
 	if (!want->built || !want->table_exists || !record_load(in, &rec))
 		return 0;
 	if (!this_boot(&rec)) {
@@ -379,6 +387,9 @@ int nft_unchanged(const struct instance *in, const void *want_)
 		if (sodium_memcmp(d, rec.digest, DIGEST_LEN)) {
 			debugx("nft: generation %u unchanged, the config's table is not the one left",
 			       live);
+			held_for = want;
+			held_gen = live;
+			memcpy(held_digest, rec.digest, DIGEST_LEN);
 			return 0;
 		}
 		/* another config built the same table (a comment added,
@@ -408,20 +419,18 @@ int nft_recall(const struct instance *in, const void *want_, void **live)
 {
 	const struct nft_state *want = want_;
 	struct nft_state *st;
-	struct record rec;
-	uint32_t gen;
 
 	*live = NULL;
-	if (!want->built || want->elided || !want->table_exists || !record_load(in, &rec) ||
-	    !this_boot(&rec) || live_gen(&gen) < 0 || gen != rec.gen)
-		return 0;
-	st = nft_table_recall(in, rec.digest);
+	if (want != held_for)
+		return 0;	/* unchanged() did not find the record holding */
+	held_for = NULL;
+	st = nft_table_recall(in, held_digest);
 	if (!st)
 		return 0;
-	st->genid = gen;
+	st->genid = held_gen;
 	st->recalled = true;
 	debugx("nft: generation %u unchanged since wgbastion left the table: compared with the table kept then, not read back",
-	       gen);
+	       held_gen);
 	*live = st;
 	return 1;
 }
