@@ -262,23 +262,28 @@ static const void *take(struct rbuf *r, size_t n)
 	return p;
 }
 
-static uint32_t take_u32(struct rbuf *r)
+/* n bytes copied to v; v left as it was when they are not there */
+static void take_to(struct rbuf *r, void *v, size_t n)
 {
-	const void *p = take(r, sizeof(uint32_t));
-	uint32_t v = 0;
+	const void *p = take(r, n);
 
 	if (p)
-		memcpy(&v, p, sizeof(v));
+		memcpy(v, p, n);
+}
+
+static uint32_t take_u32(struct rbuf *r)
+{
+	uint32_t v = 0;
+
+	take_to(r, &v, sizeof(v));
 	return v;
 }
 
 static uint64_t take_u64(struct rbuf *r)
 {
-	const void *p = take(r, sizeof(uint64_t));
 	uint64_t v = 0;
 
-	if (p)
-		memcpy(&v, p, sizeof(v));
+	take_to(r, &v, sizeof(v));
 	return v;
 }
 
@@ -367,9 +372,7 @@ static int take_set(struct rbuf *r, struct nft_state *st, uint64_t sizes[3])
 	s->desc_size = take_u32(r);
 	s->timeout = take_u64(r);
 	s->field_count = take_u32(r);
-	p = take(r, sizeof(s->field_len));
-	if (p)
-		memcpy(s->field_len, p, sizeof(s->field_len));
+	take_to(r, s->field_len, sizeof(s->field_len));
 	ulen = take_u32(r);
 	p = take(r, ulen);
 	if (r->bad || s->key_len > KEY_MAX_LEN || s->data_len > KEY_MAX_LEN ||
