@@ -17,7 +17,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -287,28 +286,6 @@ static int config_read(struct reader *r, const char *text, size_t len, unsigned 
 }
 
 /*
- * Faults in the pages of [p, p + len) in one call, as writing them would
- * one fault at a time: for the blocks a config of ten thousand forwards
- * fills (its text, the forwards and their lines, 700 pages), the faults
- * cost more than the parsing. Only a hint, for large blocks about to be
- * written whole: a kernel before 5.14 refuses it, and the pages are
- * faulted in as they are written.
- */
-#define PREFAULT_MIN	(64u << 10)	/* smaller blocks: malloc's, mostly faulted in */
-
-static void prefault(void *p, size_t len)
-{
-#ifdef MADV_POPULATE_WRITE
-	uintptr_t page = (uintptr_t)getpagesize();
-	uintptr_t a = ((uintptr_t)p + page - 1) & ~(page - 1);
-	uintptr_t b = ((uintptr_t)p + len) & ~(page - 1);
-
-	if (len >= PREFAULT_MIN && b > a)
-		(void)madvise((void *)a, b - a, MADV_POPULATE_WRITE);
-#endif
-}
-
-/*
  * Room for as many forwards as the text has "[Fo" (a header may be spelt
  * otherwise, "[ Forward", and is grown into), no more than one each
  * 11 bytes ("[Forward a]\n"), faulted in: ten thousand forwards then grow
@@ -334,9 +311,9 @@ static void reserve_forwards(struct reader *r, const char *text,
 		n = len / 11 + 1;
 	/* the lines first: the forwards' capacity is the one both go by */
 	if (n > 4 && array_reserve(r->c.fwd, &lines_cap, n) == 0) {
-		prefault(r->c.fwd, n * sizeof(*r->c.fwd));
+		array_prefault(r->c.fwd, n * sizeof(*r->c.fwd));
 		if (array_reserve(cfg->forwards, &r->cap_fwd, n) == 0)
-			prefault(cfg->forwards, n * sizeof(*cfg->forwards));
+			array_prefault(cfg->forwards, n * sizeof(*cfg->forwards));
 	}
 }
 
@@ -420,7 +397,7 @@ static int read_text(int fd, const char *path, const struct stat *st,
 	if (S_ISREG(st->st_mode) && st->st_size > 0 && (size_t)st->st_size < CONFIG_MAX) {
 		if (secbuf_reserve(text, (size_t)st->st_size + 4096) < 0)
 			return err_set(e, -ENOMEM, "out of memory");
-		prefault(text->p, text->cap);
+		array_prefault(text->p, text->cap);
 	}
 	for (;;) {
 		if (text->len + 4096 > text->cap) {

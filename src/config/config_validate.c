@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "config_int.h"
+#include "lib/array.h"
 #include "lib/warn.h"
 #include "lib/key.h"
 #include "parse.h"
@@ -801,6 +802,7 @@ static int names_unique(struct cfg_ctx *c, const char *kind, size_t n,
 	slot = calloc(size, sizeof(*slot));
 	if (!slot)
 		return err_set(c->e, -ENOMEM, "out of memory");
+	array_prefault(slot, size * sizeof(*slot));	/* hashing touches it all */
 	for (i = 0; i < n && !ret; ++i) {
 		const char *s = name(c->cfg, i);
 

@@ -275,6 +275,8 @@ static int read_record(const char *path, size_t max, bool text, char **out, size
 		close(fd);
 		return -ENOMEM;
 	}
+	if (!text)
+		array_prefault(buf, cap);	/* exactly the file's size */
 	n = read_upto(fd, buf, cap);
 	close(fd);
 	if (n < 0)

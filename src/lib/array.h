@@ -24,6 +24,18 @@ int array_reserve_(void *arrayp, size_t *cap, size_t need, size_t size);
 #define array_reserve(v, cap, need) \
 	array_reserve_(&(v), (cap), (need), sizeof(*(v)))
 
+/* The same for an array about to be filled up to its capacity (a buffer
+ * written in order, elements that are pushed until a sort gives back the
+ * rest): the room a growth adds is faulted in at once (array_prefault). */
+int array_reserve_hot_(void *arrayp, size_t *cap, size_t need, size_t size);
+
+#define array_reserve_hot(v, cap, need) \
+	array_reserve_hot_(&(v), (cap), (need), sizeof(*(v)))
+
+/* Faults in the whole pages of [p, p + len) in one call, for a large
+ * block about to be written whole (see array.c). */
+void array_prefault(const void *p, size_t len);
+
 /* One more element at the end, zeroed: its address, or NULL. */
 #define array_push(v, n, cap)						\
 	(array_reserve((v), (cap), (n) + 1) < 0 ? NULL :		\

@@ -68,7 +68,7 @@ static void put(struct wbuf *w, const void *p, size_t n)
 {
 	if (w->err || !n)
 		return;
-	if (array_reserve(w->p, &w->cap, w->n + n) < 0) {
+	if (array_reserve_hot(w->p, &w->cap, w->n + n) < 0) {
 		w->err = -ENOMEM;
 		return;
 	}
@@ -407,6 +407,7 @@ static int take_elems(struct rbuf *r, struct nft_set *s, const uint64_t sizes[3]
 		s->elems = malloc(sizes[0] * s->stride);
 		if (!s->elems)
 			return -ENOMEM;
+		array_prefault(s->elems, sizes[0] * s->stride);
 		memcpy(s->elems, e, sizes[0] * s->stride);
 		s->n_elems = s->cap_elems = sizes[0];
 	}
@@ -414,6 +415,7 @@ static int take_elems(struct rbuf *r, struct nft_set *s, const uint64_t sizes[3]
 		s->pool = malloc(sizes[2]);
 		if (!s->pool)
 			return -ENOMEM;
+		array_prefault(s->pool, sizes[2]);
 		memcpy(s->pool, pool, sizes[2]);
 		s->pool_len = s->pool_cap = sizes[2];
 	}

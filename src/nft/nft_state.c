@@ -68,9 +68,13 @@ static char *names_put(struct nft_state *st, const char *name)
 	return p;
 }
 
+/* room for n more, faulted in: they are about to be filled */
 int nft_state_reserve_objs(struct nft_state *st, size_t n)
 {
-	return array_reserve(st->objs, &st->cap_objs, st->n_objs + n);
+	if (array_reserve(st->objs, &st->cap_objs, st->n_objs + n) < 0)
+		return -ENOMEM;
+	array_prefault(st->objs + st->n_objs, n * sizeof(*st->objs));
+	return 0;
 }
 
 /* The names are copied before an entry counts, so that a failure leaves
@@ -191,8 +195,9 @@ struct nft_elem *nft_set_push(struct nft_set *s)
 
 	if (!s->stride)
 		nft_set_layout(s);
-	/* elements are stride bytes each, not a C type */
-	if (array_reserve_(&s->elems, &s->cap_elems, s->n_elems + 1, s->stride) < 0)
+	/* elements are stride bytes each, not a C type; set_sort gives
+	 * back the room left over */
+	if (array_reserve_hot_(&s->elems, &s->cap_elems, s->n_elems + 1, s->stride) < 0)
 		return NULL;
 	el = nft_set_elem(s, s->n_elems++);
 	memset(el, 0, s->stride);
@@ -206,7 +211,7 @@ int64_t nft_set_pool_put(struct nft_set *s, const void *p, size_t len)
 
 	if (off + len + 1 > UINT32_MAX)
 		return -E2BIG;
-	if (array_reserve(s->pool, &s->pool_cap, off + len + 1) < 0)
+	if (array_reserve_hot(s->pool, &s->pool_cap, off + len + 1) < 0)
 		return -ENOMEM;
 	memcpy(s->pool + off, p, len);
 	s->pool[off + len] = '\0';

@@ -145,6 +145,7 @@ static int add_keys(struct nft_views *v, const struct nft_set *s, int fam, int p
 		return 0;
 	if (array_reserve(v->by_name, NULL, v->n_keys + n) < 0)
 		return -ENOMEM;
+	array_prefault(v->by_name + v->n_keys, n * sizeof(*v->by_name));
 	for (i = 0; i < s->n_elems; ++i) {
 		const struct nft_elem *el = nft_set_elem(s, i);
 		const char *obj;
@@ -216,6 +217,9 @@ struct nft_views *nft_views_new(const struct nft_state *st)
 		free(names);
 		goto fail;
 	}
+	/* filled, or nearly (the egress names are few) */
+	array_prefault(v->by_port, v->n_keys * sizeof(*v->by_port));
+	array_prefault(names, (v->n_keys + st->n_objs) * sizeof(*names));
 	if (v->n_keys)
 		memcpy(v->by_port, v->by_name, v->n_keys * sizeof(*v->by_port));
 	nft_qsort(v->by_name, v->n_keys, sizeof(*v->by_name), key_name_cmp);
