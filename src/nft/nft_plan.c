@@ -607,6 +607,12 @@ int nft_diff(const void *from_, const void *to_, struct plan *p)
 			if (nft_far_owner(st->objs[i].name, owner, sizeof(owner)))
 				far_line(&l, d.create ? '+' : '-', owner, NULL);
 	}
+	/* the forwards looked at by name: the touched ones, or every one
+	 * (a scan each costs about what the index does over six) */
+	if (d.create || d.destroy || l.fwd.n > 4) {
+		nft_views_index_names(l.vf);
+		nft_views_index_names(l.vt);
+	}
 	object_lines(&l, false, &l.fwd);
 	object_lines(&l, true, &l.egr);
 	for (i = 0; i < l.far.n && !l.err; ++i)

@@ -35,8 +35,11 @@ struct allow_ix {
 
 struct nft_views {
 	const struct nft_state *st;
-	struct fwd_key *by_name, *by_port;	/* the same keys, two orders */
+	/* the same keys, two orders; by_name only once indexed (until then
+	 * in the count sets' order) */
+	struct fwd_key *by_name, *by_port;
 	size_t n_keys;
+	bool named;
 	const char **fwd;	/* forward names, sorted, unique */
 	size_t n_fwd;
 	const char **egr;	/* egress names */
@@ -211,7 +214,7 @@ struct nft_views *nft_views_new(const struct nft_state *st)
 	if (ret)
 		goto fail;
 	v->by_port = malloc((v->n_keys ? v->n_keys : 1) * sizeof(*v->by_port));
-	names = malloc((v->n_keys + st->n_objs + 1) * sizeof(*names));
+	names = malloc((st->n_objs + 1) * sizeof(*names));
 	v->egr = malloc((st->n_objs + 1) * sizeof(*v->egr));
 	if (!v->by_port || !names || !v->egr) {
 		free(names);
@@ -219,13 +222,13 @@ struct nft_views *nft_views_new(const struct nft_state *st)
 	}
 	/* filled, or nearly (the egress names are few) */
 	array_prefault(v->by_port, v->n_keys * sizeof(*v->by_port));
-	array_prefault(names, (v->n_keys + st->n_objs) * sizeof(*names));
+	array_prefault(names, st->n_objs * sizeof(*names));
 	if (v->n_keys)
 		memcpy(v->by_port, v->by_name, v->n_keys * sizeof(*v->by_port));
-	nft_qsort(v->by_name, v->n_keys, sizeof(*v->by_name), key_name_cmp);
 	nft_qsort(v->by_port, v->n_keys, sizeof(*v->by_port), key_port_cmp);
-	for (i = 0; i < v->n_keys; ++i)
-		names[n_names++] = v->by_name[i].name;
+	/* The names are the forwards' counters': a count set's element
+	 * names its counter, and the kernel refuses an element naming a
+	 * counter that is not there, or to delete one still named. */
 	for (i = 0; i < st->n_objs; ++i) {
 		const char *o = st->objs[i].name;
 
@@ -243,6 +246,14 @@ struct nft_views *nft_views_new(const struct nft_state *st)
 fail:
 	nft_views_free(v);
 	return NULL;
+}
+
+void nft_views_index_names(struct nft_views *v)
+{
+	if (v->named)
+		return;
+	nft_qsort(v->by_name, v->n_keys, sizeof(*v->by_name), key_name_cmp);
+	v->named = true;
 }
 
 void nft_views_free(struct nft_views *v)
@@ -453,19 +464,20 @@ static void allowfile_text(const struct nft_views *v, const char *name, char *bu
 	snprintf(buf, len, "%zu range%s", n, n == 1 ? "" : "s");
 }
 
-bool nft_view_forward(const struct nft_views *v, const char *name, struct nft_forward_view *out)
+/* The first key of this name in key_name_cmp's order (the lowest family
+ * and protocol), or NULL: found by halving once indexed, else by a scan. */
+static const struct fwd_key *first_key(const struct nft_views *v, const char *name)
 {
-	const struct fwd_key *k, *first;
-	unsigned protos = 0;
-	size_t lo, hi;
-	char *p;
+	const struct fwd_key *first = NULL;
+	size_t lo = 0, hi = v->n_keys, i;
 
-	memset(out, 0, sizeof(*out));
-	if (!nft_views_has_forward(v, name))
-		return false;
-	/* the first key of this name */
-	lo = 0;
-	hi = v->n_keys;
+	if (!v->named) {
+		for (i = 0; i < v->n_keys; ++i)
+			if (!strcmp(v->by_name[i].name, name) &&
+			    (!first || key_name_cmp(&v->by_name[i], first) < 0))
+				first = &v->by_name[i];
+		return first;
+	}
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
@@ -474,14 +486,33 @@ bool nft_view_forward(const struct nft_views *v, const char *name, struct nft_fo
 		else
 			hi = mid;
 	}
-	first = lo < v->n_keys && !strcmp(v->by_name[lo].name, name) ? &v->by_name[lo] : NULL;
+	return lo < v->n_keys && !strcmp(v->by_name[lo].name, name) ? &v->by_name[lo] : NULL;
+}
+
+bool nft_view_forward(const struct nft_views *v, const char *name, struct nft_forward_view *out)
+{
+	const struct fwd_key *k, *first;
+	unsigned protos = 0;
+	char *p;
+
+	memset(out, 0, sizeof(*out));
+	if (!nft_views_has_forward(v, name))
+		return false;
+	first = first_key(v, name);
 	if (!first) {
 		snprintf(out->ports, sizeof(out->ports), "no ports");
 		return true;
 	}
-	for (k = first; k < v->by_name + v->n_keys && !strcmp(k->name, name); ++k)
+	/* its keys: the run from first once indexed, else all are looked at */
+	for (k = v->named ? first : v->by_name; k < v->by_name + v->n_keys; ++k) {
+		if (strcmp(k->name, name)) {
+			if (v->named)
+				break;
+			continue;
+		}
 		if (k->fam == first->fam && k->lo == first->lo && k->hi == first->hi)
 			protos |= k->proto == IPPROTO_UDP ? 2 : 1;
+	}
 	/* "tcp,udp 65535-65535" at most, within out->ports (32): put
 	 * together by hand, as snprintf costs more than the rest of the
 	 * view at ten thousand forwards */

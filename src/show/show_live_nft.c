@@ -162,6 +162,7 @@ int show_live_nft(struct show_view *v, const struct wgb_config *cfg, const void 
 	nv = nft_views_new(st);
 	if (!nv)
 		return -ENOMEM;
+	nft_views_index_names(nv);	/* every forward is looked at */
 	ret = items_from_table(&v->forwards, &v->n_forwards, st, nv, true);
 	if (!ret)
 		ret = items_from_table(&v->egresses, &v->n_egresses, st, nv, false);

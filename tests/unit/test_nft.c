@@ -708,6 +708,38 @@ START_TEST(allowfile_set_and_map)
 }
 END_TEST
 
+START_TEST(views_scanned_and_indexed_agree)
+{
+	struct nft_state *st = build_text(HEAD WEB GAMES DNS6 SSH);
+	struct nft_views *scan = nft_views_new(st), *ix = nft_views_new(st);
+	struct nft_forward_view a, b;
+	const char *const *names;
+	size_t n, i;
+
+	ck_assert_ptr_nonnull(scan);
+	ck_assert_ptr_nonnull(ix);
+	nft_views_index_names(ix);
+	n = nft_views_forwards(scan, &names);
+	ck_assert_uint_eq(n, 4);
+	for (i = 0; i < n; ++i) {
+		ck_assert(nft_view_forward(scan, names[i], &a));
+		ck_assert(nft_view_forward(ix, names[i], &b));
+		ck_assert_str_eq(a.ports, b.ports);
+		ck_assert_str_eq(a.destination, b.destination);
+		ck_assert_str_eq(a.allow, b.allow);
+		ck_assert_int_eq(a.everyone, b.everyone);
+		ck_assert_int_eq(a.masquerade, b.masquerade);
+	}
+	nft_view_forward(scan, "games", &a);
+	ck_assert_str_eq(a.ports, "tcp,udp 27015-27030");
+	ck_assert(!nft_view_forward(scan, "nosuch", &a));
+	ck_assert(!nft_view_forward(ix, "nosuch", &b));
+	nft_views_free(scan);
+	nft_views_free(ix);
+	nft_state_free(st);
+}
+END_TEST
+
 START_TEST(thousand_forwards_one_changed)
 {
 	size_t cap = 1000 * 96 + 512, i;
@@ -899,6 +931,7 @@ static Suite *nft_suite(void)
 	tcase_add_test(tc, hand_deleted_element_is_put_back);
 	tcase_add_test(tc, foreign_rule_is_removed);
 	tcase_add_test(tc, mark_change_refills_ct_chains);
+	tcase_add_test(tc, views_scanned_and_indexed_agree);
 	tcase_add_test(tc, thousand_forwards_one_changed);
 	tcase_add_test(tc, range_split_is_whole_ranges);
 	tcase_add_test(tc, allowfile_set_and_map);
