@@ -34,7 +34,6 @@
 #include "lib/nl.h"
 #include "nft_int.h"
 
-#define BATCH_PAGE	(4096 * 1024)
 #define SYNC_TRIES	5
 #define ACK_BUF		(64 * 1024)
 

@@ -414,6 +414,7 @@ struct nft_bld {
 void nft_build_chains(struct nft_bld *b);
 
 /* ---- nft_msg.c: the messages of a batch ---- */
+#define BATCH_PAGE	(4096 * 1024)
 #define BATCH_OVERRUN	(64 * 1024)	/* always free past a page's end */
 #define ELEM_MSG_MAX	(32 * 1024)	/* element messages stop growing here */
 #define RULE_MSG_MAX	(8 * 1024)	/* a rule message is far smaller */
@@ -446,8 +447,9 @@ struct nft_bat {
 	struct nlmsghdr *last;
 	struct nlmsghdr *head;	/* the first message (a test hook breaks it) */
 	/* what bat_zero() has zeroed of the current page, from where it
-	 * found the page's end: each byte once, not once per message */
-	uintptr_t zero_lo, zero_hi;
+	 * found the page's end: each byte once, not once per message; and
+	 * how far it has faulted the page in */
+	uintptr_t zero_lo, zero_hi, faulted;
 	int err;
 };
 

@@ -27,6 +27,8 @@
 #include "lib/array.h"
 #include "nft_int.h"
 
+#define ZERO_AHEAD	(64u << 10)
+
 void bat_zero(struct nft_bat *t, size_t n)
 {
 	uintptr_t cur = (uintptr_t)nftnl_batch_buffer(t->b);
@@ -34,7 +36,19 @@ void bat_zero(struct nft_bat *t, size_t n)
 	/* a new page (pages are never freed before the batch is, so a new
 	 * one cannot lie in the old one's zeroed span) */
 	if (cur < t->zero_lo || cur > t->zero_hi)
-		t->zero_lo = t->zero_hi = cur;
+		t->zero_lo = t->zero_hi = t->faulted = cur;
+	/* faulted in 64 KiB ahead at a time, not a page at each message's
+	 * first byte there (array_prefault): a cold batch of ten thousand
+	 * forwards fills megabytes. Within the page: it has BATCH_PAGE bytes
+	 * past where it was found. */
+	if (cur + n > t->faulted) {
+		uintptr_t to = cur + n + ZERO_AHEAD, end = t->zero_lo + BATCH_PAGE;
+
+		to = to < end ? to : end;
+		if (to > t->zero_hi)
+			array_prefault((void *)t->zero_hi, to - t->zero_hi);
+		t->faulted = to;
+	}
 	if (cur + n > t->zero_hi) {
 		memset((void *)t->zero_hi, 0, cur + n - t->zero_hi);
 		t->zero_hi = cur + n;
