@@ -145,6 +145,11 @@ static int ranges_delta(const struct nft_set *sa, const struct nft_set *sb,
 	return ret;
 }
 
+static bool same_bytes(const void *a, const void *b, size_t la, size_t lb)
+{
+	return la == lb && (!la || !memcmp(a, b, la));
+}
+
 static int elems_delta(const struct nft_set *sa, size_t ia, const struct nft_set *sb,
 		       size_t ib, struct nft_delta *d)
 {
@@ -153,6 +158,14 @@ static int elems_delta(const struct nft_set *sa, size_t ia, const struct nft_set
 	struct nft_set_delta *v;
 	int ret = 0, c;
 
+	/* The same bytes are the same elements (an element is its bytes and
+	 * the pool's strings it points at): most sets, when one forward
+	 * among thousands changed. Different bytes may still be the same
+	 * elements, and are compared one by one. */
+	if (same_bytes(sa->elems, sb->elems, sa->n_elems * sa->stride,
+		       sb->n_elems * sb->stride) &&
+	    same_bytes(sa->pool, sb->pool, sa->pool_len, sb->pool_len))
+		return 0;
 	if ((sa->flags & NFT_SET_INTERVAL) && !(sa->flags & NFT_SET_CONCAT)) {
 		ret = ranges_delta(sa, sb, &sd);
 		i = sa->n_elems;
