@@ -38,6 +38,8 @@ int array_reserve_hot_(void *arrayp, size_t *cap, size_t need, size_t size)
 	size_t have = *cap;
 	uint8_t *v;
 
+	if (need <= have)
+		return 0;	/* once per push: the common case first */
 	if (array_reserve_(arrayp, cap, need, size) < 0)
 		return -ENOMEM;
 	if (*cap != have) {
