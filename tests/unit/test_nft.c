@@ -708,6 +708,22 @@ START_TEST(allowfile_set_and_map)
 }
 END_TEST
 
+/* Elements that are the same bytes but point at other strings in the
+ * pool (a forward renamed to a name as long) are not the same. */
+START_TEST(same_bytes_other_pool_differ)
+{
+	struct nft_state *a = build_text(HEAD WEB);
+	struct nft_state *b = build_text(HEAD "[Forward www]\nPort = 443\nDestination = 192.168.1.10:8443\n");
+	struct msgs m;
+
+	m = batch_of(a, b);
+	ck_assert_uint_ge(m.elems_deleted, 1);
+	ck_assert_uint_ge(m.elems_added, 1);
+	nft_state_free(a);
+	nft_state_free(b);
+}
+END_TEST
+
 START_TEST(views_scanned_and_indexed_agree)
 {
 	struct nft_state *st = build_text(HEAD WEB GAMES DNS6 SSH);
@@ -931,6 +947,7 @@ static Suite *nft_suite(void)
 	tcase_add_test(tc, hand_deleted_element_is_put_back);
 	tcase_add_test(tc, foreign_rule_is_removed);
 	tcase_add_test(tc, mark_change_refills_ct_chains);
+	tcase_add_test(tc, same_bytes_other_pool_differ);
 	tcase_add_test(tc, views_scanned_and_indexed_agree);
 	tcase_add_test(tc, thousand_forwards_one_changed);
 	tcase_add_test(tc, range_split_is_whole_ranges);
