@@ -145,11 +145,6 @@ static int ranges_delta(const struct nft_set *sa, const struct nft_set *sb,
 	return ret;
 }
 
-static bool same_bytes(const void *a, const void *b, size_t la, size_t lb)
-{
-	return la == lb && (!la || !memcmp(a, b, la));
-}
-
 static int elems_delta(const struct nft_set *sa, size_t ia, const struct nft_set *sb,
 		       size_t ib, struct nft_delta *d)
 {
@@ -162,9 +157,9 @@ static int elems_delta(const struct nft_set *sa, size_t ia, const struct nft_set
 	 * the pool's strings it points at): most sets, when one forward
 	 * among thousands changed. Different bytes may still be the same
 	 * elements, and are compared one by one. */
-	if (same_bytes(sa->elems, sb->elems, sa->n_elems * sa->stride,
-		       sb->n_elems * sb->stride) &&
-	    same_bytes(sa->pool, sb->pool, sa->pool_len, sb->pool_len))
+	if (nft_same_bytes(sa->elems, sa->n_elems * sa->stride,
+			   sb->elems, sb->n_elems * sb->stride) &&
+	    nft_same_bytes(sa->pool, sa->pool_len, sb->pool, sb->pool_len))
 		return 0;
 	if ((sa->flags & NFT_SET_INTERVAL) && !(sa->flags & NFT_SET_CONCAT)) {
 		ret = ranges_delta(sa, sb, &sd);
@@ -290,12 +285,6 @@ static int chains_delta(const struct nft_state *a, const struct nft_state *b, st
 	return ret;
 }
 
-static bool udata_equal(const struct nft_state *a, const struct nft_state *b)
-{
-	return a->table_udata_len == b->table_udata_len &&
-	       (!a->table_udata_len || !memcmp(a->table_udata, b->table_udata, a->table_udata_len));
-}
-
 int nft_delta_compute(const struct nft_state *from, const struct nft_state *to,
 		      struct nft_delta *d)
 {
@@ -312,7 +301,9 @@ int nft_delta_compute(const struct nft_state *from, const struct nft_state *to,
 		d->create = true;
 		return 0;
 	}
-	if (from->table_flags != to->table_flags || !udata_equal(from, to))
+	if (from->table_flags != to->table_flags ||
+	    !nft_same_bytes(from->table_udata, from->table_udata_len,
+			    to->table_udata, to->table_udata_len))
 		rebuild(d, "the table is defined differently");
 	ret = objs_delta(from, to, d);
 	if (!ret)

@@ -66,6 +66,13 @@ enum {
 	NFT_ELEM_UDATA = 1 << 5,
 };
 
+/* Two runs of bytes alike: the same length, the same bytes (either may
+ * be NULL when empty). */
+static inline bool nft_same_bytes(const void *a, size_t la, const void *b, size_t lb)
+{
+	return la == lb && (!la || !memcmp(a, b, la));
+}
+
 struct nft_elem {
 	uint8_t flags;		/* NFT_SET_ELEM_INTERVAL_END, _CATCHALL */
 	uint8_t has;		/* NFT_ELEM_* */

@@ -268,8 +268,7 @@ bool nft_set_def_equal(const struct nft_set *a, const struct nft_set *b)
 	       a->timeout == b->timeout &&
 	       a->field_count == b->field_count &&
 	       !memcmp(a->field_len, b->field_len, sizeof(a->field_len)) &&
-	       a->udata_len == b->udata_len &&
-	       (!a->udata_len || !memcmp(a->udata, b->udata, a->udata_len));
+	       nft_same_bytes(a->udata, a->udata_len, b->udata, b->udata_len);
 }
 
 static void swap_bytes(uint8_t *a, uint8_t *b, size_t size)
