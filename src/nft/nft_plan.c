@@ -607,10 +607,11 @@ int nft_diff(const void *from_, const void *to_, struct plan *p)
 			if (nft_far_owner(st->objs[i].name, owner, sizeof(owner)))
 				far_line(&l, d.create ? '+' : '-', owner, NULL);
 	}
-	/* the forwards looked at by name: the touched ones, or every one.
+	/* the forwards looked at by name: the touched ones, or every one
+	 * added (a table destroyed has its forwards said by name only).
 	 * Unindexed, each look scans every key; the index sorts them once,
 	 * which costs about as much as six scans: up to four, scan. */
-	if (d.create || d.destroy || l.fwd.n > 4) {
+	if (d.create || l.fwd.n > 4) {
 		nft_views_index_names(l.vf);
 		nft_views_index_names(l.vt);
 	}
