@@ -252,12 +252,10 @@ static ssize_t read_upto(int fd, void *buf, size_t cap)
 }
 
 /*
- * A record whole into a new buffer. A text record (text): at most max
- * bytes read, one more to catch a file that grew, no NUL byte, and a NUL
- * added. A binary one: exactly the size it had when opened (a file that
- * changed while read is -EAGAIN).
+ * A text record whole into a new buffer: at most max bytes read, one more
+ * to catch a file that grew, no NUL byte, and a NUL added.
  */
-static int read_record(const char *path, size_t max, bool text, char **out, size_t *len)
+static int read_record(const char *path, size_t max, char **out, size_t *len)
 {
 	char *buf;
 	ssize_t n;
@@ -269,24 +267,20 @@ static int read_record(const char *path, size_t max, bool text, char **out, size
 	fd = open_record(path, max, &size);
 	if (fd < 0)
 		return fd;
-	cap = (text ? max : size) + 1;
+	cap = max + 1;
 	buf = malloc(cap + 1);
 	if (!buf) {
 		close(fd);
 		return -ENOMEM;
 	}
-	if (!text)
-		array_prefault(buf, cap);	/* exactly the file's size */
 	n = read_upto(fd, buf, cap);
 	close(fd);
 	if (n < 0)
 		ret = (int)n;
-	else if (text && (size_t)n > max)
+	else if ((size_t)n > max)
 		ret = -EFBIG;
-	else if (text && memchr(buf, '\0', (size_t)n))
+	else if (memchr(buf, '\0', (size_t)n))
 		ret = -EBADMSG;
-	else if (!text && (size_t)n != size)
-		ret = -EAGAIN;		/* changed while read */
 	if (ret < 0) {
 		free(buf);
 		return ret;
@@ -361,24 +355,19 @@ int rundir_read(const char *name, enum rundir_file f, char **text, size_t *len)
 	*text = NULL;
 	*len = 0;
 	ret = rundir_path(path, sizeof(path), name, f, false);
-	return ret < 0 ? ret : read_record(path, RUNDIR_RECORD_MAX, true, text, len);
+	return ret < 0 ? ret : read_record(path, RUNDIR_RECORD_MAX, text, len);
 }
 
 /* A binary record (nft's table, beside its generation record): a regular
  * file, not a link, of at most max bytes; NULs allowed, nothing added. */
-int rundir_read_bin(const char *name, enum rundir_file f, size_t max,
-		    uint8_t **buf, size_t *len)
+int rundir_open_bin(const char *name, enum rundir_file f, size_t max, size_t *size)
 {
-	char path[PATH_MAX], *b = NULL;
+	char path[PATH_MAX];
 	int ret;
 
-	*buf = NULL;
-	*len = 0;
+	*size = 0;
 	ret = rundir_path(path, sizeof(path), name, f, false);
-	if (ret < 0 || (ret = read_record(path, max, false, &b, len)) < 0)
-		return ret;
-	*buf = (uint8_t *)b;
-	return 0;
+	return ret < 0 ? ret : open_record(path, max, size);
 }
 
 int rundir_replace(const char *name, enum rundir_file f, const char *text, size_t len)

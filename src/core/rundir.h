@@ -110,10 +110,10 @@ int rundir_replace(const char *name, enum rundir_file f, const char *text, size_
 /* The same from pieces, written in order (a large binary record). */
 struct iovec;
 int rundir_replace_iov(const char *name, enum rundir_file f, const struct iovec *iov, int n_iov);
-/* A binary record whole (free it), refused as rundir_read refuses a text
- * one but for its NULs, and when larger than max (-EFBIG). */
-int rundir_read_bin(const char *name, enum rundir_file f, size_t max,
-		    uint8_t **buf, size_t *len);
+/* A binary record, opened for the caller to read (pread): an fd (close
+ * it) and the size it had when opened; refused as rundir_read refuses a
+ * text one but for its NULs, and when larger than max (-EFBIG). */
+int rundir_open_bin(const char *name, enum rundir_file f, size_t max, size_t *size);
 
 /* The instance record: which config (made absolute) applied it, and its
  * identity. */

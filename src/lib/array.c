@@ -62,7 +62,7 @@ int array_reserve_hot_(void *arrayp, size_t *cap, size_t need, size_t size)
  */
 #define PREFAULT_MIN	(64u << 10)	/* smaller blocks: malloc's, mostly faulted in */
 
-void array_prefault(const void *p, size_t len)
+void array_prefault(void *p, size_t len)
 {
 #ifdef MADV_POPULATE_WRITE
 	uintptr_t page = (uintptr_t)getpagesize();

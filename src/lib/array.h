@@ -34,7 +34,7 @@ int array_reserve_hot_(void *arrayp, size_t *cap, size_t need, size_t size);
 
 /* Faults in the whole pages of [p, p + len) in one call, for a large
  * block about to be written whole (see array.c). */
-void array_prefault(const void *p, size_t len);
+void array_prefault(void *p, size_t len);
 
 /* One more element at the end, zeroed: its address, or NULL. */
 #define array_push(v, n, cap)						\

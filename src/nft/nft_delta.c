@@ -61,6 +61,8 @@ static int objs_delta(const struct nft_state *a, const struct nft_state *b, stru
 	size_t i = 0, j = 0;
 	int ret = 0, c;
 
+	if (a->objs == b->objs && a->n_objs == b->n_objs)
+		return 0;	/* a recalled state's, taken from the built one */
 	while (!ret && (i < a->n_objs || j < b->n_objs)) {
 		if (i == a->n_objs)
 			c = 1;

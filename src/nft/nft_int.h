@@ -33,6 +33,8 @@
 struct nlmsghdr;
 
 #define NFT_TABLE_COMMENT	"managed by wgbastion: edits are undone by the next apply"
+#define NFT_BULK_SUM	32	/* a set's two SipHash-2-4 sums (nft_set_sums) */
+#define NFT_OBJS_SUM	16	/* the counters' BLAKE2b sum (nft_objs_sum) */
 
 /* ------------------------------------------------------------------ */
 /* The state                                                           */
@@ -67,10 +69,11 @@ enum {
 };
 
 /* Two runs of bytes alike: the same length, the same bytes (either may
- * be NULL when empty). */
+ * be NULL when empty; both the same run when a recalled set is the built
+ * one's). */
 static inline bool nft_same_bytes(const void *a, size_t la, const void *b, size_t lb)
 {
-	return la == lb && (!la || !memcmp(a, b, la));
+	return la == lb && (!la || a == b || !memcmp(a, b, la));
 }
 
 struct nft_elem {
@@ -100,6 +103,13 @@ struct nft_set {
 	char *pool;
 	size_t pool_len, pool_cap;
 	bool sorted;
+	/* elems and pool are another state's: a recalled state takes an
+	 * unchanged set's from the built one (nft_recall.c), which outlives
+	 * it. Not this set's to free or grow until copied (set_own). */
+	bool borrowed;
+	/* nft_set_sums', kept (has_sum) */
+	bool has_sum;
+	uint8_t sum[NFT_BULK_SUM];
 };
 
 struct nft_rule {
@@ -151,6 +161,10 @@ struct nft_state {
 	/* in kernel (read) or creation (built) order */
 	struct nft_chain *chains;
 	size_t n_chains, cap_chains;
+	/* objs is the built state's, as borrowed sets are; nft_objs_sum's,
+	 * kept (has_objs_sum) */
+	bool objs_borrowed, has_objs_sum;
+	uint8_t objs_sum[NFT_OBJS_SUM];
 };
 
 /* By name (tests, and the views). */
@@ -196,8 +210,11 @@ void nft_record_committed(uint32_t genid, const struct nft_state *to);
 /* Keeps st (a built state whose digest is given) unless kept already. */
 int nft_table_keep(const struct instance *in, const struct nft_state *st,
 		   const uint8_t digest[32]);
-/* The state kept with this digest, checked; NULL on any doubt. */
-struct nft_state *nft_table_recall(const struct instance *in, const uint8_t digest[32]);
+/* The state kept with this digest, checked; NULL on any doubt. Where the
+ * counters or a set's elements are the same as want's (a built state,
+ * or NULL), they are want's, unread: want must outlive the state. */
+struct nft_state *nft_table_recall(const struct instance *in, const uint8_t digest[32],
+				   const struct nft_state *want);
 int nft_table_forget(const struct instance *in);
 /* stage.h's recall: the table as our last batch left it, when the record
  * proves the kernel still holds it (nft_record.c) */
@@ -206,6 +223,11 @@ int nft_recall(const struct instance *in, const void *want, void **live);
  * built state's is computed once (st->digest), so st must not change
  * after it is first asked for. */
 void nft_state_digest(const struct nft_state *st, uint8_t out[32]);
+/* What the digest takes a set's elements and pool, and the counters, by
+ * (SipHash and BLAKE2b sums); kept for a built state, as its digest. */
+void nft_set_sums(const struct nft_state *st, const struct nft_set *s,
+		  uint8_t out[NFT_BULK_SUM]);
+void nft_objs_sum(const struct nft_state *st, uint8_t out[NFT_OBJS_SUM]);
 
 /* ------------------------------------------------------------------ */
 /* Shared by the nft_*.c files                                         */

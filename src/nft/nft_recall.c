@@ -11,23 +11,37 @@
  * this build's layout; no library format holds them, hence this encoder
  * and its reader. Host byte order, for the same reason:
  *
- *	"wgbastion nft table 1\n"   MAGIC
+ *	"wgbastion nft table 2\n"   MAGIC
  *	u32 n, n bytes              the build id (lib/buildid.h)
  *	32 bytes                    S's digest (nft_state_digest)
+ *	u64 front                   where the elements begin: all above is
+ *	                            read whole, what follows as needed
  *	u32 n, 32 bytes, n bytes    the table, its chains and their rules:
  *	                            the messages of the batch that creates
  *	                            them, as nft_read parses a dump, after
  *	                            their BLAKE2b (libnftnl's parsers trust
  *	                            what they are given: the kernel's)
- *	u32 n; n x (u32 type, u32 len, name)        the counters
- *	u32 n; n x (set definition, u64 elements, u64 stride, u64 pool)
- *	then each set's elements and pool, in that order
+ *	u32 n, 16 bytes, u64 len,   the counters: their sum (nft_objs_sum),
+ *	len bytes                   then n x (u32 type, u32 len, name)
+ *	u32 n; n x (set definition, u64 elements, u64 stride, u64 pool,
+ *	            32 bytes: the elements' and pool's sums, nft_set_sums)
+ *	then each set's elements and pool, in that order, the elements
+ *	at a multiple of ELEMS_ALIGN from the file's start (zeros before)
  *
- * Trust: the file is a record of the run directory (regular, ours, not a
- * link: rundir_read_bin), every length is checked against what is left,
- * and what is read is used only when its digest is the one the record
- * holds: a torn, stale or foreign file means reading the table, never a
- * wrong comparison.
+ * A changed config mostly leaves the counters and all but a set or two
+ * as they were: what the sums show to be the built state's is taken from
+ * it, not read (at 10,000 forwards, a change of one destination reads one
+ * set of the three large ones, and no counter). The rest is read with
+ * pread straight into the arrays the state keeps.
+ *
+ * Trust: the file is a record of the run directory (regular, not a link:
+ * rundir_open_bin), every length is checked against what is left and the
+ * file's size, and what is recalled is used only when its digest is the
+ * one the record holds. The digest takes the counters and each set's bulk
+ * by their sums: those of what was read are computed from it, those of
+ * what was taken from the built state are the built state's own. A torn,
+ * stale or foreign file means reading the table, never a wrong
+ * comparison.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -48,13 +62,20 @@
 #include "lib/warn.h"
 #include "nft_int.h"
 
-#define MAGIC		"wgbastion nft table 1\n"
+#define MAGIC		"wgbastion nft table 2\n"
 #define MAGIC_LEN	(sizeof(MAGIC) - 1)
 #define DIGEST_LEN	32
 #define BUILD_ID_MAX	64
 #define TABLE_FILE_MAX	((size_t)1 << 30)
 #define NAME_MAX_LEN	256
 #define KEY_MAX_LEN	64
+#define ELEMS_ALIGN	8	/* at least struct nft_elem's */
+
+/* bytes from offset at to the next multiple of ELEMS_ALIGN */
+static size_t elems_pad(size_t at)
+{
+	return (ELEMS_ALIGN - at % ELEMS_ALIGN) % ELEMS_ALIGN;
+}
 
 /* ---- writing ---- */
 
@@ -175,19 +196,30 @@ out:
 int nft_table_keep(const struct instance *in, const struct nft_state *st,
 		   const uint8_t digest[DIGEST_LEN])
 {
+	static const uint8_t zeros[ELEMS_ALIGN];
 	struct wbuf w = { 0 };
 	struct iovec *iov = NULL;
-	size_t i, n_iov = 0;
+	size_t i, at, n_iov = 0;
 	int ret;
+
+	uint8_t sum[NFT_BULK_SUM];
+	size_t front_at, objs_at;
+	uint64_t len;
 
 	if (kept_already(in, digest))
 		return 0;
 	if (!put_head(&w, digest))
 		return -ENOTSUP;
+	front_at = w.n;
+	put_u64(&w, 0);			/* the front's length, once known */
 	ret = put_chains(&w, st);
 	if (ret < 0)
 		goto out;
 	put_u32(&w, (uint32_t)st->n_objs);
+	nft_objs_sum(st, sum);
+	put(&w, sum, NFT_OBJS_SUM);
+	objs_at = w.n;
+	put_u64(&w, 0);			/* their length, once known */
 	for (i = 0; i < st->n_objs; ++i) {
 		if (st->objs[i].raw) {
 			ret = -ENOTSUP;		/* never in a built state */
@@ -196,6 +228,9 @@ int nft_table_keep(const struct instance *in, const struct nft_state *st,
 		put_u32(&w, st->objs[i].type);
 		put_str(&w, st->objs[i].name);
 	}
+	len = w.n - objs_at - sizeof(len);
+	if (!w.err)
+		memcpy(w.p + objs_at, &len, sizeof(len));
 	put_u32(&w, (uint32_t)st->n_sets);
 	for (i = 0; i < st->n_sets; ++i) {
 		const struct nft_set *s = &st->sets[i];
@@ -217,22 +252,30 @@ int nft_table_keep(const struct instance *in, const struct nft_state *st,
 		put_u64(&w, s->n_elems);
 		put_u64(&w, s->stride);
 		put_u64(&w, s->pool_len);
+		nft_set_sums(st, s, sum);
+		put(&w, sum, NFT_BULK_SUM);
 	}
 	ret = w.err;
 	if (ret < 0)
 		goto out;
+	len = w.n;
+	memcpy(w.p + front_at, &len, sizeof(len));
 	/* the elements and pools are written from where they are */
-	iov = calloc(1 + 2 * st->n_sets, sizeof(*iov));
+	iov = calloc(1 + 3 * st->n_sets, sizeof(*iov));
 	if (!iov) {
 		ret = -ENOMEM;
 		goto out;
 	}
 	iov[n_iov++] = (struct iovec){ w.p, w.n };
+	at = w.n;
 	for (i = 0; i < st->n_sets; ++i) {
 		const struct nft_set *s = &st->sets[i];
 
+		iov[n_iov++] = (struct iovec){ (void *)zeros, elems_pad(at) };
+		at += elems_pad(at);
 		iov[n_iov++] = (struct iovec){ s->elems, s->n_elems * s->stride };
 		iov[n_iov++] = (struct iovec){ s->pool, s->pool_len };
+		at += s->n_elems * s->stride + s->pool_len;
 	}
 	ret = rundir_replace_iov(in->name, RUNDIR_NFTTABLE, iov, (int)n_iov);
 out:
@@ -331,13 +374,33 @@ static int take_chains(struct rbuf *r, struct nft_state *st)
 	return left ? -EBADMSG : 0;
 }
 
-static int take_objs(struct rbuf *r, struct nft_state *st)
+/* The counters: the built state's when their sum is its (not read). */
+static int take_objs(struct rbuf *r, struct nft_state *st, const struct nft_state *want)
 {
 	char name[NAME_MAX_LEN + 1];
+	uint8_t have[NFT_OBJS_SUM];
 	uint32_t i, n = take_u32(r), type;
+	const uint8_t *sum = take(r, NFT_OBJS_SUM);
+	uint64_t len = take_u64(r);
+	size_t end;
 
+	if (r->bad || len > r->left)
+		return -EBADMSG;
+	if (want && want->n_objs == n) {
+		nft_objs_sum(want, have);
+		if (!memcmp(have, sum, NFT_OBJS_SUM)) {
+			take(r, len);
+			st->objs = want->objs;
+			st->n_objs = st->cap_objs = n;
+			st->objs_borrowed = true;
+			memcpy(st->objs_sum, have, NFT_OBJS_SUM);
+			st->has_objs_sum = true;
+			return 0;
+		}
+	}
+	end = r->left - len;
 	/* each at least 9 bytes: no promise of more than is there */
-	if (r->bad || n > r->left / 9 || nft_state_reserve_objs(st, n) < 0)
+	if (n > len / 9 || nft_state_reserve_objs(st, n) < 0)
 		return -EBADMSG;
 	for (i = 0; i < n; ++i) {
 		type = take_u32(r);
@@ -346,11 +409,17 @@ static int take_objs(struct rbuf *r, struct nft_state *st)
 		if (!nft_state_add_obj(st, name, type))
 			return -ENOMEM;
 	}
-	return 0;
+	return r->left == end ? 0 : -EBADMSG;
 }
 
-/* A set's definition; its elements and pool come later (sizes kept). */
-static int take_set(struct rbuf *r, struct nft_state *st, uint64_t sizes[3])
+/* What the front says of a set whose elements follow it. */
+struct set_bulk {
+	uint64_t n_elems, stride, pool_len;
+	const uint8_t *sum;	/* NFT_BULK_SUM bytes, in the front */
+};
+
+/* A set's definition; its elements and pool come later (b). */
+static int take_set(struct rbuf *r, struct nft_state *st, struct set_bulk *b)
 {
 	char name[NAME_MAX_LEN + 1];
 	struct nft_set *s;
@@ -380,102 +449,210 @@ static int take_set(struct rbuf *r, struct nft_state *st, uint64_t sizes[3])
 		return -EBADMSG;
 	if (nft_state_set_udata(&s->udata, &s->udata_len, p, ulen) < 0)
 		return -ENOMEM;
-	sizes[0] = take_u64(r);
-	sizes[1] = take_u64(r);
-	sizes[2] = take_u64(r);
+	b->n_elems = take_u64(r);
+	b->stride = take_u64(r);
+	b->pool_len = take_u64(r);
+	b->sum = take(r, NFT_BULK_SUM);
 	/* a set that never had an element has no layout yet */
 	nft_set_layout(s);
-	if (!sizes[0] && !sizes[1])
+	if (!b->n_elems && !b->stride)
 		s->stride = 0;
-	if (r->bad || sizes[1] != s->stride || sizes[2] > UINT32_MAX)
+	if (r->bad || b->stride != s->stride || b->pool_len > UINT32_MAX)
 		return -EBADMSG;
 	return 0;
 }
 
-/* A set's elements and pool, copied into arrays of its own. */
-static int take_elems(struct rbuf *r, struct nft_set *s, const uint64_t sizes[3])
+static int take_sets(struct rbuf *r, struct nft_state *st, struct set_bulk **bulk)
 {
-	const void *e, *pool;
-
-	if (sizes[0] && sizes[0] > r->left / s->stride)
-		return -EBADMSG;
-	e = take(r, sizes[0] * s->stride);
-	pool = take(r, sizes[2]);
-	if (r->bad)
-		return -EBADMSG;
-	if (sizes[0]) {
-		s->elems = malloc(sizes[0] * s->stride);
-		if (!s->elems)
-			return -ENOMEM;
-		array_prefault(s->elems, sizes[0] * s->stride);
-		memcpy(s->elems, e, sizes[0] * s->stride);
-		s->n_elems = s->cap_elems = sizes[0];
-	}
-	if (sizes[2]) {
-		s->pool = malloc(sizes[2]);
-		if (!s->pool)
-			return -ENOMEM;
-		array_prefault(s->pool, sizes[2]);
-		memcpy(s->pool, pool, sizes[2]);
-		s->pool_len = s->pool_cap = sizes[2];
-	}
-	return 0;
-}
-
-static int take_sets(struct rbuf *r, struct nft_state *st)
-{
-	uint64_t (*sizes)[3] = NULL;
 	uint32_t i, n = take_u32(r);
 	int ret = 0;
 
+	*bulk = NULL;
 	if (r->bad || n > r->left / 64)
 		return -EBADMSG;
-	sizes = calloc(n ? n : 1, sizeof(*sizes));
-	if (!sizes)
+	*bulk = calloc(n ? n : 1, sizeof(**bulk));
+	if (!*bulk)
 		return -ENOMEM;
 	for (i = 0; i < n && !ret; ++i)
-		ret = take_set(r, st, sizes[i]);
-	for (i = 0; i < n && !ret; ++i)
-		ret = take_elems(r, &st->sets[i], sizes[i]);
-	free(sizes);
-	if (!ret && r->left)
-		ret = -EBADMSG;
+		ret = take_set(r, st, &(*bulk)[i]);
 	return ret;
 }
 
-struct nft_state *nft_table_recall(const struct instance *in, const uint8_t digest[DIGEST_LEN])
+/* Exactly n bytes at off: -EAGAIN when the file is shorter than it was. */
+static int pread_all(int fd, void *buf, size_t n, uint64_t off)
+{
+	size_t got = 0;
+	ssize_t k;
+
+	while (got < n) {
+		k = pread(fd, (uint8_t *)buf + got, n - got, (off_t)(off + got));
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			return -errno;
+		if (!k)
+			return -EAGAIN;
+		got += (size_t)k;
+	}
+	return 0;
+}
+
+/* n bytes at off into an array of their own (NULL for none, and on
+ * failure, *err set). */
+static void *read_array(int fd, uint64_t off, size_t n, int *err)
+{
+	void *p;
+
+	if (!n || *err)
+		return NULL;
+	p = malloc(n);
+	if (!p) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	array_prefault(p, n);
+	*err = pread_all(fd, p, n, off);
+	if (*err < 0) {
+		free(p);
+		p = NULL;
+	}
+	return p;
+}
+
+/*
+ * A set's elements and pool, which begin at *at (before its padding) in a
+ * file of size bytes: the built state's same-named set's when their sums
+ * are its, else read into arrays of the set's own.
+ */
+static int recall_bulk(int fd, uint64_t *at, uint64_t size, struct nft_set *s,
+		       const struct set_bulk *b, const struct nft_state *want)
+{
+	const struct nft_set *ws = want ? nft_state_set(want, s->name) : NULL;
+	uint8_t have[NFT_BULK_SUM];
+	uint64_t off, elen;
+	int ret;
+
+	off = *at + elems_pad(*at);
+	if (off > size || (b->stride && b->n_elems > (size - off) / b->stride))
+		return -EBADMSG;
+	elen = b->n_elems * b->stride;
+	if (b->pool_len > size - off - elen)
+		return -EBADMSG;
+	*at = off + elen + b->pool_len;
+	if (ws && ws->n_elems == b->n_elems && ws->stride == b->stride &&
+	    ws->pool_len == b->pool_len) {
+		nft_set_sums(want, ws, have);
+		if (!memcmp(have, b->sum, NFT_BULK_SUM)) {
+			s->elems = ws->elems;
+			s->pool = ws->pool;
+			s->n_elems = s->cap_elems = ws->n_elems;
+			s->pool_len = s->pool_cap = ws->pool_len;
+			s->borrowed = s->sorted = true;
+			memcpy(s->sum, have, NFT_BULK_SUM);
+			s->has_sum = true;
+			return 0;
+		}
+	}
+	ret = 0;
+	s->elems = read_array(fd, off, (size_t)elen, &ret);
+	s->pool = read_array(fd, off + elen, (size_t)b->pool_len, &ret);
+	if (ret < 0)
+		return ret;
+	s->n_elems = s->cap_elems = b->n_elems;
+	s->pool_len = s->pool_cap = b->pool_len;
+	return 0;
+}
+
+/* The front: everything before the elements, read whole. */
+static int read_front(int fd, size_t size, const struct wbuf *head, uint8_t **out,
+		      size_t *len)
+{
+	uint64_t front = 0;
+	uint8_t *buf;
+	int ret;
+
+	*out = NULL;
+	if (head->n + sizeof(front) > size)
+		return -EBADMSG;
+	buf = malloc(head->n + sizeof(front));
+	if (!buf)
+		return -ENOMEM;
+	ret = pread_all(fd, buf, head->n + sizeof(front), 0);
+	if (!ret && memcmp(buf, head->p, head->n))
+		ret = -ESTALE;	/* another build's, or another state's */
+	if (!ret) {
+		memcpy(&front, buf + head->n, sizeof(front));
+		if (front < head->n + sizeof(front) || front > size)
+			ret = -EBADMSG;
+	}
+	free(buf);
+	if (ret < 0)
+		return ret;
+	buf = malloc(front);
+	if (!buf)
+		return -ENOMEM;
+	array_prefault(buf, front);
+	ret = pread_all(fd, buf, front, 0);
+	if (ret < 0) {
+		free(buf);
+		return ret;
+	}
+	*out = buf;
+	*len = front;
+	return 0;
+}
+
+struct nft_state *nft_table_recall(const struct instance *in, const uint8_t digest[DIGEST_LEN],
+				   const struct nft_state *want)
 {
 	struct wbuf head = { 0 };
 	struct nft_state *st = NULL;
+	struct set_bulk *bulk = NULL;
 	uint8_t *buf = NULL, d[DIGEST_LEN];
 	struct rbuf r;
 	char table[64];
-	size_t len;
-	int ret;
+	uint64_t at;
+	size_t size, len, i;
+	int fd, ret;
 
-	ret = rundir_read_bin(in->name, RUNDIR_NFTTABLE, TABLE_FILE_MAX, &buf, &len);
-	if (ret < 0) {
-		if (rundir_refusal(ret) && ret != -EFBIG)
+	fd = rundir_open_bin(in->name, RUNDIR_NFTTABLE, TABLE_FILE_MAX, &size);
+	if (fd < 0) {
+		if (rundir_refusal(fd) && fd != -EFBIG)
 			rundir_warn_bad(in->name, RUNDIR_NFTTABLE, 0, "%s; the table is read",
-					rundir_refusal(ret));
-		else if (ret != -ENOENT)
+					rundir_refusal(fd));
+		else if (fd != -ENOENT)
 			debugx("nft: the kept table cannot be read (%s): reading the table",
-			       strerror(-ret));
+			       strerror(-fd));
 		return NULL;
 	}
-	r = (struct rbuf){ .base = buf, .p = buf, .left = len };
-	if (!put_head(&head, digest) || head.err || head.n > len ||
-	    memcmp(take(&r, head.n), head.p, head.n)) {
+	ret = !put_head(&head, digest) || head.err ? -ENOTSUP :
+	      read_front(fd, size, &head, &buf, &len);
+	if (ret == -ESTALE) {
 		debugx("nft: the kept table is not the one the record names: reading the table");
 		goto fail;
+	} else if (ret == -EBADMSG) {
+		debugx("nft: the kept table does not parse (%s): reading the table", strerror(-ret));
+		goto fail;
+	} else if (ret < 0) {
+		debugx("nft: the kept table cannot be read (%s): reading the table",
+		       strerror(-ret));
+		goto fail;
 	}
+	r = (struct rbuf){ .base = buf, .p = buf, .left = len };
+	take(&r, head.n + sizeof(uint64_t));	/* checked by read_front */
 	snprintf(table, sizeof(table), NFT_TABLE_PREFIX "%s", in->name);
 	st = nft_state_new(table);
 	ret = st ? take_chains(&r, st) : -ENOMEM;
 	if (!ret)
-		ret = take_objs(&r, st);
+		ret = take_objs(&r, st, want);
 	if (!ret)
-		ret = take_sets(&r, st);
+		ret = take_sets(&r, st, &bulk);
+	if (!ret && r.left)
+		ret = -EBADMSG;
+	for (i = 0, at = len; !ret && i < st->n_sets; ++i)
+		ret = recall_bulk(fd, &at, size, &st->sets[i], &bulk[i], want);
+	if (!ret && at != size)
+		ret = -EBADMSG;
 	if (ret < 0) {
 		debugx("nft: the kept table does not parse (%s): reading the table", strerror(-ret));
 		goto fail;
@@ -486,14 +663,18 @@ struct nft_state *nft_table_recall(const struct instance *in, const uint8_t dige
 		debugx("nft: the kept table is not the one the record names: reading the table");
 		goto fail;
 	}
+	close(fd);
+	free(bulk);
 	free(head.p);
 	free(buf);
 	return st;
 fail:
 	/* gone, so that the next keep of this same state writes it anew
 	 * rather than trust its header */
+	close(fd);
 	nft_table_forget(in);
 	nft_state_free(st);
+	free(bulk);
 	free(head.p);
 	free(buf);
 	return NULL;

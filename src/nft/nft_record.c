@@ -100,19 +100,62 @@ static void h_u64(crypto_generichash_state *h, uint64_t v)
  * authenticates nothing, whoever writes the config or the run directory
  * is root already.
  */
-static void h_bulk(crypto_generichash_state *h, const void *p, size_t n)
+static void bulk_sum(uint8_t out[NFT_BULK_SUM / 2], const void *p, size_t n)
 {
 	static const unsigned char key[crypto_shorthash_siphashx24_KEYBYTES];
-	unsigned char sum[crypto_shorthash_siphashx24_BYTES];
 
-	crypto_shorthash_siphashx24(sum, n ? p : (const void *)key, n, key);
-	h_bytes(h, sum, sizeof(sum));
-	h_u64(h, n);
+	crypto_shorthash_siphashx24(out, n ? p : (const void *)key, n, key);
+}
+
+/* A set's sums: its elements' then its pool's. A built state's are kept
+ * (its sets change no more); so are those nft_recall.c gives a set it
+ * takes from a built one. */
+void nft_set_sums(const struct nft_state *st, const struct nft_set *s, uint8_t out[NFT_BULK_SUM])
+{
+	if (s->has_sum) {
+		memcpy(out, s->sum, NFT_BULK_SUM);
+		return;
+	}
+	bulk_sum(out, s->elems, s->n_elems * s->stride);
+	bulk_sum(out + NFT_BULK_SUM / 2, s->pool, s->pool_len);
+	if (st->built) {
+		struct nft_set *w = (struct nft_set *)s;	/* a cache, as below */
+
+		memcpy(w->sum, out, NFT_BULK_SUM);
+		w->has_sum = true;
+	}
+}
+
+/* The counters' names and types, in order, as one sum: a recalled state
+ * whose counters are the built state's (most changes) takes them from it
+ * by this, unread. */
+void nft_objs_sum(const struct nft_state *st, uint8_t out[NFT_OBJS_SUM])
+{
+	crypto_generichash_state h;
+	size_t i;
+
+	if (st->has_objs_sum) {
+		memcpy(out, st->objs_sum, NFT_OBJS_SUM);
+		return;
+	}
+	crypto_generichash_init(&h, NULL, 0, NFT_OBJS_SUM);
+	for (i = 0; i < st->n_objs; ++i) {
+		h_str(&h, st->objs[i].name);
+		h_u64(&h, st->objs[i].type);
+	}
+	crypto_generichash_final(&h, out, NFT_OBJS_SUM);
+	if (st->built) {
+		struct nft_state *w = (struct nft_state *)st;
+
+		memcpy(w->objs_sum, out, NFT_OBJS_SUM);
+		w->has_objs_sum = true;
+	}
 }
 
 void nft_state_digest(const struct nft_state *st, uint8_t out[DIGEST_LEN])
 {
 	crypto_generichash_state h;
+	uint8_t sum[NFT_BULK_SUM];
 	size_t i, j;
 
 	if (st->has_digest) {
@@ -126,10 +169,8 @@ void nft_state_digest(const struct nft_state *st, uint8_t out[DIGEST_LEN])
 	h_u64(&h, st->table_flags);
 	h_bytes(&h, st->table_udata, st->table_udata_len);
 	h_u64(&h, st->n_objs);
-	for (i = 0; i < st->n_objs; ++i) {
-		h_str(&h, st->objs[i].name);
-		h_u64(&h, st->objs[i].type);
-	}
+	nft_objs_sum(st, sum);
+	h_bytes(&h, sum, NFT_OBJS_SUM);
 	h_u64(&h, st->n_sets);
 	for (i = 0; i < st->n_sets; ++i) {
 		const struct nft_set *s = &st->sets[i];
@@ -145,8 +186,10 @@ void nft_state_digest(const struct nft_state *st, uint8_t out[DIGEST_LEN])
 		h_bytes(&h, s->field_len, sizeof(s->field_len));
 		h_bytes(&h, s->udata, s->udata_len);
 		h_u64(&h, s->stride);
-		h_bulk(&h, s->elems, s->n_elems * s->stride);
-		h_bulk(&h, s->pool, s->pool_len);
+		nft_set_sums(st, s, sum);
+		h_bytes(&h, sum, NFT_BULK_SUM);
+		h_u64(&h, s->n_elems * s->stride);
+		h_u64(&h, s->pool_len);
 	}
 	h_u64(&h, st->n_chains);
 	for (i = 0; i < st->n_chains; ++i) {
@@ -443,7 +486,7 @@ int nft_recall(const struct instance *in, const void *want_, void **live)
 	if (want != held_for)
 		return 0;	/* unchanged() did not find the record holding */
 	held_for = NULL;
-	st = nft_table_recall(in, held_digest);
+	st = nft_table_recall(in, held_digest, want);
 	if (!st)
 		return 0;
 	st->genid = held_gen;

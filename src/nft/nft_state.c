@@ -83,8 +83,10 @@ struct nft_obj *nft_state_add_obj(struct nft_state *st, const char *name, uint32
 {
 	struct nft_obj *o;
 
-	if (array_reserve(st->objs, &st->cap_objs, st->n_objs + 1) < 0)
-		return NULL;
+	if (st->objs_borrowed ||
+	    array_reserve(st->objs, &st->cap_objs, st->n_objs + 1) < 0)
+		return NULL;	/* a recalled state's counters do not grow */
+	st->has_objs_sum = false;
 	o = &st->objs[st->n_objs];
 	memset(o, 0, sizeof(*o));
 	o->name = names_put(st, name);
@@ -189,10 +191,39 @@ void nft_set_layout(struct nft_set *s)
 	s->stride = (n + 3) & ~(size_t)3;	/* the header's alignment */
 }
 
+/* A set whose arrays are another state's (borrowed) gets its own before
+ * it grows. */
+static int set_own(struct nft_set *s)
+{
+	uint8_t *e = NULL;
+	char *pool = NULL;
+
+	if (!s->borrowed)
+		return 0;
+	if ((s->n_elems && !(e = malloc(s->n_elems * s->stride))) ||
+	    (s->pool_len && !(pool = malloc(s->pool_len)))) {
+		free(e);
+		return -ENOMEM;
+	}
+	if (e)
+		memcpy(e, s->elems, s->n_elems * s->stride);
+	if (pool)
+		memcpy(pool, s->pool, s->pool_len);
+	s->elems = e;
+	s->pool = pool;
+	s->cap_elems = s->n_elems;
+	s->pool_cap = s->pool_len;
+	s->borrowed = false;
+	return 0;
+}
+
 struct nft_elem *nft_set_push(struct nft_set *s)
 {
 	struct nft_elem *el;
 
+	if (set_own(s) < 0)
+		return NULL;
+	s->has_sum = false;
 	if (!s->stride)
 		nft_set_layout(s);
 	/* elements are stride bytes each, not a C type; set_sort gives
@@ -211,6 +242,9 @@ int64_t nft_set_pool_put(struct nft_set *s, const void *p, size_t len)
 
 	if (off + len + 1 > UINT32_MAX)
 		return -E2BIG;
+	if (set_own(s) < 0)
+		return -ENOMEM;
+	s->has_sum = false;
 	if (array_reserve_hot(s->pool, &s->pool_cap, off + len + 1) < 0)
 		return -ENOMEM;
 	memcpy(s->pool + off, p, len);
@@ -344,14 +378,14 @@ static void set_sort(struct nft_set *s)
 	uint8_t *v;
 
 	/* complete: give back what doubling reserved */
-	if (s->n_elems && s->n_elems < s->cap_elems) {
+	if (s->n_elems && s->n_elems < s->cap_elems && !s->borrowed) {
 		v = realloc(s->elems, s->n_elems * s->stride);
 		if (v) {
 			s->elems = v;
 			s->cap_elems = s->n_elems;
 		}
 	}
-	if (s->sorted)
+	if (s->sorted || s->borrowed)	/* borrowed: a finished state's */
 		return;
 	sort_set = s;
 	nft_qsort(s->elems, s->n_elems, s->stride, elem_qcmp);
@@ -397,7 +431,8 @@ int nft_state_finish(struct nft_state *st)
 {
 	size_t i;
 
-	nft_qsort(st->objs, st->n_objs, sizeof(*st->objs), obj_qcmp);
+	if (!st->objs_borrowed)	/* sorted by the state they are from */
+		nft_qsort(st->objs, st->n_objs, sizeof(*st->objs), obj_qcmp);
 	nft_qsort(st->sets, st->n_sets, sizeof(*st->sets), set_qcmp);
 	for (i = 0; i < st->n_sets; ++i)
 		set_sort(&st->sets[i]);
@@ -497,8 +532,10 @@ static void set_free(struct nft_set *s)
 {
 	free(s->name);
 	free(s->udata);
-	free(s->elems);
-	free(s->pool);
+	if (!s->borrowed) {
+		free(s->elems);
+		free(s->pool);
+	}
 }
 
 void nft_state_free(void *state)
@@ -508,10 +545,11 @@ void nft_state_free(void *state)
 
 	if (!st)
 		return;
-	for (i = 0; i < st->n_objs; ++i)
+	for (i = 0; i < st->n_objs && !st->objs_borrowed; ++i)
 		if (st->objs[i].raw)
 			nftnl_obj_free(st->objs[i].raw);
-	free(st->objs);
+	if (!st->objs_borrowed)
+		free(st->objs);
 	while (st->names) {
 		struct nft_names *next = st->names->next;
 

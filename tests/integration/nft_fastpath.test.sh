@@ -145,8 +145,22 @@ flip() {
 head -c 100 "$KEPT" >"$KEPT.new" && mv "$KEPT.new" "$KEPT"
 flip "truncated" 'kept table does not parse'
 cp "$KEPT" "$TMP/kept.was"
+# the last counter name in a set's pool: forward extra's change reads
+# the count set (the change is to it)
+at=$(grep -oba 'fwd_' "$KEPT" | tail -1 | cut -d: -f1)
+printf 'x' | dd of="$KEPT" bs=1 seek=$((at + 1)) conv=notrunc status=none
+flip "one byte changed in a set read" 'kept table is not the one the record names'
+# the file's last bytes: a set the change leaves as it was, which is
+# taken from the table built (its sums are the same), not read
 printf 'x' | dd of="$KEPT" bs=1 seek=$(( $(stat -c %s "$KEPT") - 3 )) conv=notrunc status=none
-flip "one byte changed" 'kept table is not the one the record names'
+flip_back=("${C[@]}")
+if [ "${C[1]}" = "$TMP/wg1.conf" ]; then C=(-c "$TMP/wg0.conf"); else C=(-c "$TMP/wg1.conf"); fi
+out=$(wgb b -v "${C[@]}" apply 2>&1)
+assert_match "one byte changed in a set not read: compared with the kept table" "$RECALLED" "$out"
+assert_match "and the change made" '^[-+] forward extra' "$out"
+list_ok "one byte changed in a set not read"
+C=("${flip_back[@]}")
+assert_rc "and back" 0 wgb b "${C[@]}" apply
 cp "$TMP/kept.was" "$KEPT"
 flip "the one kept for the config before" 'kept table is not the one the record names'
 rm -f "$KEPT"

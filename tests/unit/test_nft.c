@@ -429,7 +429,7 @@ START_TEST(kept_table_recalled)
 	rundir_override = dir;
 	nft_state_digest(st, d);
 	ck_assert_int_eq(nft_table_keep(&in, st, d), 0);
-	back = nft_table_recall(&in, d);
+	back = nft_table_recall(&in, d, NULL);
 	ck_assert_ptr_nonnull(back);
 	nft_state_digest(back, d2);
 	ck_assert_mem_eq(d, d2, sizeof(d));
@@ -448,7 +448,7 @@ START_TEST(kept_table_recalled)
 	fclose(f);
 	/* another state's digest: refused, and the file removed, so that
 	 * keeping this state again writes it anew */
-	ck_assert_ptr_null(nft_table_recall(&in, other));
+	ck_assert_ptr_null(nft_table_recall(&in, other, NULL));
 	ck_assert_int_eq(access(path, F_OK), -1);
 	ck_assert_int_eq(nft_table_keep(&in, st, d), 0);
 	ck_assert_int_eq(access(path, F_OK), 0);
@@ -456,14 +456,14 @@ START_TEST(kept_table_recalled)
 		f = fopen(path, "wb");
 		fwrite(orig, 1, (size_t)at, f);
 		fclose(f);
-		ck_assert_msg(!nft_table_recall(&in, d), "cut at %ld: recalled", at);
+		ck_assert_msg(!nft_table_recall(&in, d, NULL), "cut at %ld: recalled", at);
 	}
 	for (at = 0; at < size; at += at < 512 ? 1 : 89) {
 		orig[at] ^= 0x5a;
 		f = fopen(path, "wb");
 		fwrite(orig, 1, (size_t)size, f);
 		fclose(f);
-		back = nft_table_recall(&in, d);
+		back = nft_table_recall(&in, d, NULL);
 		if (back) {
 			nft_state_digest(back, d2);
 			ck_assert_msg(!memcmp(d, d2, sizeof(d)), "byte %ld changed: another state", at);
@@ -476,6 +476,104 @@ START_TEST(kept_table_recalled)
 	ck_assert_int_eq(access(path, F_OK), -1);
 	rmdir(dir);
 	rundir_override = NULL;
+	nft_state_free(st);
+}
+END_TEST
+
+/* Recalled with a built state at hand, what the kept table's sums show to
+ * be the built state's (the counters, a set) is taken from it, unread:
+ * the state recalled is the one kept all the same, digest for digest and
+ * difference for difference, and a file changed anywhere is refused or
+ * gives that same state. */
+START_TEST(kept_table_shared)
+{
+	static const char conf[] = HEAD WEB GAMES DNS6 SSH HOME;
+	/* web's destination port moved: only the dnat4_tcp map differs */
+	static const char moved[] = HEAD "[Forward web]\nPort = 443\nDestination = 192.168.1.10:8444\n"
+		GAMES DNS6 SSH HOME;
+	/* a forward renamed: the counters differ too */
+	static const char renamed[] = HEAD "[Forward www]\nPort = 443\nDestination = 192.168.1.10:8443\n"
+		GAMES DNS6 SSH HOME;
+	char dir[] = "/tmp/wgb-shared-XXXXXX", path[128];
+	struct instance in = { .name = "wg0" };
+	struct nft_state *st = build_text(conf), *mv = build_text(moved), *rn = build_text(renamed);
+	struct nft_state *full, *back;
+	const struct nft_state *wants[] = { st, mv, rn };
+	char *want_text, *got_text;
+	uint8_t d[32], d2[32], *orig;
+	size_t i, k, borrowed;
+	long size, at;
+	FILE *f;
+	int n, m;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	rundir_override = dir;
+	nft_state_digest(st, d);
+	ck_assert_int_eq(nft_table_keep(&in, st, d), 0);
+	full = nft_table_recall(&in, d, NULL);
+	ck_assert_ptr_nonnull(full);
+	ck_assert(!full->objs_borrowed);
+	for (k = 0; k < 3; ++k) {
+		back = nft_table_recall(&in, d, wants[k]);
+		ck_assert_ptr_nonnull(back);
+		nft_state_digest(back, d2);
+		ck_assert_mem_eq(d, d2, sizeof(d));
+		/* the counters are the same but when renamed */
+		ck_assert_int_eq(back->objs_borrowed, k != 2);
+		for (i = 0, borrowed = 0; i < back->n_sets; ++i) {
+			const struct nft_set *s = &back->sets[i];
+
+			borrowed += s->borrowed;
+			/* the moved destination's map is read, every other set taken */
+			if (k == 1 && !strcmp(s->name, "dnat4_tcp"))
+				ck_assert(!s->borrowed);
+		}
+		/* moved: dnat4_tcp differs; renamed: count4_tcp (its pool names
+		 * the counter) */
+		ck_assert_uint_eq(borrowed, back->n_sets - (k ? 1 : 0));
+		/* the same differences as from the table recalled whole */
+		want_text = diff_text(full, wants[k], &n);
+		got_text = diff_text(back, wants[k], &m);
+		ck_assert_int_eq(n, m);
+		ck_assert_str_eq(got_text, want_text);
+		ck_assert_uint_eq(batch_of(back, wants[k]).n, batch_of(full, wants[k]).n);
+		free(want_text);
+		free(got_text);
+		nft_state_free(back);
+	}
+	ck_assert_int_gt(batch_of(full, mv).n, 0);
+	/* a byte changed anywhere: refused, or the state kept */
+	snprintf(path, sizeof(path), "%s/wg0.nfttable", dir);
+	f = fopen(path, "rb");
+	ck_assert_ptr_nonnull(f);
+	fseek(f, 0, SEEK_END);
+	size = ftell(f);
+	rewind(f);
+	orig = malloc((size_t)size);
+	ck_assert_uint_eq(fread(orig, 1, (size_t)size, f), (size_t)size);
+	fclose(f);
+	for (at = 0; at < size; at += at < 512 ? 1 : 61) {
+		orig[at] ^= 0x5a;
+		f = fopen(path, "wb");
+		fwrite(orig, 1, (size_t)size, f);
+		fclose(f);
+		for (k = 0; k < 3; ++k) {
+			back = nft_table_recall(&in, d, wants[k]);
+			if (back) {
+				nft_state_digest(back, d2);
+				ck_assert_msg(!memcmp(d, d2, sizeof(d)), "byte %ld changed: another state", at);
+				nft_state_free(back);
+			}
+		}
+		orig[at] ^= 0x5a;
+	}
+	free(orig);
+	ck_assert_int_eq(nft_table_forget(&in), 0);
+	rmdir(dir);
+	rundir_override = NULL;
+	nft_state_free(full);
+	nft_state_free(rn);
+	nft_state_free(mv);
 	nft_state_free(st);
 }
 END_TEST
@@ -955,6 +1053,7 @@ static Suite *nft_suite(void)
 	tcase_add_test(tc, rebuild_keeps_counter_values);
 	tcase_add_test(tc, set_names_round_trip);
 	tcase_add_test(tc, kept_table_recalled);
+	tcase_add_test(tc, kept_table_shared);
 	tcase_add_test(tc, qsort_paths);
 	tcase_add_test(tc, far_side_chains_sets_and_lines);
 	suite_add_tcase(s, tc);
