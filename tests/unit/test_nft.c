@@ -408,6 +408,54 @@ START_TEST(round_trip_equal)
 }
 END_TEST
 
+/* The file at path, whole (free it). */
+static uint8_t *slurp(const char *path, long *size)
+{
+	FILE *f = fopen(path, "rb");
+	uint8_t *v;
+
+	ck_assert_ptr_nonnull(f);
+	fseek(f, 0, SEEK_END);
+	*size = ftell(f);
+	rewind(f);
+	v = malloc((size_t)*size);
+	ck_assert_ptr_nonnull(v);
+	ck_assert_uint_eq(fread(v, 1, (size_t)*size, f), (size_t)*size);
+	fclose(f);
+	return v;
+}
+
+/* The kept table orig (size bytes) written to path with one byte changed,
+ * every byte of the first 512 and one in step after: recalled with each
+ * of wants (NULL: none), it is refused or it is the state of digest d. */
+static void flips_refused_or_same(const char *path, uint8_t *orig, long size, long step,
+				  const struct nft_state *const *wants, size_t n_wants,
+				  const uint8_t d[32])
+{
+	struct instance in = { .name = "wg0" };
+	struct nft_state *back;
+	uint8_t d2[32];
+	long at;
+	size_t k;
+	FILE *f;
+
+	for (at = 0; at < size; at += at < 512 ? 1 : step) {
+		orig[at] ^= 0x5a;
+		f = fopen(path, "wb");
+		fwrite(orig, 1, (size_t)size, f);
+		fclose(f);
+		for (k = 0; k < n_wants; ++k) {
+			back = nft_table_recall(&in, d, wants[k]);
+			if (back) {
+				nft_state_digest(back, d2);
+				ck_assert_msg(!memcmp(d, d2, 32), "byte %ld changed: another state", at);
+				nft_state_free(back);
+			}
+		}
+		orig[at] ^= 0x5a;
+	}
+}
+
 /* The table kept beside the generation record (nft_recall.c): what is
  * recalled is the state kept, digest for digest and with no difference;
  * a file cut short anywhere or with a byte changed anywhere is refused
@@ -438,14 +486,7 @@ START_TEST(kept_table_recalled)
 	ck_assert_uint_eq(batch_of(back, st).n, 0);
 	nft_state_free(back);
 	snprintf(path, sizeof(path), "%s/wg0.nfttable", dir);
-	f = fopen(path, "rb");
-	ck_assert_ptr_nonnull(f);
-	fseek(f, 0, SEEK_END);
-	size = ftell(f);
-	rewind(f);
-	orig = malloc((size_t)size);
-	ck_assert_uint_eq(fread(orig, 1, (size_t)size, f), (size_t)size);
-	fclose(f);
+	orig = slurp(path, &size);
 	/* another state's digest: refused, and the file removed, so that
 	 * keeping this state again writes it anew */
 	ck_assert_ptr_null(nft_table_recall(&in, other, NULL));
@@ -458,19 +499,7 @@ START_TEST(kept_table_recalled)
 		fclose(f);
 		ck_assert_msg(!nft_table_recall(&in, d, NULL), "cut at %ld: recalled", at);
 	}
-	for (at = 0; at < size; at += at < 512 ? 1 : 89) {
-		orig[at] ^= 0x5a;
-		f = fopen(path, "wb");
-		fwrite(orig, 1, (size_t)size, f);
-		fclose(f);
-		back = nft_table_recall(&in, d, NULL);
-		if (back) {
-			nft_state_digest(back, d2);
-			ck_assert_msg(!memcmp(d, d2, sizeof(d)), "byte %ld changed: another state", at);
-			nft_state_free(back);
-		}
-		orig[at] ^= 0x5a;
-	}
+	flips_refused_or_same(path, orig, size, 89, (const struct nft_state *const[]){ NULL }, 1, d);
 	free(orig);
 	ck_assert_int_eq(nft_table_forget(&in), 0);
 	ck_assert_int_eq(access(path, F_OK), -1);
@@ -502,8 +531,7 @@ START_TEST(kept_table_shared)
 	char *want_text, *got_text;
 	uint8_t d[32], d2[32], *orig;
 	size_t i, k, borrowed;
-	long size, at;
-	FILE *f;
+	long size;
 	int n, m;
 
 	ck_assert_ptr_nonnull(mkdtemp(dir));
@@ -544,29 +572,8 @@ START_TEST(kept_table_shared)
 	ck_assert_int_gt(batch_of(full, mv).n, 0);
 	/* a byte changed anywhere: refused, or the state kept */
 	snprintf(path, sizeof(path), "%s/wg0.nfttable", dir);
-	f = fopen(path, "rb");
-	ck_assert_ptr_nonnull(f);
-	fseek(f, 0, SEEK_END);
-	size = ftell(f);
-	rewind(f);
-	orig = malloc((size_t)size);
-	ck_assert_uint_eq(fread(orig, 1, (size_t)size, f), (size_t)size);
-	fclose(f);
-	for (at = 0; at < size; at += at < 512 ? 1 : 61) {
-		orig[at] ^= 0x5a;
-		f = fopen(path, "wb");
-		fwrite(orig, 1, (size_t)size, f);
-		fclose(f);
-		for (k = 0; k < 3; ++k) {
-			back = nft_table_recall(&in, d, wants[k]);
-			if (back) {
-				nft_state_digest(back, d2);
-				ck_assert_msg(!memcmp(d, d2, sizeof(d)), "byte %ld changed: another state", at);
-				nft_state_free(back);
-			}
-		}
-		orig[at] ^= 0x5a;
-	}
+	orig = slurp(path, &size);
+	flips_refused_or_same(path, orig, size, 61, wants, 3, d);
 	free(orig);
 	ck_assert_int_eq(nft_table_forget(&in), 0);
 	rmdir(dir);
