@@ -217,12 +217,13 @@ int nft_table_keep(const struct instance *in, const struct nft_state *st,
 		goto out;
 	/* the rest of the front at once: grown by doubling, its 250 KB at
 	 * 10,000 forwards were moved and touched anew at every step */
-	len = w.n + 4 + NFT_OBJS_SUM + 8 + 4;
+	len = w.n + 4 + NFT_OBJS_SUM + 8 + 4;	/* the two counts, sum, length */
 	for (i = 0; i < st->n_objs; ++i)
-		len += 8 + strlen(st->objs[i].name);
-	for (i = 0; i < st->n_sets; ++i)
-		len += 4 + strlen(st->sets[i].name) + 4 * 11 + 8 +
-		       sizeof(st->sets[i].field_len) + st->sets[i].udata_len + 24 + NFT_BULK_SUM;
+		len += 4 + 4 + strlen(st->objs[i].name);
+	for (i = 0; i < st->n_sets; ++i)	/* name, ten u32, timeout, ... */
+		len += 4 + strlen(st->sets[i].name) + 10 * 4 + 8 +
+		       sizeof(st->sets[i].field_len) + st->sets[i].udata_len + 3 * 8 +
+		       NFT_BULK_SUM;
 	if (array_reserve_hot(w.p, &w.cap, len) < 0) {
 		ret = -ENOMEM;
 		goto out;
