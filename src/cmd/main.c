@@ -60,8 +60,8 @@ int main(int argc, char **argv)
 	 * own: a block freed (the config's text, the kept table's front, a
 	 * plan's views) is then reused by the next, warm. On the bench
 	 * machine the first touch of a page costs about 8 us however it was
-	 * mapped, and a one-change apply of 10,000 forwards touched 2,100
-	 * new pages with every block mapped apart, 1,600 so. What freed
+	 * mapped, and a one-change apply of 10,000 forwards touched 2,110
+	 * new pages with every block mapped apart, 1,490 so. What freed
 	 * memory would hold at a large batch's peak is given back before
 	 * that batch is built (nft_sync): a cold apply peaks no higher. A
 	 * fixed threshold also stops glibc from moving it on its own. */

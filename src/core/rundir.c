@@ -358,8 +358,9 @@ int rundir_read(const char *name, enum rundir_file f, char **text, size_t *len)
 	return ret < 0 ? ret : read_record(path, RUNDIR_RECORD_MAX, text, len);
 }
 
-/* A binary record (nft's table, beside its generation record): a regular
- * file, not a link, of at most max bytes; NULs allowed, nothing added. */
+/* A binary record (nft's table, beside its generation record), opened for
+ * the caller to read in parts: a regular file, not a link, of at most max
+ * bytes; its size as opened. */
 int rundir_open_bin(const char *name, enum rundir_file f, size_t max, size_t *size)
 {
 	char path[PATH_MAX];
