@@ -287,6 +287,9 @@ static inline int32_t nft_elem_verdict(const struct nft_set *s, const struct nft
 struct nft_elem *nft_set_push(struct nft_set *s);
 /* Copies a string (len bytes, NUL added) to the pool; -ENOMEM or offset. */
 int64_t nft_set_pool_put(struct nft_set *s, const void *p, size_t len);
+/* Room for n more elements and pool more pool bytes (NULs included), in
+ * one block each, faulted in: for a builder that has counted them. */
+int nft_set_reserve(struct nft_set *s, size_t n, size_t pool);
 /* Order of elements: key, then an interval end before a start (adjacent
  * ranges of an interval set share the key where one ends and the next
  * starts). */
@@ -428,6 +431,8 @@ struct nft_limit {
 };
 
 /* A table being built from a config; err is the first failure. */
+struct range;
+
 struct nft_bld {
 	struct nft_state *st;
 	const struct wgb_config *cfg;
@@ -437,8 +442,17 @@ struct nft_bld {
 	const struct nft_set *fs[NFT_FS_KINDS][2][2];
 	struct nft_limit *limits;	/* sorted, unique */
 	size_t n_limits;
+	/* counting: a first pass over the forwards adds nothing but counts,
+	 * per set (by index), the elements and pool bytes the second adds */
+	bool counting;
+	size_t (*want)[2];
+	/* a forward's default Allow (everyone), as ranges, per family */
+	struct range *everyone[2];
 	int err;
 };
+/* Forward sets whose elements or pool the build added other than it
+ * counted first: only a doubling more when it happens, a test looks. */
+extern size_t nft_build_miscounted;
 /* The four chains and their rules. */
 void nft_build_chains(struct nft_bld *b);
 

@@ -236,6 +236,25 @@ struct nft_elem *nft_set_push(struct nft_set *s)
 	return el;
 }
 
+int nft_set_reserve(struct nft_set *s, size_t n, size_t pool)
+{
+	size_t had = s->n_elems, had_pool = s->pool_len;
+
+	if (set_own(s) < 0)
+		return -ENOMEM;
+	if (!s->stride)
+		nft_set_layout(s);
+	if (n && array_reserve_(&s->elems, &s->cap_elems, had + n, s->stride) < 0)
+		return -ENOMEM;
+	if (pool && array_reserve(s->pool, &s->pool_cap, had_pool + pool) < 0)
+		return -ENOMEM;
+	if (n)
+		array_prefault(s->elems + had * s->stride, n * s->stride);
+	if (pool)
+		array_prefault(s->pool + had_pool, pool);
+	return 0;
+}
+
 int64_t nft_set_pool_put(struct nft_set *s, const void *p, size_t len)
 {
 	size_t off = s->pool_len;

@@ -813,6 +813,40 @@ START_TEST(allowfile_set_and_map)
 }
 END_TEST
 
+/* The forwards' elements are counted before they are added, so that each
+ * set is reserved once: the count is exact for every kind of element. */
+START_TEST(forward_sets_reserved_as_counted)
+{
+	char dir[] = "/tmp/wgb-nft-XXXXXX", path[64], text[2048];
+	size_t before = nft_build_miscounted;
+	struct nft_state *st;
+	FILE *f;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/allow.txt", dir);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("198.51.100.0/24\n", f);
+	fclose(f);
+	snprintf(text, sizeof(text), HEAD WEB GAMES DNS6 SSH HOME
+		 "[Forward top]\nProtocol = tcp,udp\nPort = 60000-65534\nDestination = 192.168.1.12\n"
+		 "Allow = 10.0.0.0/8, 10.1.0.0/16, 11.0.0.0/8\nRateLimit = 20/second\n"
+		 "ConnLimit = 4\nLog = nflog:3\nMasquerade = yes\n"
+		 "[Forward six]\nPort = 8080-8081\nDestination = [fd00:1::80]:80\nLog = yes\n"
+		 "RateLimit = 3/minute\n"
+		 "[Forward listed]\nPort = 65535\nDestination = 192.168.1.13\nAllowFile = %s\n",
+		 path);
+	st = build_text(text);
+	ck_assert_uint_eq(nft_state_set(st, "allow4_udp")->n_elems, 1);	/* 10/8 to 11/8: one range */
+	ck_assert_uint_eq(nft_state_set(st, "rate6_tcp")->n_elems, 2);
+	ck_assert_uint_eq(nft_state_set(st, "allowfile4_tcp")->n_elems, 1);	/* to the end */
+	ck_assert_uint_eq(nft_build_miscounted, before);
+	nft_state_free(st);
+	unlink(path);
+	rmdir(dir);
+}
+END_TEST
+
 /* Elements that are the same bytes but point at other strings in the
  * pool (a forward renamed to a name as long) are not the same. */
 START_TEST(same_bytes_other_pool_differ)
@@ -1041,6 +1075,7 @@ static Suite *nft_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, empty_is_no_table);
 	tcase_add_test(tc, build_forwards_and_egress);
+	tcase_add_test(tc, forward_sets_reserved_as_counted);
 	tcase_add_test(tc, adjacent_and_overlapping_prefixes_merge);
 	tcase_add_test(tc, limits_one_chain_per_distinct_limit);
 	tcase_add_test(tc, log_chain_per_logged_forward);
