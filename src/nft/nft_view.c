@@ -35,9 +35,9 @@ struct allow_ix {
 
 struct nft_views {
 	const struct nft_state *st;
-	/* the same keys, two orders; by_name only once indexed (until then
-	 * in the count sets' order) */
-	struct fwd_key *by_name, *by_port;
+	/* the forwards' keys are the count sets' elements, read there; by
+	 * name only once indexed (nft_views_index_names) */
+	struct fwd_key *by_name;
 	size_t n_keys;
 	bool named;
 	const char **fwd;	/* forward names, sorted, unique */
@@ -89,17 +89,6 @@ static int key_name_cmp(const void *a, const void *b)
 	return x->proto - y->proto;
 }
 
-static int key_port_cmp(const void *a, const void *b)
-{
-	const struct fwd_key *x = a, *y = b;
-
-	if (x->fam != y->fam)
-		return x->fam - y->fam;
-	if (x->proto != y->proto)
-		return x->proto - y->proto;
-	return (int)x->lo - (int)y->lo;
-}
-
 static int str_cmp(const void *a, const void *b)
 {
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
@@ -137,34 +126,41 @@ static uint16_t port_range_hi(const struct nft_set *s, size_t i)
 	return 0xffff;
 }
 
-static int add_keys(struct nft_views *v, const struct nft_set *s, int fam, int proto)
+/* The forwards' keys, as the count sets hold them: set by set, in the
+ * order of their names, element by element; it starts zeroed. */
+struct key_it {
+	size_t set, i;
+};
+
+static bool key_next(const struct nft_views *v, struct key_it *it, struct fwd_key *k)
 {
-	size_t i, n = 0;
+	size_t pl = strlen(NFT_FWD_PREFIX);
 
-	for (i = 0; i < s->n_elems; ++i)
-		if (nft_set_elem(s, i)->has & NFT_ELEM_OBJREF)
-			n++;
-	if (!n)
-		return 0;
-	if (array_reserve(v->by_name, NULL, v->n_keys + n) < 0)
-		return -ENOMEM;
-	array_prefault(v->by_name + v->n_keys, n * sizeof(*v->by_name));
-	for (i = 0; i < s->n_elems; ++i) {
-		const struct nft_elem *el = nft_set_elem(s, i);
-		const char *obj;
+	for (; it->set < 4; it->set++, it->i = 0) {
+		size_t f = it->set / 2, p = it->set % 2;
+		const struct nft_set *s = v->fs[NFT_FS_COUNT][f][p];
 
-		if (!(el->has & NFT_ELEM_OBJREF) || s->key_len != 2)
+		if (!s || s->key_len != 2)
 			continue;
-		obj = nft_elem_str(s, el);
-		if (strncmp(obj, NFT_FWD_PREFIX, strlen(NFT_FWD_PREFIX)))
-			continue;
-		v->by_name[v->n_keys++] = (struct fwd_key){
-			.name = obj + strlen(NFT_FWD_PREFIX),
-			.fam = (uint8_t)fam, .proto = (uint8_t)proto,
-			.lo = be16_at(nft_elem_key(s, el)), .hi = port_range_hi(s, i),
-		};
+		while (it->i < s->n_elems) {
+			size_t i = it->i++;
+			const struct nft_elem *el = nft_set_elem(s, i);
+			const char *obj;
+
+			if (!(el->has & NFT_ELEM_OBJREF))
+				continue;
+			obj = nft_elem_str(s, el);
+			if (strncmp(obj, NFT_FWD_PREFIX, pl))
+				continue;
+			*k = (struct fwd_key){
+				.name = obj + pl,
+				.fam = f ? 6 : 4, .proto = (uint8_t)nft_protos[p].num,
+				.lo = be16_at(nft_elem_key(s, el)), .hi = port_range_hi(s, i),
+			};
+			return true;
+		}
 	}
-	return 0;
+	return false;
 }
 
 static int index_allow(struct nft_views *v, const struct nft_set *s, int fam, int proto)
@@ -204,28 +200,19 @@ struct nft_views *nft_views_new(const struct nft_state *st)
 		enum nft_fs_kind kind;
 		int fam, proto;
 
-		if (!nft_fwd_set_parse(s->name, &kind, &fam, &proto))
-			continue;
-		if (kind == NFT_FS_COUNT)
-			ret = add_keys(v, s, fam, proto);
-		else if (kind == NFT_FS_ALLOW)
+		if (nft_fwd_set_parse(s->name, &kind, &fam, &proto) && kind == NFT_FS_ALLOW)
 			ret = index_allow(v, s, fam, proto);
 	}
 	if (ret)
 		goto fail;
-	v->by_port = malloc((v->n_keys ? v->n_keys : 1) * sizeof(*v->by_port));
 	names = malloc((st->n_objs + 1) * sizeof(*names));
 	v->egr = malloc((st->n_objs + 1) * sizeof(*v->egr));
-	if (!v->by_port || !names || !v->egr) {
+	if (!names || !v->egr) {
 		free(names);
 		goto fail;
 	}
 	/* filled, or nearly (the egress names are few) */
-	array_prefault(v->by_port, v->n_keys * sizeof(*v->by_port));
 	array_prefault(names, st->n_objs * sizeof(*names));
-	if (v->n_keys)
-		memcpy(v->by_port, v->by_name, v->n_keys * sizeof(*v->by_port));
-	nft_qsort(v->by_port, v->n_keys, sizeof(*v->by_port), key_port_cmp);
 	/* The names are the forwards' counters': a count set's element
 	 * names its counter, and the kernel refuses an element naming a
 	 * counter that is not there, or to delete one still named. */
@@ -250,8 +237,21 @@ fail:
 
 void nft_views_index_names(struct nft_views *v)
 {
+	struct key_it it = { 0 };
+	struct fwd_key k;
+	size_t n = 0;
+
 	if (v->named)
 		return;
+	while (key_next(v, &it, &k))
+		n++;
+	/* no memory: the looks scan, as before the index */
+	if (!n || array_reserve(v->by_name, NULL, n) < 0)
+		return;
+	array_prefault(v->by_name, n * sizeof(*v->by_name));
+	memset(&it, 0, sizeof(it));
+	while (v->n_keys < n && key_next(v, &it, &v->by_name[v->n_keys]))
+		v->n_keys++;
 	nft_qsort(v->by_name, v->n_keys, sizeof(*v->by_name), key_name_cmp);
 	v->named = true;
 }
@@ -266,7 +266,6 @@ void nft_views_free(struct nft_views *v)
 		for (j = 0; j < 2; ++j)
 			free(v->allow[i][j]);
 	free(v->by_name);
-	free(v->by_port);
 	free(v->fwd);
 	free(v->egr);
 	free(v);
@@ -296,24 +295,32 @@ bool nft_views_has_egress(const struct nft_views *v, const char *name)
 
 const char *nft_views_port_owner(const struct nft_views *v, int fam, int proto, uint16_t port)
 {
-	size_t lo = 0, hi = v->n_keys;
-	struct fwd_key k = { .fam = (uint8_t)fam, .proto = (uint8_t)proto, .lo = port };
+	const struct nft_set *s = v->fs[NFT_FS_COUNT][fi((uint8_t)fam)][pi((uint8_t)proto)];
+	size_t lo = 0, hi, pl = strlen(NFT_FWD_PREFIX);
+	const struct nft_elem *el;
+	const char *obj;
 
-	/* the last key starting at or before port */
+	if (!s || s->key_len != 2)
+		return NULL;
+	/* the last element at or before port: a range's start (an end
+	 * sorts before a start of the same key) that reaches it, or none */
+	hi = s->n_elems;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
-		if (key_port_cmp(&v->by_port[mid], &k) <= 0)
+		if (be16_at(nft_elem_key(s, nft_set_elem(s, mid))) <= port)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
 	if (!lo)
 		return NULL;
-	if (v->by_port[lo - 1].fam != fam || v->by_port[lo - 1].proto != proto ||
-	    v->by_port[lo - 1].hi < port)
+	el = nft_set_elem(s, lo - 1);
+	if ((el->flags & NFT_SET_ELEM_INTERVAL_END) || !(el->has & NFT_ELEM_OBJREF) ||
+	    port_range_hi(s, lo - 1) < port)
 		return NULL;
-	return v->by_port[lo - 1].name;
+	obj = nft_elem_str(s, el);
+	return strncmp(obj, NFT_FWD_PREFIX, pl) ? NULL : obj + pl;
 }
 
 /* ---- text ---- */
@@ -465,18 +472,23 @@ static void allowfile_text(const struct nft_views *v, const char *name, char *bu
 }
 
 /* The first key of this name in key_name_cmp's order (the lowest family
- * and protocol), or NULL: found by halving once indexed, else by a scan. */
-static const struct fwd_key *first_key(const struct nft_views *v, const char *name)
+ * and protocol): found by halving once indexed (at: its index), else by
+ * a scan of the count sets. */
+static bool first_key(const struct nft_views *v, const char *name, struct fwd_key *out,
+		      size_t *at)
 {
-	const struct fwd_key *first = NULL;
-	size_t lo = 0, hi = v->n_keys, i;
+	size_t lo = 0, hi = v->n_keys;
+	struct key_it it = { 0 };
+	struct fwd_key k;
+	bool found = false;
 
 	if (!v->named) {
-		for (i = 0; i < v->n_keys; ++i)
-			if (!strcmp(v->by_name[i].name, name) &&
-			    (!first || key_name_cmp(&v->by_name[i], first) < 0))
-				first = &v->by_name[i];
-		return first;
+		while (key_next(v, &it, &k))
+			if (!strcmp(k.name, name) && (!found || key_name_cmp(&k, out) < 0)) {
+				*out = k;
+				found = true;
+			}
+		return found;
 	}
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
@@ -486,32 +498,36 @@ static const struct fwd_key *first_key(const struct nft_views *v, const char *na
 		else
 			hi = mid;
 	}
-	return lo < v->n_keys && !strcmp(v->by_name[lo].name, name) ? &v->by_name[lo] : NULL;
+	if (lo == v->n_keys || strcmp(v->by_name[lo].name, name))
+		return false;
+	*out = v->by_name[lo];
+	*at = lo;
+	return true;
 }
 
 bool nft_view_forward(const struct nft_views *v, const char *name, struct nft_forward_view *out)
 {
-	const struct fwd_key *k, *first;
+	struct fwd_key fk, k;
+	const struct fwd_key *first = &fk;
+	struct key_it it = { 0 };
 	unsigned protos = 0;
+	size_t at = 0;
 	char *p;
 
 	memset(out, 0, sizeof(*out));
 	if (!nft_views_has_forward(v, name))
 		return false;
-	first = first_key(v, name);
-	if (!first) {
+	if (!first_key(v, name, &fk, &at)) {
 		snprintf(out->ports, sizeof(out->ports), "no ports");
 		return true;
 	}
 	/* its keys: the run from first once indexed, else all are looked at */
-	for (k = v->named ? first : v->by_name; k < v->by_name + v->n_keys; ++k) {
-		if (strcmp(k->name, name)) {
-			if (v->named)
-				break;
+	while (v->named ? at < v->n_keys && !strcmp((k = v->by_name[at++]).name, name)
+			: key_next(v, &it, &k)) {
+		if (!v->named && strcmp(k.name, name))
 			continue;
-		}
-		if (k->fam == first->fam && k->lo == first->lo && k->hi == first->hi)
-			protos |= k->proto == IPPROTO_UDP ? 2 : 1;
+		if (k.fam == first->fam && k.lo == first->lo && k.hi == first->hi)
+			protos |= k.proto == IPPROTO_UDP ? 2 : 1;
 	}
 	/* "tcp,udp 65535-65535" at most, within out->ports (32): put
 	 * together by hand, as snprintf costs more than the rest of the
