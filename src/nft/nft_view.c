@@ -127,9 +127,12 @@ static uint16_t port_range_hi(const struct nft_set *s, size_t i)
 }
 
 /* The forwards' keys, as the count sets hold them: set by set, in the
- * order of their names, element by element; it starts zeroed. */
+ * order of their names, element by element; it starts zeroed. With a
+ * counter's name (forward_NAME), that forward's keys only: one compare
+ * an element, as a look by name scans every set. */
 struct key_it {
 	size_t set, i;
+	const char *counter;
 };
 
 static bool key_next(const struct nft_views *v, struct key_it *it, struct fwd_key *k)
@@ -150,7 +153,7 @@ static bool key_next(const struct nft_views *v, struct key_it *it, struct fwd_ke
 			if (!(el->has & NFT_ELEM_OBJREF))
 				continue;
 			obj = nft_elem_str(s, el);
-			if (strncmp(obj, NFT_FWD_PREFIX, pl))
+			if (it->counter ? strcmp(obj, it->counter) != 0 : strncmp(obj, NFT_FWD_PREFIX, pl) != 0)
 				continue;
 			*k = (struct fwd_key){
 				.name = obj + pl,
@@ -478,13 +481,15 @@ static bool first_key(const struct nft_views *v, const char *name, struct fwd_ke
 		      size_t *at)
 {
 	size_t lo = 0, hi = v->n_keys;
-	struct key_it it = { 0 };
+	char counter[NFT_OBJ_MAXNAMELEN + 1];	/* any counter the kernel holds */
+	struct key_it it = { .counter = counter };
 	struct fwd_key k;
 	bool found = false;
 
 	if (!v->named) {
+		str_join(counter, sizeof(counter), NFT_FWD_PREFIX, name);
 		while (key_next(v, &it, &k))
-			if (!strcmp(k.name, name) && (!found || key_name_cmp(&k, out) < 0)) {
+			if (!found || key_name_cmp(&k, out) < 0) {
 				*out = k;
 				found = true;
 			}
@@ -509,7 +514,8 @@ bool nft_view_forward(const struct nft_views *v, const char *name, struct nft_fo
 {
 	struct fwd_key fk, k;
 	const struct fwd_key *first = &fk;
-	struct key_it it = { 0 };
+	char counter[NFT_OBJ_MAXNAMELEN + 1];	/* any counter the kernel holds */
+	struct key_it it = { .counter = counter };
 	unsigned protos = 0;
 	size_t at = 0;
 	char *p;
@@ -521,11 +527,10 @@ bool nft_view_forward(const struct nft_views *v, const char *name, struct nft_fo
 		snprintf(out->ports, sizeof(out->ports), "no ports");
 		return true;
 	}
-	/* its keys: the run from first once indexed, else all are looked at */
+	/* its keys: the run from first once indexed, else a scan */
+	str_join(counter, sizeof(counter), NFT_FWD_PREFIX, name);
 	while (v->named ? at < v->n_keys && !strcmp((k = v->by_name[at++]).name, name)
 			: key_next(v, &it, &k)) {
-		if (!v->named && strcmp(k.name, name))
-			continue;
 		if (k.fam == first->fam && k.lo == first->lo && k.hi == first->hi)
 			protos |= k.proto == IPPROTO_UDP ? 2 : 1;
 	}
