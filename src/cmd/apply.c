@@ -220,7 +220,7 @@ int apply_main(int argc, char **argv)
 	}
 
 	/* a --confirm keeps what it read to roll back to: it reads it all */
-	ret = run_plan_opt(&run, &wgb_stages, &in, cfg, &plan, confirm ? 0 : RUN_TRUST_RECORDS, &e);
+	ret = run_build(&run, &wgb_stages, &in, cfg, confirm ? 0 : RUN_TRUST_RECORDS, &e);
 	if (ret == -ESTALE && cfg->elided) {
 		/* nothing written yet: the same run, with the config whole */
 		run_free(&run);
@@ -231,7 +231,13 @@ int apply_main(int argc, char **argv)
 		debugx("the config is read whole");
 		if ((status = load_whole(&cfg, dry_run, &e)) != EXIT_OK)
 			goto out;
-		ret = run_plan_opt(&run, &wgb_stages, &in, cfg, &plan, RUN_TRUST_RECORDS, &e);
+		ret = run_build(&run, &wgb_stages, &in, cfg, RUN_TRUST_RECORDS, &e);
+	}
+	if (ret >= 0) {
+		/* built: the stages' wanted states hold the forwards now,
+		 * and the tables read back or compared next take their room */
+		config_drop_forwards(cfg);
+		ret = run_diff(&run, &plan, &e);
 	}
 	if (ret < 0) {
 		status = EXIT_RUNTIME;

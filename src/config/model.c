@@ -5,6 +5,27 @@
 
 #include "model.h"
 
+void config_drop_forwards(struct wgb_config *cfg)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->n_forwards; ++i) {
+		struct wgb_forward *f = &cfg->forwards[i];
+
+		/* ten thousand forwards have mostly nothing of their own:
+		 * no call for what is not there */
+		if (f->allow.v && !f->allow_shared)
+			prefix_list_free(&f->allow);
+		if (f->allow_file_list.v)
+			prefix_list_free(&f->allow_file_list);
+		free(f->allow_file);
+	}
+	free(cfg->forwards);
+	cfg->forwards = NULL;
+	cfg->n_dropped += cfg->n_forwards;
+	cfg->n_forwards = 0;
+}
+
 void config_free(struct wgb_config *cfg)
 {
 	size_t i;
@@ -22,18 +43,7 @@ void config_free(struct wgb_config *cfg)
 	if (cfg->peers)
 		sodium_memzero(cfg->peers, cfg->n_peers * sizeof(*cfg->peers));
 	free(cfg->peers);
-	for (i = 0; i < cfg->n_forwards; ++i) {
-		struct wgb_forward *f = &cfg->forwards[i];
-
-		/* ten thousand forwards have mostly nothing of their own:
-		 * no call for what is not there */
-		if (f->allow.v && !f->allow_shared)
-			prefix_list_free(&f->allow);
-		if (f->allow_file_list.v)
-			prefix_list_free(&f->allow_file_list);
-		free(f->allow_file);
-	}
-	free(cfg->forwards);
+	config_drop_forwards(cfg);
 	for (i = 0; i < cfg->n_egresses; ++i) {
 		prefix_list_free(&cfg->egresses[i].source);
 		prefix_list_free(&cfg->egresses[i].destination);

@@ -29,6 +29,14 @@ int run_plan_opt(struct run *r, const struct stage_list *stages, const struct in
 		 const struct wgb_config *cfg, struct plan *p, unsigned flags,
 		 struct wgb_err *e)
 {
+	int ret = run_build(r, stages, in, cfg, flags, e);
+
+	return ret < 0 ? ret : run_diff(r, p, e);
+}
+
+int run_build(struct run *r, const struct stage_list *stages, const struct instance *in,
+	     const struct wgb_config *cfg, unsigned flags, struct wgb_err *e)
+{
 	struct stage_run *s;
 	size_t i;
 	int ret;
@@ -36,6 +44,7 @@ int run_plan_opt(struct run *r, const struct stage_list *stages, const struct in
 	ret = run_start(r, stages, in, e);
 	if (ret < 0)
 		return ret;
+	r->flags = cfg ? flags : 0;
 	/* r->s is in the order run_apply syncs: a flush goes last to first
 	 * (the link must outlive the routes through it), and its plan reads
 	 * in that order too. */
@@ -54,7 +63,21 @@ int run_plan_opt(struct run *r, const struct stage_list *stages, const struct in
 		 * a record vouched for the part not read */
 		if (cfg && cfg->elided && s->st->unchanged)
 			return err_set(e, -ESTALE, "%s: the config must be read whole", s->st->name);
-		if (cfg && (flags & RUN_TRUST_RECORDS) && s->st->recall &&
+	}
+	return 0;
+}
+
+int run_diff(struct run *r, struct plan *p, struct wgb_err *e)
+{
+	struct stage_run *s;
+	size_t i;
+	int ret;
+
+	for (i = 0; i < r->n; ++i) {
+		s = &r->s[i];
+		if (s->old_is_want)
+			continue;
+		if ((r->flags & RUN_TRUST_RECORDS) && s->st->recall &&
 		    s->st->recall(&r->in, s->want, &s->old) == 1)
 			ret = 0;	/* as the stage left it, not read back */
 		else

@@ -36,6 +36,7 @@ struct run {
 	struct instance in;
 	struct stage_run *s;	/* in the order run_apply syncs */
 	size_t n;
+	unsigned flags;		/* run_build's, for run_diff */
 };
 
 /* Reads and builds every stage of 'stages', filling p with the
@@ -52,6 +53,13 @@ int run_plan(struct run *r, const struct stage_list *stages, const struct instan
 int run_plan_opt(struct run *r, const struct stage_list *stages, const struct instance *in,
 		 const struct wgb_config *cfg, struct plan *p, unsigned flags,
 		 struct wgb_err *e);
+/* run_plan_opt in its two halves, for a caller that frees between them
+ * what only the builds needed (apply: the config's forwards): run_build
+ * builds every stage's wanted state (and fails with -ESTALE as above);
+ * run_diff then reads, or recalls, each one's live state and fills p. */
+int run_build(struct run *r, const struct stage_list *stages, const struct instance *in,
+	     const struct wgb_config *cfg, unsigned flags, struct wgb_err *e);
+int run_diff(struct run *r, struct plan *p, struct wgb_err *e);
 /* The run succeeded: each stage keeps what helps the next (stage.h). */
 void run_settle(struct run *r);
 /* Reads every stage only (show without a config): one that cannot be read

@@ -307,7 +307,7 @@ static void warn_rp_filter(const struct wgb_config *cfg)
 	int all_rp = conf_int("all", "rp_filter"), all_vm = conf_int("all", "src_valid_mark");
 	size_t n = default_uplinks(up, 8), i;
 
-	if (cfg && !cfg->n_forwards && !cfg->n_egresses)
+	if (cfg && !cfg->n_forwards && !cfg->n_dropped && !cfg->n_egresses)
 		return;
 	for (i = 0; i < n; ++i) {
 		int rp = conf_int(up[i], "rp_filter"), vm = conf_int(up[i], "src_valid_mark");
@@ -344,7 +344,7 @@ static void warn_rp_filter(const struct wgb_config *cfg)
 void guard_warnings(const struct wgb_config *cfg, const struct instance *in,
 		    const struct run *r)
 {
-	if (!cfg || cfg->n_forwards || cfg->n_elided || cfg->n_egresses) {
+	if (!cfg || cfg->n_forwards || cfg->n_elided || cfg->n_dropped || cfg->n_egresses) {
 		warn_nft_chains(in, !cfg || cfg->uses_ipv6);
 		warn_legacy_forward(in);
 	}

@@ -298,6 +298,28 @@ START_TEST(forward_allow_dedupe)
 }
 END_TEST
 
+/* apply lets the forwards go once built: counted as dropped, the rest of
+ * the config kept; a second drop and the free after it are safe. */
+START_TEST(forwards_dropped)
+{
+	struct wgb_config *cfg = parse_ok(HEAD
+		"[Forward a]\nPort = 22\nDestination = 10.0.0.1\nAllow = 192.168.0.0/16\n"
+		"[Forward b]\nPort = 23\nDestination = 10.0.0.2\n"
+		"[Egress e]\nSource = 10.100.0.0/24\n");
+
+	ck_assert_uint_eq(cfg->n_forwards, 2);
+	config_drop_forwards(cfg);
+	ck_assert_ptr_null(cfg->forwards);
+	ck_assert_uint_eq(cfg->n_forwards, 0);
+	ck_assert_uint_eq(cfg->n_dropped, 2);
+	ck_assert_uint_eq(cfg->n_egresses, 1);
+	ck_assert_str_eq(cfg->egresses[0].name, "e");
+	config_drop_forwards(cfg);
+	ck_assert_uint_eq(cfg->n_dropped, 2);
+	config_free(cfg);
+}
+END_TEST
+
 /* The reader at scale (issue 13): one line buffer for lines of any length,
  * the key lookup by first letter, forward names checked by hashing. */
 static char *many_forwards(size_t n, const char *extra)
@@ -984,6 +1006,7 @@ static Suite *config_suite(void)
 
 	tcase_add_test(t, defaults);
 	tcase_add_test(t, spec_example_parses);
+	tcase_add_test(t, forwards_dropped);
 	tcase_add_test(t, case_comments_and_line_endings);
 	tcase_add_test(t, interface_keys);
 	tcase_add_test(t, peers_disjoint);

@@ -21,6 +21,14 @@ static int fail_at[N];		/* fail the stage's n-th sync (0: never) */
 static int syncs[N];		/* syncs asked of each stage so far */
 static int unreadable = -1;	/* a stage whose read fails */
 static char log_[512];		/* "a0>1 b0>1 ..." one entry per sync */
+static char calls[64];		/* "B0 B1 R0 ...": builds and reads, in order */
+
+static void called(char what, int i)
+{
+	size_t n = strlen(calls);
+
+	snprintf(calls + n, sizeof(calls) - n, "%c%d ", what, i);
+}
 
 struct fake {
 	int value;
@@ -30,6 +38,7 @@ static int fake_read(int i, void **out, struct wgb_err *e)
 {
 	struct fake *f;
 
+	called('R', i);
 	if (i == unreadable)
 		return err_set(e, -EACCES, "%s: cannot read", names[i]);
 	f = calloc(1, sizeof(*f));
@@ -43,6 +52,7 @@ static int fake_build(int i, const struct wgb_config *cfg, void **out)
 {
 	struct fake *f = calloc(1, sizeof(*f));
 
+	called('B', i);
 	ck_assert_ptr_nonnull(f);
 	f->value = cfg ? want[i] : 0;
 	*out = f;
@@ -136,6 +146,7 @@ static void setup(void)
 	n_forgot = 0;
 	unreadable = -1;
 	log_[0] = '\0';
+	calls[0] = '\0';
 	for (int i = 0; i < N; ++i)
 		want[i] = 1;
 }
@@ -155,6 +166,37 @@ static int apply(const struct wgb_config *c, struct wgb_err *e, size_t *lines)
 	plan_free(&p);
 	return ret;
 }
+
+/* run_build builds every stage before run_diff reads any (apply frees
+ * the config's forwards between them); together they are run_plan. */
+START_TEST(build_then_diff_is_the_plan)
+{
+	struct plan p = { 0 }, q = { 0 };
+	struct run r = { 0 }, s = { 0 };
+	struct wgb_err e = { 0 };
+
+	want[1] = 5;
+	want[3] = 7;
+	ck_assert_int_eq(run_build(&r, &stages, &in, &cfg, 0, &e), 0);
+	ck_assert_str_eq(calls, "B0 B1 B2 B3 ");
+	ck_assert_uint_eq(p.n, 0);
+	ck_assert_int_eq(run_diff(&r, &p, &e), 0);
+	ck_assert_str_eq(calls, "B0 B1 B2 B3 R0 R1 R2 R3 ");
+	ck_assert_int_eq(run_plan(&s, &stages, &in, &cfg, &q, &e), 0);
+	ck_assert_uint_eq(p.n, 4);
+	ck_assert_uint_eq(p.n, q.n);
+	for (size_t i = 0; i < p.n; ++i)
+		ck_assert_str_eq(p.v[i].text, q.v[i].text);
+	for (size_t i = 0; i < N; ++i)
+		ck_assert_int_eq(r.s[i].changes, s.s[i].changes);
+	ck_assert_int_eq(run_apply(&r, &e), 0);
+	ck_assert_str_eq(log_, "a0>1 b0>5 c0>1 d0>7 ");
+	run_free(&r);
+	run_free(&s);
+	plan_free(&p);
+	plan_free(&q);
+}
+END_TEST
 
 START_TEST(apply_syncs_in_order)
 {
@@ -320,6 +362,7 @@ static Suite *exec_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, NULL);
 	tcase_add_checked_fixture(tc, unit_tmpdir_setup, unit_tmpdir_teardown);
+	tcase_add_test(tc, build_then_diff_is_the_plan);
 	tcase_add_test(tc, apply_syncs_in_order);
 	tcase_add_loop_test(tc, failure_rolls_back_in_reverse, 0, N);
 	tcase_add_test(tc, failed_rollback_reports_both_causes);
