@@ -246,8 +246,8 @@ int apply_main(int argc, char **argv)
 	guard_warnings(cfg, &in, &run);
 	index = cfg->index;
 	cfg->index = NULL;
-	/* the stages' states hold all that is left to do: at ten thousand
-	 * forwards the config is a quarter of a cold apply's peak memory */
+	/* the stages' states hold all that is left to do (the forwards,
+	 * most of the config, went once built) */
 	config_free(cfg);
 	cfg = NULL;
 	if (plan.n || !renamed)

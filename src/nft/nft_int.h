@@ -430,9 +430,9 @@ struct nft_limit {
 	uint32_t rate, unit, conn;
 };
 
-/* A table being built from a config; err is the first failure. */
 struct range;
 
+/* A table being built from a config; err is the first failure. */
 struct nft_bld {
 	struct nft_state *st;
 	const struct wgb_config *cfg;

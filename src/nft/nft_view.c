@@ -476,18 +476,16 @@ static void allowfile_text(const struct nft_views *v, const char *name, char *bu
 
 /* The first key of this name in key_name_cmp's order (the lowest family
  * and protocol): found by halving once indexed (at: its index), else by
- * a scan of the count sets. */
-static bool first_key(const struct nft_views *v, const char *name, struct fwd_key *out,
-		      size_t *at)
+ * a scan of the count sets for its counter. */
+static bool first_key(const struct nft_views *v, const char *name, const char *counter,
+		      struct fwd_key *out, size_t *at)
 {
 	size_t lo = 0, hi = v->n_keys;
-	char counter[NFT_OBJ_MAXNAMELEN + 1];	/* any counter the kernel holds */
 	struct key_it it = { .counter = counter };
 	struct fwd_key k;
 	bool found = false;
 
 	if (!v->named) {
-		str_join(counter, sizeof(counter), NFT_FWD_PREFIX, name);
 		while (key_next(v, &it, &k))
 			if (!found || key_name_cmp(&k, out) < 0) {
 				*out = k;
@@ -523,12 +521,12 @@ bool nft_view_forward(const struct nft_views *v, const char *name, struct nft_fo
 	memset(out, 0, sizeof(*out));
 	if (!nft_views_has_forward(v, name))
 		return false;
-	if (!first_key(v, name, &fk, &at)) {
+	str_join(counter, sizeof(counter), NFT_FWD_PREFIX, name);
+	if (!first_key(v, name, counter, &fk, &at)) {
 		snprintf(out->ports, sizeof(out->ports), "no ports");
 		return true;
 	}
 	/* its keys: the run from first once indexed, else a scan */
-	str_join(counter, sizeof(counter), NFT_FWD_PREFIX, name);
 	while (v->named ? at < v->n_keys && !strcmp((k = v->by_name[at++]).name, name)
 			: key_next(v, &it, &k)) {
 		if (k.fam == first->fam && k.lo == first->lo && k.hi == first->hi)
