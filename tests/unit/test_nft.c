@@ -783,19 +783,28 @@ END_TEST
 
 /* AllowFile: its own interval set, reached through the port's verdict map;
  * the forward is in no open or allow set. */
+/* An AllowFile of these lines, dir/allow.txt in a new dir (a mkdtemp
+ * template), its path in path. */
+static void allow_file(char *dir, char *path, size_t len, const char *lines)
+{
+	FILE *f;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, len, "%s/allow.txt", dir);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(lines, f);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
 START_TEST(allowfile_set_and_map)
 {
 	char dir[] = "/tmp/wgb-nft-XXXXXX", path[64], text[1024];
 	struct nft_state *st;
 	const struct nft_set *s;
-	FILE *f;
 
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/allow.txt", dir);
-	f = fopen(path, "w");
-	ck_assert_ptr_nonnull(f);
-	fputs("# list\n198.51.100.0/24\n203.0.113.0/25 # half\n2001:db8::/32\n\n", f);
-	fclose(f);
+	allow_file(dir, path, sizeof(path),
+		   "# list\n198.51.100.0/24\n203.0.113.0/25 # half\n2001:db8::/32\n\n");
 	snprintf(text, sizeof(text), HEAD "[Forward web]\nPort = 443\nDestination = 192.168.1.10\nAllowFile = %s\n", path);
 	st = build_text(text);
 	s = nft_state_set(st, "allowfile_web");
@@ -820,14 +829,8 @@ START_TEST(forward_sets_reserved_as_counted)
 	char dir[] = "/tmp/wgb-nft-XXXXXX", path[64], text[2048];
 	size_t before = nft_build_miscounted;
 	struct nft_state *st;
-	FILE *f;
 
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/allow.txt", dir);
-	f = fopen(path, "w");
-	ck_assert_ptr_nonnull(f);
-	fputs("198.51.100.0/24\n", f);
-	fclose(f);
+	allow_file(dir, path, sizeof(path), "198.51.100.0/24\n");
 	snprintf(text, sizeof(text), HEAD WEB GAMES DNS6 SSH HOME
 		 "[Forward top]\nProtocol = tcp,udp\nPort = 60000-65534\nDestination = 192.168.1.12\n"
 		 "Allow = 10.0.0.0/8, 10.1.0.0/16, 11.0.0.0/8\nRateLimit = 20/second\n"
