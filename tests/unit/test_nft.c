@@ -781,8 +781,6 @@ START_TEST(range_split_is_whole_ranges)
 }
 END_TEST
 
-/* AllowFile: its own interval set, reached through the port's verdict map;
- * the forward is in no open or allow set. */
 /* An AllowFile of these lines, dir/allow.txt in a new dir (a mkdtemp
  * template), its path in path. */
 static void allow_file(char *dir, char *path, size_t len, const char *lines)
@@ -797,6 +795,8 @@ static void allow_file(char *dir, char *path, size_t len, const char *lines)
 	ck_assert_int_eq(fclose(f), 0);
 }
 
+/* AllowFile: its own interval set, reached through the port's verdict map;
+ * the forward is in no open or allow set. */
 START_TEST(allowfile_set_and_map)
 {
 	char dir[] = "/tmp/wgb-nft-XXXXXX", path[64], text[1024];
