@@ -197,6 +197,14 @@ int input_scan_text(struct input_scan *sc, const char *text, size_t len)
 			if (in_forward) {
 				++sc->n_forwards;
 				range_close(sc, (size_t)(p - text));
+				/* after a byte order mark on the first line:
+				 * the range closed is the mark alone, which
+				 * ends no line as a range must (read_ranges
+				 * would refuse every index of this text) and
+				 * which the reader has no use for; the first
+				 * range is at 0, even an empty one */
+				if (line == 1 && p != text)
+					sc->ranges[sc->n_ranges - 1].len = 0;
 			} else {
 				range_open(sc, (size_t)(p - text), line);
 			}

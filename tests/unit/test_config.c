@@ -800,6 +800,14 @@ START_TEST(load_known_index)
 	ck_assert_ptr_nonnull(full->index);
 	ck_assert_ptr_nonnull(strstr(full->index, "\nforwards=1\n"));
 	ck_assert_ptr_nonnull(strstr(full->index, "allow4.txt\n"));
+	/* and its index is taken: the mark alone is no range */
+	ck_assert_ptr_nonnull(strstr(full->index, "\nrange=0 0 1\n"));
+	ck_assert_int_eq(config_index_parse(full->index, &ix, &line), 0);
+	err_clear(&e);
+	ck_assert_int_eq(config_load_known(conf, ix, &known, &e), 0);
+	ck_assert(known->elided && known->n_elided == 1 && known->n_peers == 1);
+	config_free(known);
+	config_index_free(ix);
 	/* an index that is not the text's (written by hand): one range over
 	 * all of it, [Forward] included. The forward there is skipped as an
 	 * elided config's are, never half read */
