@@ -170,18 +170,20 @@ static void range_close(struct input_scan *sc, size_t off)
 		r->len = off - r->off;
 }
 
-int input_scan_text(struct input_scan *sc, const char *text, size_t len)
+void input_scan_lines(struct input_scan *sc, const char *text, size_t len, size_t off)
 {
 	const char *p = text, *end = text + len, *nl, *s;
-	bool in_forward = false;
-	unsigned line = 1;
 
-	range_open(sc, 0, 1);
-	/* a UTF-8 byte order mark, as the reader takes it: else a first
-	 * line "[Forward NAME]" would go unseen, and its AllowFile with it */
-	if (len >= 3 && !memcmp(p, "\xef\xbb\xbf", 3))
-		p += 3;
-	for (; p < end; p = nl + 1, ++line) {
+	if (!sc->line) {
+		sc->line = 1;
+		range_open(sc, 0, 1);
+		/* a UTF-8 byte order mark, as the reader takes it: else a
+		 * first line "[Forward NAME]" would go unseen, and its
+		 * AllowFile with it */
+		if (len >= 3 && !memcmp(p, "\xef\xbb\xbf", 3))
+			p += 3;
+	}
+	for (; p < end; p = nl + 1, ++sc->line) {
 		nl = memchr(p, '\n', (size_t)(end - p));
 		if (!nl)
 			nl = end;
@@ -192,28 +194,40 @@ int input_scan_text(struct input_scan *sc, const char *text, size_t len)
 			 * comment, if any, is past the name */
 			for (++s; s < nl && cfg_blank((unsigned char)*s); ++s)
 				;
-			in_forward = (size_t)(nl - s) > 7 && !strncasecmp(s, "forward", 7) &&
-				     (cfg_blank((unsigned char)s[7]) || s[7] == ']');
-			if (in_forward) {
+			sc->in_forward = (size_t)(nl - s) > 7 && !strncasecmp(s, "forward", 7) &&
+					 (cfg_blank((unsigned char)s[7]) || s[7] == ']');
+			if (sc->in_forward) {
 				++sc->n_forwards;
-				range_close(sc, (size_t)(p - text));
+				range_close(sc, off + (size_t)(p - text));
 				/* after a byte order mark on the first line:
 				 * the range closed is the mark alone, which
 				 * ends no line as a range must (read_ranges
 				 * would refuse every index of this text) and
 				 * which the reader has no use for; the first
 				 * range is at 0, even an empty one */
-				if (line == 1 && p != text)
+				if (sc->line == 1 && p != text)
 					sc->ranges[sc->n_ranges - 1].len = 0;
 			} else {
-				range_open(sc, (size_t)(p - text), line);
+				range_open(sc, off + (size_t)(p - text), sc->line);
 			}
-		} else if (in_forward) {
+		} else if (sc->in_forward) {
 			forward_line(sc, s, nl);
 		}
 	}
+}
+
+int input_scan_end(struct input_scan *sc, size_t len)
+{
+	if (!sc->line)
+		input_scan_lines(sc, "", 0, 0);
 	range_close(sc, len);
 	return sc->err;
+}
+
+int input_scan_text(struct input_scan *sc, const char *text, size_t len)
+{
+	input_scan_lines(sc, text, len, 0);
+	return input_scan_end(sc, len);
 }
 
 void input_scan_free(struct input_scan *sc)

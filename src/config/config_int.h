@@ -164,8 +164,17 @@ struct input_scan {
 	size_t n_forwards;
 	bool v6;
 	int err;
+	/* between blocks: the next line's number (0: none scanned yet), and
+	 * whether the lines before it were a [Forward]'s */
+	unsigned line;
+	bool in_forward;
 };
+/* The scan of a text in one block, or (input_scan_lines) a block of whole
+ * lines at a time, off being the block's offset in the text, then
+ * input_scan_end with the text's length. 0, or -ENOMEM. */
 int input_scan_text(struct input_scan *sc, const char *text, size_t len);
+void input_scan_lines(struct input_scan *sc, const char *text, size_t len, size_t off);
+int input_scan_end(struct input_scan *sc, size_t len);
 void input_scan_free(struct input_scan *sc);
 
 /* config.h's config_index: a scan kept from a config read earlier, and

@@ -654,6 +654,148 @@ START_TEST(load_known_input)
 }
 END_TEST
 
+/* The number of the line at t + off. */
+static unsigned line_at(const char *t, size_t off)
+{
+	unsigned n = 1;
+	size_t i;
+
+	for (i = 0; i < off; ++i)
+		n += t[i] == '\n';
+	return n;
+}
+
+/* A config of several of the reader's blocks (64 KiB): lines across a
+ * block's end, lines longer than a block (a comment, an Allow of 5,000
+ * prefixes), a byte order mark, no newline at the end. Read from its file
+ * as config_parse reads the same text in one piece; its index where the
+ * text says; a late error named on its own line. */
+START_TEST(load_streamed_across_blocks)
+{
+	long long settle = config_settle_ns;
+	struct wgb_config *file, *mem, *known;
+	const struct wgb_forward *a, *b;
+	struct config_index *ix;
+	size_t cap = 1u << 20, len = 0, i, peer, fwd_long;
+	char *t = malloc(cap), want[96], msg[sizeof(((struct wgb_err *)0)->msg)], allow[128];
+	char fifo[160];
+	const char *conf;
+	struct wgb_err e;
+	unsigned line;
+	int status;
+	pid_t pid;
+
+	ck_assert_ptr_nonnull(t);
+	/* by its whole path: config_parse has no directory to go by */
+	snprintf(allow, sizeof(allow), "%s", unit_write_file("allow5.txt", "198.51.100.0/24\n", 0644));
+	len += (size_t)snprintf(t + len, cap - len,
+				"\xef\xbb\xbf[Forward f0]\nPort = 10000\nDestination = 10.0.0.1\n"
+				"AllowFile = %s\n[Interface]\nPrivateKey = " PRIV "\n", allow);
+	for (i = 1; i < 1500; ++i)
+		len += (size_t)snprintf(t + len, cap - len,
+					"[Forward f%zu]\nport = %zu\nDestination = 10.%zu.%zu.1\n",
+					i, 10000 + i, i / 250, i % 250);
+	t[len++] = '#';
+	memset(t + len, 'x', 70000);
+	len += 70000;
+	t[len++] = '\n';
+	peer = len;
+	len += (size_t)snprintf(t + len, cap - len, "[Peer]\nPublicKey = " PUB1 "\n");
+	fwd_long = len;
+	len += (size_t)snprintf(t + len, cap - len,
+				"[Forward long]\nPort = 9\nDestination = 10.99.0.1\nAllow = ");
+	for (i = 0; i < 5000; ++i)
+		len += (size_t)snprintf(t + len, cap - len, "%s100.%zu.%zu.0/24", i ? ", " : "",
+					64 + i / 250, i % 250);
+	t[len++] = '\n';
+	for (i = 1500; i < 3000; ++i)
+		len += (size_t)snprintf(t + len, cap - len,
+					"[Forward f%zu]\nport = %zu\nDestination = 10.%zu.%zu.1\n",
+					i, 10000 + i, i / 250, i % 250);
+	len += (size_t)snprintf(t + len, cap - len, "[Forward z]\nPort = 8\nDestination = 10.99.0.2");
+	ck_assert_uint_gt(len, 4 * 65536);
+	conf = unit_write_file("stream.conf", t, 0600);
+
+	config_settle_ns = 0;
+	ck_assert_int_eq(load_input(conf, &file, &e), 0);
+	err_clear(&e);
+	ck_assert_int_eq(config_parse(conf, t, len, &mem, &e), 0);
+	ck_assert_uint_eq(file->n_forwards, 3002);
+	ck_assert_uint_eq(mem->n_forwards, file->n_forwards);
+	for (i = 0; i < file->n_forwards; ++i) {
+		a = &file->forwards[i];
+		b = &mem->forwards[i];
+		ck_assert_str_eq(a->name, b->name);
+		ck_assert_uint_eq(a->line, b->line);
+		ck_assert(a->port_lo == b->port_lo && a->port_hi == b->port_hi);
+		ck_assert_mem_eq(a->dst.bytes, b->dst.bytes, 16);
+		ck_assert_uint_eq(a->allow.n, b->allow.n);
+	}
+	ck_assert_str_eq(file->forwards[1500].name, "long");
+	ck_assert_uint_eq(file->forwards[1500].line, line_at(t, fwd_long));
+	ck_assert_uint_eq(file->forwards[1500].allow.n, 5000);
+	ck_assert_uint_eq(file->forwards[3001].line, line_at(t, (size_t)(strstr(t, "[Forward z]") - t)));
+	ck_assert_uint_eq(file->n_peers, 1);
+	ck_assert_uint_eq(file->peers[0].line, line_at(t, peer));
+	config_free(mem);
+
+	/* the index: the ranges that are not [Forward]s, as the text has them */
+	ck_assert_ptr_nonnull(file->index);
+	ck_assert_ptr_nonnull(strstr(file->index, "\nforwards=3002\nipv6=0\nfile="));
+	i = (size_t)(strstr(t, "[Interface]") - t);
+	snprintf(want, sizeof(want), "\nrange=%zu %zu %u\n", i,
+		 (size_t)(strstr(t, "[Forward f1]") - t) - i, line_at(t, i));
+	ck_assert_ptr_nonnull(strstr(file->index, want));
+	snprintf(want, sizeof(want), "\nrange=%zu %zu %u\n", peer, fwd_long - peer,
+		 line_at(t, peer));
+	ck_assert_ptr_nonnull(strstr(file->index, want));
+	ck_assert_int_eq(config_index_parse(file->index, &ix, &line), 0);
+	err_clear(&e);
+	ck_assert_int_eq(config_load_known(conf, ix, &known, &e), 0);
+	ck_assert(known->elided && known->n_elided == 3002 && known->n_peers == 1);
+	ck_assert_str_eq(known->index, file->index);
+	config_free(known);
+	config_index_free(ix);
+
+	/* through a FIFO, which can be read only once (into one block):
+	 * the same config */
+	snprintf(fifo, sizeof(fifo), "%s/stream.fifo", unit_dir);
+	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		int fd = open(fifo, O_WRONLY);
+		size_t done = 0;
+		ssize_t n = 0;
+
+		while (fd >= 0 && done < len && (n = write(fd, t + done, len - done)) > 0)
+			done += (size_t)n;
+		_exit(done == len ? 0 : 1);
+	}
+	ck_assert_int_eq(load(fifo, &mem, &e), 0);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	ck_assert_uint_eq(mem->n_forwards, 3002);
+	ck_assert_uint_eq(mem->forwards[1500].allow.n, 5000);
+	ck_assert_uint_eq(mem->forwards[3001].line, file->forwards[3001].line);
+	config_free(mem);
+	config_free(file);
+
+	/* a bad value on the text's last line, past every block */
+	len += (size_t)snprintf(t + len, cap - len, "\n[Forward zz]\nPort = eighty\n");
+	conf = unit_write_file("stream.conf", t, 0600);
+	ck_assert_int_eq(load_input(conf, &file, &e), -EINVAL);
+	snprintf(msg, sizeof(msg), "%s", e.msg);
+	snprintf(want, sizeof(want), ":%u: Port: \"eighty\"", line_at(t, len - 1));
+	ck_assert_msg(strstr(msg, want), "%s", msg);
+	err_clear(&e);
+	ck_assert_int_eq(config_parse(conf, t, len, &mem, &e), -EINVAL);
+	ck_assert_str_eq(e.msg, msg);
+	config_settle_ns = settle;
+	free(t);
+}
+END_TEST
+
 /* The stamp: the same config told by its files' identities, none of
  * them read; taken only of files that changed long enough ago. */
 START_TEST(load_known_stamp)
@@ -1034,6 +1176,7 @@ static Suite *config_suite(void)
 	tcase_add_test(l, load_known_input);
 	tcase_add_test(l, load_known_stamp);
 	tcase_add_test(l, load_known_index);
+	tcase_add_test(l, load_streamed_across_blocks);
 	tcase_add_test(l, load_key_file_unreadable_by_user);
 	tcase_add_test(l, load_key_file_missing_and_relative);
 	tcase_add_test(l, load_world_readable_secret);
