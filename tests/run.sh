@@ -92,15 +92,25 @@ run_scripts() {
 	done
 }
 
+# A failing script's last 60 lines are printed, and its whole log kept in
+# $B/test-logs: a test of many rounds may show its first sign of trouble long
+# before its last lines.
 run_script() {
-	local t=$1 rc log
+	local t=$1 rc log kept
 	log=$(mktemp)
 	timeout --kill-after=10 "${WGB_TEST_TIMEOUT:-300}" bash "$t" >"$log" 2>&1
 	rc=$?
 	case $rc in
 	0) ok "$t" ;;
 	77) skp "$t" "$(grep -m1 '^SKIP' "$log" || echo 'said skip')" ;;
-	*) sed 's/^/      /' "$log" | tail -60; bad "$t (exit $rc)" ;;
+	*)
+		sed 's/^/      /' "$log" | tail -60
+		kept=$B/test-logs/$(basename "$t" .test.sh).log
+		if mkdir -p "$B/test-logs" && cp "$log" "$kept"; then
+			echo "      (the whole log, $(wc -l <"$log") lines: $kept)"
+		fi
+		bad "$t (exit $rc)"
+		;;
 	esac
 	[ -n "${WGB_TEST_VERBOSE:-}" ] && cat "$log"
 	rm -f "$log"
