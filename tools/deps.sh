@@ -30,7 +30,8 @@ TEST="$TEST qemu-system-x86"
 # fuzzing (make fuzz): clang with its sanitizer and libFuzzer runtimes
 TEST="$TEST clang libclang-rt-14-dev"
 # benchmarks (make bench): GNU time (peak RSS), strace (cross-checks the
-# message counts), perf and valgrind (the profiles of missed targets)
+# message counts), perf and valgrind (the profiles of missed targets);
+# valgrind is tests/integration/valgrind.test.sh's too
 TEST="$TEST time strace linux-perf valgrind"
 PKGS="$BUILD ${WGB_DEPS_EXTRA:-} $TEST"
 
