@@ -158,7 +158,11 @@ full:
 			break;
 		}
 		if (peers) {
-			if (mnl_attr_get_payload_len(peers) == 0)
+			/* empty when the tail is still just past its header:
+			 * a nest's length is only written by its end, so
+			 * reading it here read the buffer's old bytes */
+			if ((char *)mnl_nlmsg_get_payload_tail(nlh) ==
+			    (char *)peers + MNL_ATTR_HDRLEN)
 				mnl_attr_nest_cancel(nlh, peers);
 			else
 				mnl_attr_nest_end(nlh, peers);

@@ -285,17 +285,29 @@ static void check_roundtrip(const struct wg_set *s, const struct decoded *d)
 	ck_assert_uint_eq(di, d->n_peers);
 }
 
-static void run_build(const struct wg_set *s, size_t bufsize, struct decoded *d)
+/* Builds s in a buffer of bufsize whose old bytes are the 16-bit fill
+ * over and over (0: zeroes), decoding every message into d. */
+static void run_build_fill(const struct wg_set *s, size_t bufsize, struct decoded *d,
+			   uint16_t fill)
 {
-	void *buf = calloc(1, bufsize);
+	uint16_t *buf = calloc(1, bufsize);
+	size_t i;
 	int ret;
 
+	ck_assert_ptr_nonnull(buf);
+	for (i = 0; i < bufsize / sizeof(*buf); ++i)
+		buf[i] = fill;
 	memset(d, 0, sizeof(*d));
 	d->bufsize = bufsize;
 	d->seq_ok = d->ifname_ok = d->device_only_first = true;
 	ret = wg_kernel_set_build(FAMILY, 100, "wg0", s, buf, bufsize, decode_emit, d);
 	ck_assert_int_eq(ret, 0);
 	free(buf);
+}
+
+static void run_build(const struct wg_set *s, size_t bufsize, struct decoded *d)
+{
+	run_build_fill(s, bufsize, d, 0);
 }
 
 START_TEST(set_split_many_peers)
@@ -347,6 +359,27 @@ START_TEST(set_one_message_when_it_fits)
 	ck_assert_uint_eq(d.n_msgs, 1);
 	check_roundtrip(&s, &d);
 	free(d.peers);
+	set_free_fixture(&s);
+}
+END_TEST
+
+/* What the buffer held before decides nothing: a nest's length is
+ * written only when it ends, and read before that (old bytes saying 4,
+ * "empty") it cancelled the peers the message held. */
+START_TEST(set_old_bytes_decide_nothing)
+{
+	static const uint16_t fills[] = { 4, 0xffff, 0x0808 };
+	struct wg_set s;
+	struct decoded d;
+	size_t i;
+
+	set_make(&s, 40, 3);
+	for (i = 0; i < sizeof(fills) / sizeof(fills[0]); ++i) {
+		run_build_fill(&s, 1024, &d, fills[i]);
+		ck_assert_uint_gt(d.n_msgs, 3);
+		check_roundtrip(&s, &d);
+		free(d.peers);
+	}
 	set_free_fixture(&s);
 }
 END_TEST
@@ -621,6 +654,7 @@ static Suite *wg_kernel_suite(void)
 	tcase_add_test(tc, set_split_many_peers);
 	tcase_add_test(tc, set_split_inside_a_peer);
 	tcase_add_test(tc, set_one_message_when_it_fits);
+	tcase_add_test(tc, set_old_bytes_decide_nothing);
 	tcase_add_test(tc, set_device_only);
 	tcase_add_test(tc, set_too_small_buffer);
 	tcase_add_test(tc, set_stops_at_first_refusal);
