@@ -13,6 +13,7 @@
 #   - show, show --json, show --prometheus, far-side, flush;
 # of a config with every kind of forward (a range, both protocols, IPv6,
 # Allow, AllowFile, RateLimit, ConnLimit, Log, Masquerade) and 300 more.
+# lane: host only: memcheck under TCG is two slowdowns at once; the kernel backend's messages are memchecked by the memcheck suite (test_wg_kernel)
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/apply_common.sh"
 . "$(dirname "$0")/nft_common.sh"
