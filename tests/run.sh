@@ -43,6 +43,16 @@ skp() {
 	printf 'SKIP  %s: %s\n' "$1" "$2"
 }
 
+# A Check binary's output $1, its summary line printed as from $2: the
+# caller's n, f, e set to its tests, failures and errors ("100%: Checks:
+# 12, Failures: 0, Errors: 0"); n empty when there is no summary.
+check_counts() {
+	printf '%s\n' "$1" | grep -E '^[0-9]+%: Checks' | sed "s|^|      $2: |"
+	n=$(printf '%s\n' "$1" | sed -n 's/.*Checks: \([0-9]*\).*/\1/p' | tail -1)
+	f=$(printf '%s\n' "$1" | sed -n 's/.*Failures: \([0-9]*\).*/\1/p' | tail -1)
+	e=$(printf '%s\n' "$1" | sed -n 's/.*Errors: \([0-9]*\).*/\1/p' | tail -1)
+}
+
 run_unit() {
 	local b out n f e
 	for b in "$B"/obj/test_* "$B"/asan/test_*; do
@@ -50,11 +60,7 @@ run_unit() {
 		# Check's default 4 s per test is a hang guard, not a speed
 		# target: under ASan on a loaded machine a busy test took longer
 		out=$(CK_FORK=yes CK_DEFAULT_TIMEOUT=${CK_DEFAULT_TIMEOUT:-60} "$b" 2>&1)
-		printf '%s\n' "$out" | grep -E '^[0-9]+%: Checks' | sed "s|^|      $b: |"
-		# "100%: Checks: 12, Failures: 0, Errors: 0"
-		n=$(printf '%s\n' "$out" | sed -n 's/.*Checks: \([0-9]*\).*/\1/p' | tail -1)
-		f=$(printf '%s\n' "$out" | sed -n 's/.*Failures: \([0-9]*\).*/\1/p' | tail -1)
-		e=$(printf '%s\n' "$out" | sed -n 's/.*Errors: \([0-9]*\).*/\1/p' | tail -1)
+		check_counts "$out" "$b"
 		if [ -z "$n" ]; then
 			printf '%s\n' "$out" | tail -20
 			bad "$b (no Check summary: crashed?)"
@@ -89,10 +95,7 @@ run_memcheck() {
 		out=$(CK_FORK=no valgrind --child-silent-after-fork=yes --leak-check=full \
 			--errors-for-leak-kinds=definite --show-leak-kinds=definite \
 			--log-file="$B/memcheck-$name.log" "$b" 2>&1)
-		printf '%s\n' "$out" | grep -E '^[0-9]+%: Checks' | sed "s|^|      $b (memcheck): |"
-		n=$(printf '%s\n' "$out" | sed -n 's/.*Checks: \([0-9]*\).*/\1/p' | tail -1)
-		f=$(printf '%s\n' "$out" | sed -n 's/.*Failures: \([0-9]*\).*/\1/p' | tail -1)
-		e=$(printf '%s\n' "$out" | sed -n 's/.*Errors: \([0-9]*\).*/\1/p' | tail -1)
+		check_counts "$out" "$b (memcheck)"
 		if [ -z "$n" ]; then
 			printf '%s\n' "$out" | tail -20
 			bad "$b under memcheck (no Check summary: crashed?)"
