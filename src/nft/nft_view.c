@@ -47,6 +47,7 @@ struct nft_views {
 	const struct nft_set *fs[NFT_FS_KINDS][2][2];
 	struct allow_ix *allow[2][2];	/* [fam][proto], by port */
 	size_t n_allow[2][2];
+	bool allowfiles;	/* a set is a forward's AllowFile's */
 };
 
 static int pi(uint8_t proto)
@@ -205,6 +206,8 @@ struct nft_views *nft_views_new(const struct nft_state *st)
 
 		if (nft_fwd_set_parse(s->name, &kind, &fam, &proto) && kind == NFT_FS_ALLOW)
 			ret = index_allow(v, s, fam, proto);
+		v->allowfiles |= !strncmp(s->name, NFT_ALLOWFILE_PREFIX,
+					  strlen(NFT_ALLOWFILE_PREFIX));
 	}
 	if (ret)
 		goto fail;
@@ -464,6 +467,8 @@ static void allowfile_text(const struct nft_views *v, const char *name, char *bu
 	size_t i, n = 0;
 
 	buf[0] = '\0';
+	if (!v->allowfiles)	/* most tables: no set to look up */
+		return;
 	/* asked of every forward: no printf for the name */
 	str_join(set, sizeof(set), NFT_ALLOWFILE_PREFIX, name);
 	s = nft_state_set(v->st, set);
@@ -519,10 +524,17 @@ bool nft_view_forward(const struct nft_views *v, const char *name, struct nft_fo
 	char *p;
 
 	memset(out, 0, sizeof(*out));
-	if (!nft_views_has_forward(v, name))
+	/* a forward with keys has its counter (a count set's element names
+	 * it, and the kernel refuses one naming a counter that is not
+	 * there): once indexed, its keys are looked for first and its
+	 * counter only when it has none; a scan is the dearer, so there
+	 * the counter first */
+	if (!v->named && !nft_views_has_forward(v, name))
 		return false;
 	str_join(counter, sizeof(counter), NFT_FWD_PREFIX, name);
 	if (!first_key(v, name, counter, &fk, &at)) {
+		if (v->named && !nft_views_has_forward(v, name))
+			return false;
 		snprintf(out->ports, sizeof(out->ports), "no ports");
 		return true;
 	}

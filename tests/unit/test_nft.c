@@ -887,6 +887,8 @@ START_TEST(views_scanned_and_indexed_agree)
 		ck_assert_str_eq(a.allow, b.allow);
 		ck_assert_int_eq(a.everyone, b.everyone);
 		ck_assert_int_eq(a.masquerade, b.masquerade);
+		ck_assert_str_eq(a.allowfile, "");	/* no AllowFile here */
+		ck_assert_str_eq(b.allowfile, "");
 	}
 	nft_view_forward(scan, "games", &a);
 	ck_assert_str_eq(a.ports, "tcp,udp 27015-27030");
@@ -895,6 +897,32 @@ START_TEST(views_scanned_and_indexed_agree)
 	nft_views_free(scan);
 	nft_views_free(ix);
 	nft_state_free(st);
+}
+END_TEST
+
+/* An AllowFile's ranges are in its forward's view, and only in its. */
+START_TEST(views_name_allowfile_ranges)
+{
+	char dir[] = "/tmp/wgb-nft-XXXXXX", path[64], text[1024];
+	struct nft_forward_view a;
+	struct nft_state *st;
+	struct nft_views *v;
+
+	allow_file(dir, path, sizeof(path), "198.51.100.0/24\n203.0.113.0/25\n");
+	snprintf(text, sizeof(text), HEAD WEB "[Forward af]\nPort = 444\nDestination = 192.168.1.10\n"
+		 "AllowFile = %s\n", path);
+	st = build_text(text);
+	v = nft_views_new(st);
+	ck_assert_ptr_nonnull(v);
+	nft_views_index_names(v);
+	ck_assert(nft_view_forward(v, "af", &a));
+	ck_assert_str_eq(a.allowfile, "2 ranges");
+	ck_assert(nft_view_forward(v, "web", &a));
+	ck_assert_str_eq(a.allowfile, "");
+	nft_views_free(v);
+	nft_state_free(st);
+	unlink(path);
+	rmdir(dir);
 }
 END_TEST
 
@@ -1092,6 +1120,7 @@ static Suite *nft_suite(void)
 	tcase_add_test(tc, mark_change_refills_ct_chains);
 	tcase_add_test(tc, same_bytes_other_pool_differ);
 	tcase_add_test(tc, views_scanned_and_indexed_agree);
+	tcase_add_test(tc, views_name_allowfile_ranges);
 	tcase_add_test(tc, thousand_forwards_one_changed);
 	tcase_add_test(tc, range_split_is_whole_ranges);
 	tcase_add_test(tc, allowfile_set_and_map);
