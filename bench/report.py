@@ -765,8 +765,11 @@ def main():
     d = Doc()
     d.p("# Performance", "",
         "Written by `make bench` (bench/run.sh) on the machine described below; not",
-        "edited by hand. %s mode: %s timed runs per figure (homelab: %s; peak RSS:"
-        % (i.get("mode", "?").capitalize(), i.get("runs", "?"), i.get("hruns", "?")),
+        "edited by hand. %s mode: %s timed runs per figure (%s at 10,000 forwards, the"
+        % (i.get("mode", "?").capitalize(), i.get("runs", "?"),
+           i.get("target_runs", i.get("runs", "?"))),
+        "targets' size, and for their references; homelab: %s; peak RSS:"
+        % i.get("hruns", "?"),
         "%s), unless a figure says fewer (n). `BENCH_QUICK=1 make bench` is the short"
         % i.get("rss_runs", "?"),
         "version.", "")
