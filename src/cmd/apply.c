@@ -12,6 +12,7 @@
 #include "core/rundir.h"
 #include "exec/stages.h"
 #include "guard/guard.h"
+#include "lib/human.h"
 #include "lib/warn.h"
 
 static int parse_seconds(const char *s, unsigned *out)
@@ -48,10 +49,14 @@ static int guard(struct wgb_config **cfg, bool dry_run, struct wgb_err *e)
 /* The config, read whole, and the lockout guard. */
 static int load_whole(struct wgb_config **cfg, bool dry_run, struct wgb_err *e)
 {
+	struct timespec t;
+
+	human_lap_start(&t);
 	if (config_load_input(wgb_config_path, cfg, e) < 0) {
 		fprintf(stderr, "%s\n", e->msg);
 		return EXIT_USAGE;
 	}
+	debugx("config: read whole in %.2f ms", human_lap(&t));
 	return guard(cfg, dry_run, e);
 }
 
@@ -102,6 +107,7 @@ int apply_main(int argc, char **argv)
 	char *had_index = NULL, *index = NULL;
 	struct wgb_err e = { 0 };
 	struct plan plan = { 0 };
+	struct timespec t;
 	size_t changes;
 	struct instance in, old;
 	struct plan oplan = { 0 };
@@ -144,10 +150,16 @@ int apply_main(int argc, char **argv)
 	 * (config_load_known); where the records cannot vouch for that, the
 	 * executor says -ESTALE and it is read whole (load_whole, below). */
 	if (!confirm) {
+		human_lap_start(&t);
 		index_load(&had_index, &ix);
 		warnings_hold();
 		if (config_load_known(wgb_config_path, ix, &cfg, &e) < 0)
 			err_clear(&e);	/* said when it is read whole, below */
+		else if (cfg->elided)
+			debugx("config: read in %.2f ms, but for its forwards: the index vouches for them",
+			       human_lap(&t));
+		else
+			debugx("config: read whole in %.2f ms", human_lap(&t));
 		/* read whole after all (no index it could use): as load_whole
 		 * would have, its warnings said and the guard asked */
 		warnings_release(cfg && !cfg->elided);

@@ -6,7 +6,9 @@
 
 #include "core/rundir.h"
 #include "exec.h"
+#include "lib/err.h"
 #include "lib/fault.h"
+#include "lib/human.h"
 
 static int run_start(struct run *r, const struct stage_list *stages,
 		     const struct instance *in, struct wgb_err *e)
@@ -38,6 +40,8 @@ int run_build(struct run *r, const struct stage_list *stages, const struct insta
 	     const struct wgb_config *cfg, unsigned flags, struct wgb_err *e)
 {
 	struct stage_run *s;
+	struct timespec t;
+	double ms;
 	size_t i;
 	int ret;
 
@@ -51,13 +55,22 @@ int run_build(struct run *r, const struct stage_list *stages, const struct insta
 	for (i = 0; i < stages->n; ++i) {
 		s = &r->s[r->n++];
 		s->st = stages->v[cfg ? i : stages->n - 1 - i];
+		human_lap_start(&t);
 		ret = s->st->build(&r->in, cfg, &s->want, e);
 		if (ret < 0)
 			return ret;
-		if (cfg && (flags & RUN_TRUST_RECORDS) && s->st->unchanged &&
-		    s->st->unchanged(&r->in, s->want) == 1) {
-			s->old_is_want = true;	/* in sync, and not read back */
-			continue;
+		ms = human_lap(&t);
+		if (cfg && (flags & RUN_TRUST_RECORDS) && s->st->unchanged) {
+			bool same = s->st->unchanged(&r->in, s->want) == 1;
+
+			debugx("%s: built in %.2f ms, held against its record in %.2f ms%s",
+			       s->st->name, ms, human_lap(&t), same ? ": in sync" : "");
+			if (same) {
+				s->old_is_want = true;	/* in sync, and not read back */
+				continue;
+			}
+		} else {
+			debugx("%s: built in %.2f ms", s->st->name, ms);
 		}
 		/* a config read in part (config_load_known) is good only where
 		 * a record vouched for the part not read */
@@ -70,24 +83,31 @@ int run_build(struct run *r, const struct stage_list *stages, const struct insta
 int run_diff(struct run *r, struct plan *p, struct wgb_err *e)
 {
 	struct stage_run *s;
+	struct timespec t;
+	double ms;
 	size_t i;
 	int ret;
 
 	for (i = 0; i < r->n; ++i) {
+		bool recalled;
+
 		s = &r->s[i];
 		if (s->old_is_want)
 			continue;
-		if ((r->flags & RUN_TRUST_RECORDS) && s->st->recall &&
-		    s->st->recall(&r->in, s->want, &s->old) == 1)
-			ret = 0;	/* as the stage left it, not read back */
-		else
-			ret = s->st->read(&r->in, &s->old, e);
+		human_lap_start(&t);
+		recalled = (r->flags & RUN_TRUST_RECORDS) && s->st->recall &&
+			   s->st->recall(&r->in, s->want, &s->old) == 1;
+		/* recalled: as the stage left it, not read back */
+		ret = recalled ? 0 : s->st->read(&r->in, &s->old, e);
 		if (ret < 0)
 			return ret;
+		ms = human_lap(&t);
 		ret = s->st->diff(s->old, s->want, p);
 		if (ret < 0)
 			return err_set(e, ret, "%s: cannot compute the changes", s->st->name);
 		s->changes = ret;
+		debugx("%s: %s in %.2f ms, compared in %.2f ms: %d change%s", s->st->name,
+		       recalled ? "recalled" : "read", ms, human_lap(&t), ret, ret == 1 ? "" : "s");
 	}
 	return 0;
 }
@@ -95,6 +115,7 @@ int run_diff(struct run *r, struct plan *p, struct wgb_err *e)
 int run_read(struct run *r, const struct stage_list *stages, const struct instance *in,
 	     struct wgb_err *e)
 {
+	struct timespec t;
 	size_t i;
 	int ret, first;
 
@@ -105,9 +126,12 @@ int run_read(struct run *r, const struct stage_list *stages, const struct instan
 		struct stage_run *s = &r->s[r->n++];
 
 		s->st = stages->v[i];
+		human_lap_start(&t);
 		ret = s->st->read(&r->in, &s->old, e);
 		if (ret < 0 && !first)
 			first = ret;
+		else if (ret >= 0)
+			debugx("%s: read in %.2f ms", s->st->name, human_lap(&t));
 	}
 	return first;
 }
@@ -115,6 +139,7 @@ int run_read(struct run *r, const struct stage_list *stages, const struct instan
 int run_apply(struct run *r, struct wgb_err *e)
 {
 	struct stage_run *s;
+	struct timespec t;
 	size_t i;
 	int ret;
 
@@ -123,7 +148,10 @@ int run_apply(struct run *r, struct wgb_err *e)
 		if (!s->changes)
 			continue;
 		s->touched = true;
+		human_lap_start(&t);
 		ret = s->st->sync(&r->in, s->old, s->want, e);
+		if (!ret)
+			debugx("%s: synced in %.2f ms", s->st->name, human_lap(&t));
 		if (!ret && (ret = fault_inject(s->st->name)) < 0)
 			err_set(e, ret, "%s: injected failure (WGBASTION_FAIL_AT)", s->st->name);
 		if (ret < 0) {
@@ -202,11 +230,15 @@ const void *run_want(const struct run *r, const struct stage *st)
 
 void run_settle(struct run *r)
 {
+	struct timespec t;
 	size_t i;
 
 	for (i = 0; i < r->n; ++i)
-		if (r->s[i].st->settled && r->s[i].want)
+		if (r->s[i].st->settled && r->s[i].want) {
+			human_lap_start(&t);
 			r->s[i].st->settled(&r->in, r->s[i].old, r->s[i].want);
+			debugx("%s: records kept in %.2f ms", r->s[i].st->name, human_lap(&t));
+		}
 }
 
 void run_free(struct run *r)

@@ -41,3 +41,19 @@ void human_bytes(char *buf, size_t len, uint64_t b)
 		v /= 1024, ++i;
 	snprintf(buf, len, "%.2f %s", v, units[i]);
 }
+
+void human_lap_start(struct timespec *t)
+{
+	clock_gettime(CLOCK_MONOTONIC, t);
+}
+
+double human_lap(struct timespec *t)
+{
+	struct timespec now;
+	double ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (double)(now.tv_sec - t->tv_sec) * 1e3 + (double)(now.tv_nsec - t->tv_nsec) / 1e6;
+	*t = now;
+	return ms;
+}

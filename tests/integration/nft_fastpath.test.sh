@@ -61,6 +61,14 @@ full() {
 say "unchanged: not read"
 fast "second apply"
 fast "third apply"
+# -v says what each step took (exec.c, apply.c): a no-op's nft stage is
+# built and found in sync by its record, never read nor recalled
+out=$(wgb b -v "${C[@]}" apply 2>&1)
+assert_match "-v: the config's read timed" '^wgbastion: config: read (whole )?in [0-9]+\.[0-9]{2} ms' "$out"
+assert_match "-v: nft built, and in sync by its record" \
+	'^wgbastion: nft: built in [0-9]+\.[0-9]{2} ms, held against its record in [0-9]+\.[0-9]{2} ms: in sync$' "$out"
+assert_nomatch "-v: nft neither read nor recalled" '^wgbastion: nft: (read|recalled) in' "$out"
+assert_nomatch "-v: nothing synced" '^wgbastion: [a-z]+: synced in' "$out"
 ns b nft list table $T >"$TMP/table.ok"
 
 say "an element added by hand"
@@ -125,6 +133,10 @@ out=$(wgb b -v "${C[@]}" apply 2>&1)
 assert_match "the record's table is not the config's" "the config's table is not the one left" "$out"
 assert_match "compared with the table kept beside the record" "$RECALLED" "$out"
 assert_match "and the change made" '^\+ forward extra' "$out"
+assert_match "-v: recalled, compared, one change" \
+	'^wgbastion: nft: recalled in [0-9]+\.[0-9]{2} ms, compared in [0-9]+\.[0-9]{2} ms: 1 change$' "$out"
+assert_match "-v: synced" '^wgbastion: nft: synced in [0-9]+\.[0-9]{2} ms$' "$out"
+assert_match "-v: its records kept" '^wgbastion: nft: records kept in [0-9]+\.[0-9]{2} ms$' "$out"
 list_ok "the change"
 fast "after the change"
 

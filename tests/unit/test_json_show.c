@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "show/show_view.h"
 #include "show/show_live.h"
@@ -85,6 +86,21 @@ static void sample(struct show_view *v, struct show_peer *peer, struct show_item
 	v->n_sysctls = 1;
 	v->verdict_known = true;
 }
+
+/* -v's laps: the time since the lap's start, which then starts anew */
+START_TEST(laps)
+{
+	struct timespec t, was, nap = { 0, 20 * 1000 * 1000 };
+
+	human_lap_start(&t);
+	was = t;
+	ck_assert_int_eq(nanosleep(&nap, NULL), 0);
+	ck_assert_double_ge(human_lap(&t), 20.0);
+	/* the next lap starts when this one ended, after the nap */
+	ck_assert_double_ge((double)(t.tv_sec - was.tv_sec) * 1e3 +
+			    (double)(t.tv_nsec - was.tv_nsec) / 1e6, 20.0);
+}
+END_TEST
 
 START_TEST(durations_and_sizes)
 {
@@ -275,6 +291,7 @@ static Suite *show_suite(void)
 	TCase *tc = tcase_create("render");
 
 	tcase_add_test(tc, durations_and_sizes);
+	tcase_add_test(tc, laps);
 	tcase_add_test(tc, text_one_screen);
 	tcase_add_test(tc, json_document);
 	tcase_add_test(tc, unanswered_forward_named);
