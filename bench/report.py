@@ -380,12 +380,79 @@ def targets(R, d):
     d.table(["target", "wgbastion (median)", "against (median)", "ratio", ""],
             [(name, meas, against, rt, verdict if verdict else "not measured")
              for name, _, meas, against, rt, verdict in rows])
+    phases(R, d)
     old = earlier_goals(R)
     d.p("### Earlier goals (issue 8), for reference", "",
         "Absolute times, which move with the machine's load: issue 13 replaced them",
         "with the ratios above.", "")
     d.table(["goal", "measured (median)", ""], old)
     return rows
+
+
+# wgbastion -v's steps (bench/step.sh phases), in the order an apply takes
+# them: each stage is built (and held against its record), then read or
+# recalled and compared, then synced, then its records kept
+PHASE_STAGES = ("wg", "nft", "route", "sysctl")
+PHASE_GROUPS = ((("build", "built"), ("record", "held against its record")),
+                (("read", "read, or recalled"), ("compare", "compared")),
+                (("sync", "synced"),),
+                (("keep", "records kept"),))
+
+
+def phase_rows(R):
+    """[(label, "stage.step")] of the phases measured, in an apply's order."""
+    have = {k[4][3:] for k in R.samples if k[0] == "phases" and k[4].startswith("ph:")}
+    rows = [("config: read", "config.read")] if "config.read" in have else []
+    for group in PHASE_GROUPS:
+        for st in PHASE_STAGES:
+            for step, what in group:
+                if "%s.%s" % (st, step) in have:
+                    rows.append(("%s: %s" % (st, what), "%s.%s" % (st, step)))
+    return rows
+
+
+def phases(R, d):
+    """Where an apply's time goes, step by step, as wgbastion -v says it."""
+    T, REF = "10000", "10"
+    cols = (("change", REF), ("change", T), ("noop", T), ("cold", T))
+    rows = phase_rows(R)
+    if not rows:
+        for s, a, n, o, reason in R.nm:
+            if s == "phases":
+                d.p("### Where an apply's time goes", "", "Not measured: %s." % reason, "")
+                return
+        return
+    n = R.get("phases", "wgbastion", T, "change", "ms")
+    d.p("### Where an apply's time goes", "",
+        "What `wgbastion -v apply` says each step took (src/exec/exec.c), median of",
+        "%d passes, each in a fresh namespace: cold, then the same config again (no-op),"
+        % (n[1] if n else 0),
+        "then one forward changed, the figures above. A step not shown did not run",
+        "or took under 0.05 ms in every column; a dash, that it did not run there",
+        "(a stage in sync by its record is neither read nor synced). *Difference*:",
+        "one change among 10,000 less one among 10. What the steps leave out of the",
+        "wall time is the process's start and exit and what apply does around the",
+        "stages (locks, records of the instance, the plan's output).", "")
+    out = []
+    sums = {c: 0.0 for c in cols}
+    for label, key in rows:
+        v = {c: R.med("phases", "wgbastion", c[1], c[0], "ph:" + key) for c in cols}
+        for c in cols:
+            sums[c] += v[c] or 0.0
+        if max(x or 0.0 for x in v.values()) < 0.05:
+            continue
+        a, b = v[("change", REF)], v[("change", T)]
+        diff = "%+.2f ms" % (b - a) if a is not None and b is not None else "—"
+        out.append((label, fmt_ms(a), fmt_ms(b), diff, fmt_ms(v[("noop", T)]), fmt_ms(v[("cold", T)])))
+    walls = {c: R.med("phases", "wgbastion", c[1], c[0], "ms") for c in cols}
+    out.append(("**the steps summed**", fmt_ms(sums[cols[0]]), fmt_ms(sums[cols[1]]),
+                "%+.2f ms" % (sums[cols[1]] - sums[cols[0]]), fmt_ms(sums[cols[2]]), fmt_ms(sums[cols[3]])))
+    wa, wb = walls[cols[0]], walls[cols[1]]
+    out.append(("**the whole run** (wall)", fmt_ms(wa), fmt_ms(wb),
+                "%+.2f ms" % (wb - wa) if wa is not None and wb is not None else "—",
+                fmt_ms(walls[cols[2]]), fmt_ms(walls[cols[3]])))
+    d.table(["step", "one change, 10", "one change, 10,000", "difference", "no-op, 10,000",
+             "cold, 10,000"], out)
 
 
 def missed(R):

@@ -64,7 +64,7 @@ OUT=${BENCH_OUT:-$TOP/docs/performance.md}
 SECTIONS=${BENCH_ONLY:-homelab scale dataplane tunnel}
 if [ -n "$QUICK" ]; then
 	RUNS=${BENCH_RUNS:-3} HRUNS=${BENCH_RUNS:-3} RSS_RUNS=1 SIZES="10000"
-	TRUNS=$RUNS
+	TRUNS=$RUNS PRUNS=1
 	DP_SECS=1 DP_RUNS=${BENCH_RUNS:-2}
 	# seconds: per section, and per figure in the scale section
 	B_HOMELAB=10 B_SCALE=40 B_FIG=5 B_DP=10 B_TUN=0 B_PROF=0
@@ -80,6 +80,8 @@ else
 	# stays undecided however often it is run; with 11 it lies between
 	# the 3rd and the 9th (bench/report.py, median_interval)
 	TRUNS=${BENCH_RUNS:-11}
+	# wgbastion -v's phases: passes of cold, no-op and change (scale_phases)
+	PRUNS=${BENCH_RUNS:-5}
 	# many short rounds: the paired comparison needs rounds more than length
 	DP_SECS=1 DP_RUNS=${BENCH_RUNS:-16}
 	B_HOMELAB=80 B_SCALE=420 B_FIG=45 B_DP=170 B_TUN=90 B_PROF=100
@@ -212,6 +214,7 @@ info load_start "$(cut -d' ' -f1-3 /proc/loadavg)"
 info mode "$([ -n "$QUICK" ] && echo quick || echo full)"
 info runs "$RUNS"
 info target_runs "$TRUNS"
+info phase_runs "$PRUNS"
 info rss_runs "$RSS_RUNS"
 info hruns "$HRUNS"
 info dp_secs "$DP_SECS"
@@ -282,6 +285,15 @@ record_seq() {
 			rec sample "$sec" "$label" "$size" "$op" rss_kib "${rest#* }" ${round:+"$round"}
 			;;
 		rss) rec sample "$sec" "$label" "$size" "$op" rss_kib "$rest" ;;
+		phases)	# "wall=US STAGE.STEP=MS ...": metrics "wall", "ph:STAGE.STEP"
+			local kv
+			for kv in $rest; do
+				case $kv in
+				wall=*) rec sample "$sec" "$label" "$size" "$op" ms "$(awk -v u="${kv#wall=}" 'BEGIN { printf "%.3f", u / 1000 }')" ;;
+				*=*) rec sample "$sec" "$label" "$size" "$op" "ph:${kv%%=*}" "${kv#*=}" ;;
+				esac
+			done
+			;;
 		count)
 			read -r calls bytes msgs writes sysw uapi uset <<<"$rest"
 			rec sample "$sec" "$label" "$size" "$op" calls "$calls"
@@ -456,6 +468,27 @@ scale_rounds() {
 	done
 }
 
+# What each step of wgbastion's applies took, as -v says (step.sh phases),
+# at the targets' size and the size it is compared with: cold, no-op and
+# one change, PRUNS passes each, after the rounds (never timed against
+# anything: the figures explain the ratios, they are no target of their
+# own). Samples: section "phases", metrics "ph:STAGE.STEP" and "ms".
+scale_phases() {
+	local r n a b
+	log "scale: wgbastion's phases ($PRUNS passes)"
+	for r in $(seq "$PRUNS"); do
+		for n in "$TARGET_REF" "$TARGET_N"; do
+			if [ "$(since "$SCALE_T0")" -ge "$B_SCALE" ]; then
+				nm phases wgbastion "$n" all "the scale section's time budget (${B_SCALE} s) was used up"
+				return
+			fi
+			a=$TMP/s/wgbastion.$n.a b=$TMP/s/wgbastion.$n.b
+			seq_run phases wgbastion wg0 "$a" "$a" "$b"
+			record_seq phases wgbastion "$n" phases "cold noop change"
+		done
+	done
+}
+
 # the size issue 13's targets are set at, and the size they compare it with
 TARGET_N=10000 TARGET_REF=10
 
@@ -566,6 +599,7 @@ section_scale() {
 		settle_inputs
 		[ ${#figs[@]} -gt 0 ] && scale_rounds "$n" "${figs[@]}"
 		for f in "${figs[@]}"; do measured[$f]=1; done
+		[ "$n" = "$TARGET_N" ] && has_stage nft && scale_phases
 		[ "$n" -gt "$prev" ] && prev=$n
 	done
 }

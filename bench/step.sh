@@ -14,6 +14,12 @@
 #   count  "RC calls bytes msgs writes sysctl_w uapi uapi_set"
 #                                     bench/nlcount.so, summed over every
 #                                     process the approach ran
+#   phases "RC wall=US STAGE.STEP=MS ..."
+#                                     wgbastion only, run with -v: what it
+#                                     says each step took (src/exec/exec.c:
+#                                     config.read, nft.build, nft.record,
+#                                     nft.read (or recalled), nft.compare,
+#                                     nft.sync, nft.keep, ...)
 # APPROACH: wgbastion (apply), shell (bench/reference/bastion.sh up),
 # nft (nft -f), ipt (iptables-nft-restore), floor (bench/floor.c: FILE is
 # the number of forwards, whose table it commits from nothing), check
@@ -72,6 +78,27 @@ for file in "$@"; do
 			{ for (i = 1; i <= NF; i++) { split($i, kv, "="); s[kv[1]] += kv[2] } }
 			END { printf "%s %d %d %d %d %d %d %d\n", rc, s["calls"], s["bytes"], s["msgs"],
 			      s["writes"], s["sysctl_w"], s["uapi"], s["uapi_set"] }' "$tmp"
+		;;
+	phases)
+		[ "$approach" = wgbastion ] || { echo "step.sh: phases are wgbastion's" >&2; exit 2; }
+		t0=$EPOCHREALTIME
+		"$WGB" -v -c "$file" apply >/dev/null 2>"$tmp"
+		rc=$?
+		t1=$EPOCHREALTIME
+		cat "$tmp" >>"$log"
+		# "wgbastion: STAGE: ... WORD in MS ms...": the word before "in"
+		# names the step ("read whole in", "held against its record in")
+		awk -v rc="$rc" -v wall=$(( 10#${t1/./} - 10#${t0/./} )) '
+			BEGIN { split("whole:read read:read recalled:read built:build record:record " \
+				      "compared:compare synced:sync kept:keep", m, " ")
+				for (i in m) { split(m[i], kv, ":"); step[kv[1]] = kv[2] } }
+			$1 == "wgbastion:" {
+				st = $2; sub(/:$/, "", st)
+				for (i = 3; i + 2 <= NF; i++)
+					if ($i == "in" && $(i + 2) ~ /^ms/ && ($(i - 1) in step))
+						out = out " " st "." step[$(i - 1)] "=" $(i + 1)
+			}
+			END { print rc " wall=" wall out }' "$tmp"
 		;;
 	*) echo "step.sh: unknown mode $mode" >&2; exit 2 ;;
 	esac
