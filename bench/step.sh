@@ -82,7 +82,7 @@ for file in "$@"; do
 	phases)
 		[ "$approach" = wgbastion ] || { echo "step.sh: phases are wgbastion's" >&2; exit 2; }
 		t0=$EPOCHREALTIME
-		"$WGB" -v -c "$file" apply >/dev/null 2>"$tmp"
+		"${cmd[0]}" -v "${cmd[@]:1}" >/dev/null 2>"$tmp"
 		rc=$?
 		t1=$EPOCHREALTIME
 		cat "$tmp" >>"$log"

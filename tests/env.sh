@@ -15,6 +15,9 @@
 #    test that cares says so itself (show.test.sh checks TERM=dumb).
 #  - umask 022: files a test writes get the modes a test expects; the ones
 #    that must be private (keys, configs) are made so explicitly.
+#  - MEMCHECK: valgrind as the memcheck suite (tests/run.sh) and
+#    valgrind.test.sh both judge by it: every error, and the blocks
+#    definitely lost (not those still reachable at exit).
 #  - what wgbastion reads from the environment is unset: NO_COLOR (colour),
 #    WGBASTION_CONFIG (default config path), WGBASTION_FAIL_AT (the test
 #    builds' fault injection): a test sets them where it means to.
@@ -24,3 +27,5 @@ unset LANG LANGUAGE
 export TERM=xterm-256color
 umask 022
 unset NO_COLOR WGBASTION_CONFIG WGBASTION_FAIL_AT
+# shellcheck disable=SC2034 # used by the scripts that source this one
+MEMCHECK=(valgrind --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite)

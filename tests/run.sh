@@ -92,8 +92,7 @@ run_memcheck() {
 		# handed back; under memcheck, whose allocator takes them,
 		# it sees nothing
 		[ "$name" = test_wipe ] && continue
-		out=$(CK_FORK=no valgrind --child-silent-after-fork=yes --leak-check=full \
-			--errors-for-leak-kinds=definite --show-leak-kinds=definite \
+		out=$(CK_FORK=no "${MEMCHECK[@]}" --child-silent-after-fork=yes \
 			--log-file="$B/memcheck-$name.log" "$b" 2>&1)
 		check_counts "$out" "$b (memcheck)"
 		if [ -z "$n" ]; then

@@ -23,8 +23,7 @@ command -v valgrind >/dev/null ||
 # the plain build: the sanitized one cannot run under valgrind
 VGB=$WGB_TOP/${WGB_BUILD:-build}/wgbastion-test
 [ -x "$VGB" ] || VGB=$WGB_TOP/wgbastion
-VG=(valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite
-	--show-leak-kinds=definite)
+VG=("${MEMCHECK[@]}" -q --error-exitcode=99)
 
 # vg WHAT NS|- ARGS...: wgbastion ARGS under memcheck (in namespace NS):
 # exit 0 (or $VG_RC) and not a word from memcheck
