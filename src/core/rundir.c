@@ -423,9 +423,12 @@ int rundir_replace_iov(const char *name, enum rundir_file f, const struct iovec 
 		while (n > 0 && i < n_iov) {
 			size_t take = (size_t)n < v[i].iov_len ? (size_t)n : v[i].iov_len;
 
-			v[i].iov_base = (char *)v[i].iov_base + take;
-			v[i].iov_len -= take;
-			n -= (ssize_t)take;
+			/* an empty one may have no base: NULL + 0 is undefined */
+			if (take) {
+				v[i].iov_base = (char *)v[i].iov_base + take;
+				v[i].iov_len -= take;
+				n -= (ssize_t)take;
+			}
 			if (!v[i].iov_len)
 				i++;
 		}
