@@ -8,6 +8,7 @@
 #   make V=1        show the full compiler command lines
 #   make fuzz       build and run the libFuzzer harness for the parser (clang)
 #   make fuzz-records  the same for the run directory's record readers
+#   make fuzz-kept  the same for the table kept beside the nft record
 #   make bench      benchmarks, writes docs/performance.md (root)
 #   make nftlab     bench/nftlab.sh: the measurements of bench/nftlab.md (root)
 #   make deb        the Debian package (debian/), in $(B)/deb/, lintian-checked
@@ -60,7 +61,7 @@ LIB_SRCS := $(filter-out $(MAIN_SRC),$(SRCS))
 OBJS := $(SRCS:src/%.c=$(B)/obj/%.o)
 LIB_OBJS := $(LIB_SRCS:src/%.c=$(B)/obj/%.o)
 TEST_SRCS := $(wildcard tests/unit/test_*.c)
-TEST_HDRS := $(wildcard tests/unit/*.h) tests/fuzz/records_check.h
+TEST_HDRS := $(wildcard tests/unit/*.h) tests/fuzz/records_check.h tests/fuzz/kept_check.h
 TEST_BINS := $(TEST_SRCS:tests/unit/%.c=$(B)/obj/%)
 ASAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 ASAN_LIB_OBJS := $(LIB_SRCS:src/%.c=$(B)/asan/%.o)
@@ -155,21 +156,20 @@ bench: deps wgbastion $(B)/bench/floor
 nftlab: deps wgbastion $(BENCH_TOOLS)
 	$(Q)./bench/nftlab.sh
 
+# The libFuzzer harnesses (tests/fuzz/): fuzz_config, the config parser;
+# fuzz_records, the run directory's record readers; fuzz_kept, the table
+# kept beside the nft generation record. Built whole each time (clang,
+# with its own sanitizers), then run by tests/fuzz/run.sh.
 FUZZ_CC ?= clang
-fuzz: deps
+fuzz: FUZZER := fuzz_config
+fuzz-records: FUZZER := fuzz_records
+fuzz-kept: FUZZER := fuzz_kept
+fuzz fuzz-records fuzz-kept: deps
 	$(Q)mkdir -p $(B)/fuzz
 	$(Q)$(FUZZ_CC) -g -O1 -std=gnu11 -D_GNU_SOURCE $(WGB_DEFS) \
 		-fsanitize=fuzzer,address,undefined $(PKG_CFLAGS) \
-		-o $(B)/fuzz/fuzz_config tests/fuzz/fuzz_config.c $(LIB_SRCS) $(PKG_LIBS)
-	$(Q)./tests/fuzz/run.sh $(B)/fuzz/fuzz_config $(FUZZ_SECONDS)
-
-# The run directory's record readers (tests/fuzz/fuzz_records.c)
-fuzz-records: deps
-	$(Q)mkdir -p $(B)/fuzz
-	$(Q)$(FUZZ_CC) -g -O1 -std=gnu11 -D_GNU_SOURCE $(WGB_DEFS) \
-		-fsanitize=fuzzer,address,undefined $(PKG_CFLAGS) \
-		-o $(B)/fuzz/fuzz_records tests/fuzz/fuzz_records.c $(LIB_SRCS) $(PKG_LIBS)
-	$(Q)./tests/fuzz/run.sh $(B)/fuzz/fuzz_records $(FUZZ_SECONDS)
+		-o $(B)/fuzz/$(FUZZER) tests/fuzz/$(FUZZER).c $(LIB_SRCS) $(PKG_LIBS)
+	$(Q)./tests/fuzz/run.sh $(B)/fuzz/$(FUZZER) $(FUZZ_SECONDS)
 
 # Built from a copy of the tree in $(B)/deb/src, so the checkout stays clean
 # and dpkg-buildpackage puts the .deb in $(B)/deb. The package build is a
@@ -216,7 +216,7 @@ clean:
 
 FORCE:
 
-.PHONY: all deps check check-unit check-kernel demo bench bench-tools nftlab fuzz fuzz-records deb install uninstall clean
+.PHONY: all deps check check-unit check-kernel demo bench bench-tools nftlab fuzz fuzz-records fuzz-kept deb install uninstall clean
 .DELETE_ON_ERROR:
 
 -include $(wildcard $(B)/*/*.d $(B)/*/*/*.d)

@@ -3,9 +3,11 @@
 #
 # Runs a fuzzer: tests/fuzz/run.sh BIN [SECONDS] (default 60; FUZZ_SECONDS
 # overrides). BIN is fuzz_config (the config parser: corpus/, config.dict,
-# regressions/, replayed by the unit test test_fuzz_regress) or
+# regressions/, replayed by the unit test test_fuzz_regress),
 # fuzz_records (the run directory's records: corpus-records/, records.dict,
-# regressions-records/, replayed by test_records). New inputs go to a
+# regressions-records/, replayed by test_records) or fuzz_kept (the table
+# kept beside the nft generation record: seeds the harness writes,
+# regressions-kept/, replayed by test_nft). New inputs go to a
 # corpus kept next to BIN (corpus-fuzz_config/), so that runs add up; a
 # crashing input is copied to the regressions folder,
 # where its unit test replays it for ever after: fix the bug, keep the
@@ -16,9 +18,13 @@ bin=$1
 seconds=${FUZZ_SECONDS:-${2:-60}}
 case $bin in /*) ;; *) bin=$OLDPWD/$bin ;; esac
 [ -x "$bin" ] || { echo "run.sh: $bin: not built (make fuzz)" >&2; exit 2; }
+# the kept table's seeds are this build's own, written by the harness
+# into the corpus it keeps (below); its inputs are binary, no dictionary
+opts=(-max_len=4096)
 case $(basename "$bin") in
-fuzz_records) dict=records.dict corpus=corpus-records regress=regressions-records ;;
-*) dict=config.dict corpus=corpus regress=regressions ;;
+fuzz_records) opts+=(-dict=records.dict) corpus=corpus-records regress=regressions-records ;;
+fuzz_kept) opts=(-max_len=65536) corpus='' regress=regressions-kept ;;
+*) opts+=(-dict=config.dict) corpus=corpus regress=regressions ;;
 esac
 
 work=$(mktemp -d /tmp/wgb-fuzz.XXXXXX)
@@ -32,9 +38,9 @@ mkdir -p "$kept"
 # undefined behaviour stops the run like a crash, and its input is kept
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 set +e
-"$bin" -max_total_time="$seconds" -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
-	-dict="$dict" -artifact_prefix="$work/crash/" -print_final_stats=1 \
-	"$kept" "$corpus" "$regress" 2>&1 | grep -v '^#[0-9].*\(NEW\|REDUCE\|pulse\)'
+WGB_FUZZ_SEEDS=$kept "$bin" -max_total_time="$seconds" "${opts[@]}" -timeout=10 \
+	-rss_limit_mb=2048 -artifact_prefix="$work/crash/" -print_final_stats=1 \
+	"$kept" ${corpus:+"$corpus"} "$regress" 2>&1 | grep -v '^#[0-9].*\(NEW\|REDUCE\|pulse\)'
 rc=${PIPESTATUS[0]}
 set -e
 

@@ -7,6 +7,7 @@
  * and the batches they make (a handful of messages for one forward).
  */
 #include <netinet/in.h>
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,7 @@
 #include "config/config.h"
 #include "core/rundir.h"
 #include "nft/nft_int.h"
+#include "../fuzz/kept_check.h"
 #include "nft_print.h"
 #include "unit.h"
 
@@ -585,6 +587,49 @@ START_TEST(kept_table_shared)
 }
 END_TEST
 
+/* The kept-table fuzzer's seeds and regressions (tests/fuzz/), through
+ * its own checks; run from the source tree's root, as tests/run.sh does.
+ * Each seed is recalled, with or without a built state at hand; named by
+ * another digest, it is refused. */
+START_TEST(kept_fuzz_replays)
+{
+	char dir[] = "/tmp/wgb-keptfuzz-XXXXXX", file[512];
+	static uint8_t buf[1 << 16];
+	struct kept_fixture fx;
+	struct dirent *d;
+	uint8_t *seed;
+	size_t len;
+	DIR *dp;
+	FILE *f;
+	int k;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	kept_fixture_init(&fx, dir);
+	for (k = 0; k < 2; ++k) {
+		seed = kept_seed(&fx, k, &len);
+		ck_assert_int_eq(kept_check_one(&fx, seed, len), 3);
+		seed[KEPT_DIGEST - 1] ^= 1;
+		ck_assert_int_eq(kept_check_one(&fx, seed, len), 0);
+		free(seed);
+	}
+	dp = opendir("tests/fuzz/regressions-kept");
+	ck_assert_msg(dp != NULL, "tests/fuzz/regressions-kept: missing (run from the source tree's root)");
+	while ((d = readdir(dp))) {
+		if (d->d_name[0] == '.' || !strcmp(d->d_name, "README"))
+			continue;
+		snprintf(file, sizeof(file), "tests/fuzz/regressions-kept/%s", d->d_name);
+		f = fopen(file, "rb");
+		ck_assert_ptr_nonnull(f);
+		len = fread(buf, 1, sizeof(buf), f);
+		fclose(f);
+		kept_check_one(&fx, buf, len);
+	}
+	closedir(dp);
+	kept_fixture_free(&fx);
+	ck_assert_int_eq(rmdir(dir), 0);
+}
+END_TEST
+
 static int int_cmp(const void *a, const void *b)
 {
 	int x = *(const int *)a, y = *(const int *)b;
@@ -1128,6 +1173,7 @@ static Suite *nft_suite(void)
 	tcase_add_test(tc, set_names_round_trip);
 	tcase_add_test(tc, kept_table_recalled);
 	tcase_add_test(tc, kept_table_shared);
+	tcase_add_test(tc, kept_fuzz_replays);
 	tcase_add_test(tc, qsort_paths);
 	tcase_add_test(tc, far_side_chains_sets_and_lines);
 	suite_add_tcase(s, tc);
