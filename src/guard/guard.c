@@ -223,6 +223,17 @@ static void listener_addr(const struct listener *l, char *buf, size_t len)
 	hostport_fmt(buf, len, l->family, l->addr, l->port);
 }
 
+/* A forward that may take a port over (Shadow = no): the guard's work. */
+static bool any_guarded(const struct wgb_config *cfg)
+{
+	const struct wgb_forward *f;
+
+	for_each_forward(cfg, f)
+		if (!f->shadow)
+			return true;
+	return false;
+}
+
 int guard_check(const struct wgb_config *cfg, struct wgb_err *e)
 {
 	struct listeners ls = { 0 };
@@ -231,10 +242,8 @@ int guard_check(const struct wgb_config *cfg, struct wgb_err *e)
 	size_t i;
 	int ret;
 
-	for_each_forward(cfg, f)
-		if (!f->shadow)
-			break;
-	if (f == cfg->forwards + cfg->n_forwards)
+	/* not by the loop's end: with no forward, that is NULL + 0 */
+	if (!any_guarded(cfg))
 		return 0;	/* nothing to guard */
 
 	ret = listeners_read(&ls);
