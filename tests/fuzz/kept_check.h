@@ -58,22 +58,35 @@ struct kept_fixture {
 	size_t head_len;
 };
 
-static struct nft_state *kept_build(const char *text)
+/* The table built from config text, or NULL with e set: the harness
+ * aborts on NULL (kept_build), test_nft.c says why (build_text). */
+static struct nft_state *kept_try_build(const char *text, struct wgb_err *e)
 {
 	struct wgb_config *cfg = NULL;
-	struct wgb_err e = { 0 };
 	struct instance in;
 	void *st = NULL;
 
-	if (config_parse("kept.conf", text, strlen(text), &cfg, &e) < 0)
-		abort();
+	if (config_parse("kept.conf", text, strlen(text), &cfg, e) < 0)
+		return NULL;
 	instance_from_config(&in, cfg);
-	if (nft_build(&in, cfg, &st, &e) < 0)
-		abort();
+	if (nft_build(&in, cfg, &st, e) < 0)
+		st = NULL;
 	config_free(cfg);
 	return st;
 }
 
+static struct nft_state *kept_build(const char *text)
+{
+	struct wgb_err e = { 0 };
+	struct nft_state *st = kept_try_build(text, &e);
+
+	if (!st)
+		abort();
+	return st;
+}
+
+/* The file at path, whole (free it), its size in len; aborts if it
+ * cannot be read. */
 static uint8_t *kept_slurp(const char *path, size_t *len)
 {
 	uint8_t *v = NULL;
@@ -83,6 +96,7 @@ static uint8_t *kept_slurp(const char *path, size_t *len)
 	if (!f || fseek(f, 0, SEEK_END) || (n = ftell(f)) < 0)
 		abort();
 	rewind(f);
+	/* one byte more: an empty file is not malloc(0), which may be NULL */
 	v = malloc((size_t)n + 1);
 	if (!v || fread(v, 1, (size_t)n, f) != (size_t)n)
 		abort();

@@ -42,17 +42,11 @@
 
 static struct nft_state *build_text(const char *text)
 {
-	struct wgb_config *cfg = NULL;
 	struct wgb_err e = { 0 };
-	struct instance in;
-	void *st = NULL;
+	struct nft_state *st = kept_try_build(text, &e);
 
-	if (config_parse("t.conf", text, strlen(text), &cfg, &e) < 0)
-		ck_abort_msg("config refused: %s", e.msg);
-	instance_from_config(&in, cfg);
-	if (nft_build(&in, cfg, &st, &e) < 0)
-		ck_abort_msg("build failed: %s", e.msg);
-	config_free(cfg);
+	if (!st)
+		ck_abort_msg("config refused or table not built: %s", e.msg);
 	return st;
 }
 
@@ -410,47 +404,29 @@ START_TEST(round_trip_equal)
 }
 END_TEST
 
-/* The file at path, whole (free it). */
-static uint8_t *slurp(const char *path, long *size)
-{
-	FILE *f = fopen(path, "rb");
-	uint8_t *v;
-
-	ck_assert_ptr_nonnull(f);
-	fseek(f, 0, SEEK_END);
-	*size = ftell(f);
-	rewind(f);
-	v = malloc((size_t)*size);
-	ck_assert_ptr_nonnull(v);
-	ck_assert_uint_eq(fread(v, 1, (size_t)*size, f), (size_t)*size);
-	fclose(f);
-	return v;
-}
-
 /* The kept table orig (size bytes) written to path with one byte changed,
  * every byte of the first 512 and one in step after: recalled with each
  * of wants (NULL: none), it is refused or it is the state of digest d. */
-static void flips_refused_or_same(const char *path, uint8_t *orig, long size, long step,
+static void flips_refused_or_same(const char *path, uint8_t *orig, size_t size, size_t step,
 				  const struct nft_state *const *wants, size_t n_wants,
 				  const uint8_t d[32])
 {
 	struct instance in = { .name = "wg0" };
 	struct nft_state *back;
 	uint8_t d2[32];
-	long at;
-	size_t k;
+	size_t at, k;
 	FILE *f;
 
 	for (at = 0; at < size; at += at < 512 ? 1 : step) {
 		orig[at] ^= 0x5a;
 		f = fopen(path, "wb");
-		fwrite(orig, 1, (size_t)size, f);
+		fwrite(orig, 1, size, f);
 		fclose(f);
 		for (k = 0; k < n_wants; ++k) {
 			back = nft_table_recall(&in, d, wants[k]);
 			if (back) {
 				nft_state_digest(back, d2);
-				ck_assert_msg(!memcmp(d, d2, 32), "byte %ld changed: another state", at);
+				ck_assert_msg(!memcmp(d, d2, 32), "byte %zu changed: another state", at);
 				nft_state_free(back);
 			}
 		}
@@ -471,7 +447,7 @@ START_TEST(kept_table_recalled)
 	struct instance in = { .name = "wg0" };
 	struct nft_state *st = build_text(conf), *back;
 	uint8_t d[32], d2[32], other[32] = { 1 }, *orig;
-	long size, at;
+	size_t size, at;
 	FILE *f;
 	int n;
 
@@ -488,7 +464,7 @@ START_TEST(kept_table_recalled)
 	ck_assert_uint_eq(batch_of(back, st).n, 0);
 	nft_state_free(back);
 	snprintf(path, sizeof(path), "%s/wg0.nfttable", dir);
-	orig = slurp(path, &size);
+	orig = kept_slurp(path, &size);
 	/* another state's digest: refused, and the file removed, so that
 	 * keeping this state again writes it anew */
 	ck_assert_ptr_null(nft_table_recall(&in, other, NULL));
@@ -497,9 +473,9 @@ START_TEST(kept_table_recalled)
 	ck_assert_int_eq(access(path, F_OK), 0);
 	for (at = 0; at < size; at += at < 512 ? 1 : 97) {
 		f = fopen(path, "wb");
-		fwrite(orig, 1, (size_t)at, f);
+		fwrite(orig, 1, at, f);
 		fclose(f);
-		ck_assert_msg(!nft_table_recall(&in, d, NULL), "cut at %ld: recalled", at);
+		ck_assert_msg(!nft_table_recall(&in, d, NULL), "cut at %zu: recalled", at);
 	}
 	flips_refused_or_same(path, orig, size, 89, (const struct nft_state *const[]){ NULL }, 1, d);
 	free(orig);
@@ -532,8 +508,7 @@ START_TEST(kept_table_shared)
 	const struct nft_state *wants[] = { st, mv, rn };
 	char *want_text, *got_text;
 	uint8_t d[32], d2[32], *orig;
-	size_t i, k, borrowed;
-	long size;
+	size_t i, k, borrowed, size;
 	int n, m;
 
 	ck_assert_ptr_nonnull(mkdtemp(dir));
@@ -574,7 +549,7 @@ START_TEST(kept_table_shared)
 	ck_assert_int_gt(batch_of(full, mv).n, 0);
 	/* a byte changed anywhere: refused, or the state kept */
 	snprintf(path, sizeof(path), "%s/wg0.nfttable", dir);
-	orig = slurp(path, &size);
+	orig = kept_slurp(path, &size);
 	flips_refused_or_same(path, orig, size, 61, wants, 3, d);
 	free(orig);
 	ck_assert_int_eq(nft_table_forget(&in), 0);
@@ -594,13 +569,11 @@ END_TEST
 START_TEST(kept_fuzz_replays)
 {
 	char dir[] = "/tmp/wgb-keptfuzz-XXXXXX", file[512];
-	static uint8_t buf[1 << 16];
 	struct kept_fixture fx;
 	struct dirent *d;
 	uint8_t *seed;
 	size_t len;
 	DIR *dp;
-	FILE *f;
 	int k;
 
 	ck_assert_ptr_nonnull(mkdtemp(dir));
@@ -618,11 +591,9 @@ START_TEST(kept_fuzz_replays)
 		if (d->d_name[0] == '.' || !strcmp(d->d_name, "README"))
 			continue;
 		snprintf(file, sizeof(file), "tests/fuzz/regressions-kept/%s", d->d_name);
-		f = fopen(file, "rb");
-		ck_assert_ptr_nonnull(f);
-		len = fread(buf, 1, sizeof(buf), f);
-		fclose(f);
-		kept_check_one(&fx, buf, len);
+		seed = kept_slurp(file, &len);
+		kept_check_one(&fx, seed, len);
+		free(seed);
 	}
 	closedir(dp);
 	kept_fixture_free(&fx);
