@@ -10,7 +10,9 @@
 #   cold     a cold apply of N forwards: wgbastion apply, nft -f of the same
 #            ruleset (gen.py nft-maps), and floor's variants; wall time of the
 #            whole process and floor's own commit time (sendmsg to the last
-#            answer), peak RSS
+#            answer), peak RSS; and nft -f of the per-element-counter table
+#            (floor -c elem's, as nft lists it), to set each table shape's
+#            nft -f against its own floor
 #   read     reading every forward's counter back: N named counters (GETOBJ)
 #            vs N counters on the elements of one set (GETSETELEM)
 #   probe    the fast path's pieces: process start (/bin/true, a binary
@@ -123,6 +125,7 @@ cold_cmd() {
 	case $1 in
 	wgbastion) echo "$WGB -c $TMP/cold.conf apply" ;;
 	nft-f) echo "nft -f $TMP/cold.nft" ;;
+	nft-f-elem) echo "nft -f $TMP/cold-elem.nft" ;;
 	floor-ackall) echo "$F -t -a all $N" ;;
 	floor) echo "$F -t $N" ;;
 	floor-elem) echo "$F -t -c elem $N" ;;
@@ -134,11 +137,17 @@ cold_cmd() {
 sec_cold() {
 	local r a cmd out t c rss
 	local -a appr
-	read -ra appr <<<"${NFTLAB_COLD:-wgbastion nft-f floor-ackall floor floor-elem floor-none floor-elem-limits}"
+	read -ra appr <<<"${NFTLAB_COLD:-wgbastion nft-f nft-f-elem floor-ackall floor floor-elem floor-none floor-elem-limits}"
 	say_ ""
 	say_ "## cold: $N forwards, $RUNS rounds, each approach once per round in a fresh namespace"
 	G config "$N" "$TMP/cold.conf" --key "$TMP/bastion.key" --peer "$(cat "$TMP/peer.pub")"
 	G nft-maps "$N" "$TMP/cold.nft"
+	# the per-element-counter table as nft -f takes it: floor's, listed
+	# (a listing loads back as the same table: counters at zero, comments)
+	fresh
+	ns "$FRESH" "$F" -c elem "$N" >/dev/null
+	ns "$FRESH" nft list table inet wgbastion-wg0 >"$TMP/cold-elem.nft"
+	gone "$FRESH"
 	: >"$TMP/cold.tsv"
 	for r in $(seq "$RUNS"); do
 		for a in "${appr[@]}"; do
@@ -173,6 +182,14 @@ sec_cold() {
 		out=$(awk -F'\t' -v a="$a" '$2 == a && $4 != "-" { print $4 / 1000 }' "$TMP/cold.tsv" | median)
 		rss=$(awk -F'\t' -v a="$a" '$1 == a { print $2 }' "$TMP/cold.rss")
 		say_ "| $a | ${t:-–} | ${c:-–} | ${out:-–} | ${rss:-–} |"
+	done
+	# "N times faster than nft -f" against each shape's own floor: how
+	# close to a bare commit of that table wgbastion would have to be
+	say_ ""
+	for a in nft-f:floor nft-f-elem:floor-elem; do
+		c=$(awk -F'\t' -v x="${a%%:*}" -v y="${a#*:}" '$2 == y { f[$1] = $3 } $2 == x { v[$1] = $3 }
+			END { for (r in v) if (f[r]) printf "%.3f\n", v[r] / f[r] }' "$TMP/cold.tsv" | sort -n)
+		[ -n "$c" ] && say_ "- ${a%%:*} against ${a#*:} (same table, per-round ratios): median $(median <<<"$c")×, $(head -n 1 <<<"$c")–$(tail -n 1 <<<"$c")×"
 	done
 }
 
