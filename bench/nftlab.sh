@@ -134,6 +134,12 @@ cold_cmd() {
 	esac
 }
 
+# X's wall time over Y's, one ratio per round in which both ran
+per_round() {
+	awk -F'\t' -v x="$1" -v y="$2" '$2 == y { f[$1] = $3 } $2 == x { v[$1] = $3 }
+		END { for (r in v) if (f[r]) printf "%.3f\n", v[r] / f[r] }' "$TMP/cold.tsv"
+}
+
 sec_cold() {
 	local r a cmd out t c rss
 	local -a appr
@@ -177,8 +183,7 @@ sec_cold() {
 	for a in "${appr[@]}"; do
 		t=$(awk -F'\t' -v a="$a" '$2 == a { print $3 / 1000 }' "$TMP/cold.tsv" | median)
 		# the ratio to floor measured in the same round
-		c=$(awk -F'\t' -v a="$a" '$2 == "floor" { f[$1] = $3 } $2 == a { x[$1] = $3 }
-			END { for (r in x) if (f[r]) printf "%.3f\n", x[r] / f[r] }' "$TMP/cold.tsv" | median)
+		c=$(per_round "$a" floor | median)
 		out=$(awk -F'\t' -v a="$a" '$2 == a && $4 != "-" { print $4 / 1000 }' "$TMP/cold.tsv" | median)
 		rss=$(awk -F'\t' -v a="$a" '$1 == a { print $2 }' "$TMP/cold.rss")
 		say_ "| $a | ${t:-–} | ${c:-–} | ${out:-–} | ${rss:-–} |"
@@ -187,8 +192,7 @@ sec_cold() {
 	# close to a bare commit of that table wgbastion would have to be
 	say_ ""
 	for a in nft-f:floor nft-f-elem:floor-elem; do
-		c=$(awk -F'\t' -v x="${a%%:*}" -v y="${a#*:}" '$2 == y { f[$1] = $3 } $2 == x { v[$1] = $3 }
-			END { for (r in v) if (f[r]) printf "%.3f\n", v[r] / f[r] }' "$TMP/cold.tsv" | sort -n)
+		c=$(per_round "${a%%:*}" "${a#*:}" | sort -n)
 		[ -n "$c" ] && say_ "- ${a%%:*} against ${a#*:} (same table, per-round ratios): median $(median <<<"$c")×, $(head -n 1 <<<"$c")–$(tail -n 1 <<<"$c")×"
 	done
 }
