@@ -7,11 +7,11 @@
  * allowed, no masquerade; one egress "lan" from 192.168.50.0/24, masquerade
  * on). One batch, built with libnftnl straight from N, sent with one
  * sendmsg(), no config to parse, no reading back, no diff, no notes.
- * bench/nftlab.sh checks that `nft list table` of what it commits is
- * exactly wgbastion's own listing for the same config.
+ * With -D -P, `nft list table` of what it commits is exactly wgbastion's
+ * own listing for the same config (bench/nftlab.sh and run.sh check it).
  *
  *   floor [-c named|elem|none] [-a all|last|none] [-g] [-r] [-e GENID] [-v]
- *         [-G] [-D] [-t] [-i IFNAME] N
+ *         [-G|-P] [-D] [-t] [-i IFNAME] N
  *     -c named  per-forward counters as wgbastion makes them today: a named
  *               counter object per forward and interval maps port : counter
  *               (countF_P), looked up with `counter name ... map`
@@ -40,6 +40,14 @@
  *               meters in dynamic sets, drops counted per forward)
  *     -D        the base rules bench/nftlab.md recommends: hairpin (pre_nat,
  *               post_nat) and SYN-ACKs leaving the tunnel clamped to its MTU
+ *     -P        wgbastion's protection pieces as a config without RateLimit,
+ *               ConnLimit, Log or AllowFile has them: the empty maps
+ *               rateF_P, connF_P, logF_P, allowfileF_P (port : verdict) and
+ *               limitdropF_P (port : counter), and the 16 rules that look
+ *               them up; not with -G, whose rate and limitdrop differ
+ *
+ * With -c named -D -P the table is wgbastion's own for gen.py's config
+ * (bench/run.sh and bench/nftlab.sh check the listing).
  *     -t        print the kernel's part: "commit_us WHAT MICROSECONDS", from
  *               sendmsg() to the last answer
  *     -i IFNAME the tunnel's name (wg0)
@@ -85,8 +93,10 @@
 #include <linux/netfilter_ipv4.h>
 #include <linux/netlink.h>
 
-#define ING	0x10000000u
-#define EGR	0x20000000u
+/* the connection marks as wgbastion sets them: the role's bit and the
+ * instance's (MARK), so that two instances never claim each other's */
+#define ING	0x18000000u
+#define EGR	0x28000000u
 #define MARK	0x08000000u
 #define MASK	0x08000000u
 #define MTU	1420	/* the tunnel's (wgbastion's default) */
@@ -102,10 +112,10 @@ enum cmode { C_NAMED, C_ELEM, C_NONE };
 static struct {
 	enum cmode counters;
 	int ack;		/* 0 none, 1 last, 2 all */
-	bool echo, replace, values, guard, timing, design;
+	bool echo, replace, values, guard, timing, design, protect;
 	const char *ifname;
 	uint32_t genid;		/* NFNL_BATCH_GENID, 0: none */
-} opt = { C_NAMED, 1, false, false, false, false, false, false, "wg0", 0 };
+} opt = { C_NAMED, 1, false, false, false, false, false, false, false, "wg0", 0 };
 
 static const char *TABLE = "wgbastion-wg0";
 static struct nftnl_batch *batch;
@@ -591,11 +601,14 @@ static void usage(void);
 
 static void sets(unsigned n)
 {
-	static const char *const kinds[] = { "open", "allow", "dnat", "keep", "count", "masq" };
+	static const char *const kinds[] = { "open", "allow", "dnat", "keep", "count", "masq",
+					     "rate", "conn", "limitdrop", "log", "allowfile" };
 	char name[32];
 	size_t k, i, j;
 
-	for (k = 0; k < 6; ++k) {
+	for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]); ++k) {
+		if (k >= 6 && !opt.protect)
+			break;
 		for (i = 0; i < 2; ++i) {
 			const struct fam *f = &fams[i];
 			uint32_t pair = f->atype << T_BITS | T_SERVICE;
@@ -625,6 +638,15 @@ static void sets(unsigned n)
 						d.flags |= NFT_SET_OBJECT;
 					else
 						d.counter = true;
+					break;
+				case 8:	/* limitdrop: port range : counter */
+					d.flags |= NFT_SET_OBJECT;
+					break;
+				case 6: case 7: case 9: case 10:
+					/* rate, conn, log, allowfile: port
+					 * range : verdict (a jump) */
+					d.flags |= NFT_SET_MAP;
+					d.data_type = NFT_DATA_VERDICT;
 					break;
 				}
 				if (k == 3)
@@ -668,7 +690,8 @@ static void sets(unsigned n)
 	}
 	elems_flush();
 	/* the egress: Source 192.168.50.0/24, Destination everything, Deny
-	 * link-local (the defaults), per family */
+	 * link-local and the cloud metadata addresses (the defaults), per
+	 * family */
 	static const char *const eg[3] = { "src", "dst", "deny" };
 	for (i = 0; i < 2; ++i) {
 		for (k = 0; k < 3; ++k) {
@@ -682,8 +705,13 @@ static void sets(unsigned n)
 				prefix_elem("192.168.50.0", 24, AF_INET);
 			else if (k == 1)
 				prefix_elem(i ? "::" : "0.0.0.0", 0, i ? AF_INET6 : AF_INET);
-			else if (k == 2)
-				prefix_elem(i ? "fe80::" : "169.254.0.0", i ? 10 : 16, i ? AF_INET6 : AF_INET);
+			else if (k == 2 && i == 0) {
+				prefix_elem("100.100.100.200", 32, AF_INET);
+				prefix_elem("169.254.0.0", 16, AF_INET);
+			} else if (k == 2) {
+				prefix_elem("fd00:ec2::254", 128, AF_INET6);
+				prefix_elem("fe80::", 10, AF_INET6);
+			}
 			elems_flush();
 		}
 	}
@@ -784,9 +812,9 @@ static void guard_elems(unsigned n)
 	elems_flush();
 }
 
-/* the forward chain's rules that send new ingress connections to the
- * limits (before "ct mark & ING == ING accept") */
-static void guard_rules(void)
+/* the forward chain's rules that send new ingress connections through
+ * KIND's verdict maps (rate, conn, log: before the per-forward counters) */
+static void vmap_rules(const char *kind, const char *comment)
 {
 	char set[32];
 	size_t i, j;
@@ -801,9 +829,9 @@ static void guard_rules(void)
 			meta_is(NFT_META_NFPROTO, fams[i].nfproto);
 			meta_is(NFT_META_L4PROTO, protonum[j]);
 			ct(NFT_CT_PROTO_DST, IP_CT_DIR_ORIGINAL);
-			snprintf(set, sizeof(set), "rate%s_%s", fams[i].sfx, protos[j]);
+			snprintf(set, sizeof(set), "%s%s_%s", kind, fams[i].sfx, protos[j]);
 			lookup(set, NFT_REG_VERDICT, false);
-			rule_end("forward", "ingress: per-forward limits");
+			rule_end("forward", comment);
 		}
 	}
 }
@@ -899,6 +927,15 @@ static void chains(void)
 			lookup(set, -1, false);
 			ct_mark_or(ING);
 			rule_end("pre_nat", "ingress: forwarded port, allowed client");
+			if (!opt.protect)
+				continue;
+			rule_begin();
+			meta_is(NFT_META_NFPROTO, fams[i].nfproto);
+			meta_is(NFT_META_L4PROTO, protonum[j]);
+			payload(NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, NFT_REG_1);
+			snprintf(set, sizeof(set), "allowfile%s_%s", fams[i].sfx, protos[j]);
+			lookup(set, NFT_REG_VERDICT, false);
+			rule_end("pre_nat", "ingress: forwarded port, client in the AllowFile");
 		}
 	}
 	if (opt.design) {
@@ -959,8 +996,15 @@ static void chains(void)
 		/* a SYN-ACK leaving the tunnel goes out by the uplink, whose
 		 * route MTU (`rt mtu`) is not the tunnel's: the tunnel's MTU
 		 * less the IPv4 / IPv6 and TCP headers, as a constant */
-		mss_rule(NFT_META_IIFNAME, NFPROTO_IPV4, MTU - 40, "clamp MSS out of the tunnel");
-		mss_rule(NFT_META_IIFNAME, NFPROTO_IPV6, MTU - 60, "clamp MSS out of the tunnel");
+		mss_rule(NFT_META_IIFNAME, NFPROTO_IPV4, MTU - 40, "clamp MSS out of the tunnel to its MTU");
+		mss_rule(NFT_META_IIFNAME, NFPROTO_IPV6, MTU - 60, "clamp MSS out of the tunnel to its MTU");
+	}
+	if (opt.protect) {
+		vmap_rules("rate", "ingress: RateLimit per client");
+		vmap_rules("conn", "ingress: ConnLimit per client");
+		vmap_rules("log", "ingress: Log per forward");
+	} else if (opt.guard) {
+		vmap_rules("rate", "ingress: per-forward limits");
 	}
 	for (i = 0; i < 2 && opt.counters != C_NONE; ++i) {
 		for (j = 0; j < 2; ++j) {
@@ -982,8 +1026,6 @@ static void chains(void)
 			rule_end("forward", "ingress: count per forward");
 		}
 	}
-	if (opt.guard)
-		guard_rules();
 	rule_begin();
 	ct_mark_has(ING);
 	verdict(NF_ACCEPT);
@@ -1472,8 +1514,8 @@ static int allow_main(int argc, char **argv)
 
 static void usage(void)
 {
-	fputs("usage: floor [-c named|elem|none] [-a all|last|none] [-g] [-r] [-v] [-G] [-D] [-t] [-e GENID]\n"
-	      "             [-i IFNAME] N\n"
+	fputs("usage: floor [-c named|elem|none] [-a all|last|none] [-g] [-r] [-v] [-G|-P] [-D] [-t]\n"
+	      "             [-e GENID] [-i IFNAME] N\n"
 	      "       floor allow [-p] [-x M] [-t] [-T TABLE -S SET] K\n"
 	      "       floor getgen [REPEAT]\n"
 	      "       floor elems TABLE SET\n"
@@ -1508,7 +1550,7 @@ int main(int argc, char **argv)
 		return counters(argv[2]);
 	if (argc >= 2 && !strcmp(argv[1], "allow"))
 		return allow_main(argc - 1, argv + 1);
-	while ((c = getopt(argc, argv, "c:a:grvGtDe:i:")) != -1) {
+	while ((c = getopt(argc, argv, "c:a:grvGtDPe:i:")) != -1) {
 		switch (c) {
 		case 'c':
 			opt.counters = !strcmp(optarg, "named") ? C_NAMED : !strcmp(optarg, "elem") ? C_ELEM
@@ -1523,13 +1565,14 @@ int main(int argc, char **argv)
 		case 'v': opt.values = true; break;
 		case 'G': opt.guard = true; break;
 		case 'D': opt.design = true; break;
+		case 'P': opt.protect = true; break;
 		case 'e': opt.genid = (uint32_t)strtoul(optarg, NULL, 10); break;
 		case 't': opt.timing = true; break;
 		case 'i': opt.ifname = optarg; break;
 		default: usage();
 		}
 	}
-	if (optind != argc - 1)
+	if (optind != argc - 1 || (opt.guard && opt.protect))
 		usage();
 	return commit((unsigned)strtoul(argv[optind], NULL, 10));
 }

@@ -50,6 +50,15 @@ TABLE = "wgbastion-" + NAME
 LAN = "192.168.50.0/24"
 TARGET_PORT = 9999
 TARGET_DST = "192.168.50.10"
+# wgbastion's own table (nft-maps): its marks carry the instance's bit
+# besides the role's, and the egress's default Deny (the link-local ranges
+# and the cloud metadata addresses) and the tunnel's MTU are its defaults
+WGB_ING = ING | MARK
+WGB_EGR = EGR | MARK
+DENY4 = ["100.100.100.200", "169.254.0.0/16"]
+DENY6 = ["fd00:ec2::254", "fe80::/10"]
+MTU = 1420
+PROTECT = ("rate", "conn", "limitdrop", "log", "allowfile")
 
 
 def forwards(n, change=False, target=False):
@@ -136,13 +145,15 @@ def nft_linear(n, change, target):
 
 
 def nft_maps(n, change, target):
-    """docs/ruleset.md's table for the synthetic instance: per family and
-    protocol, interval sets and maps keyed by the public port (red-black
-    trees), a named counter per forward, the egress's sets."""
+    """wgbastion's table for the synthetic instance (docs/ruleset.md): per
+    family and protocol, interval sets and maps keyed by the public port
+    (red-black trees), a named counter per forward, the protection maps
+    (empty: no forward has RateLimit, ConnLimit, Log or AllowFile), the
+    egress's sets with the default Deny, hairpin and MSS clamping; the
+    marks carry the instance's bit (WGB_ING, WGB_EGR)."""
     w = NAME
     fw = forwards(n, change, target)
-    keep = "0x%x" % (~MASK & 0xffffffff)
-    ing, egr = "0x%x" % ING, "0x%x" % EGR
+    ing, egr = "0x%x" % WGB_ING, "0x%x" % WGB_EGR
     fams = (("4", "ip", "ipv4"), ("6", "ip6", "ipv6"))
     protos = ("tcp", "udp")
     s = ["table inet " + TABLE, "delete table inet " + TABLE,
@@ -173,21 +184,26 @@ def nft_maps(n, change, target):
             block("map", "count%s_%s" % (f, p), "inet_service : counter",
                   ['%d : "forward_%s"' % (x[2], x[0]) for x in mine])
             block("set", "masq%s_%s" % (f, p), "inet_service", [])
+            for kind in PROTECT:
+                block("map", "%s%s_%s" % (kind, f, p),
+                      "inet_service : %s" % ("counter" if kind == "limitdrop" else "verdict"), [])
     block("set", "egress_lan_src4", "ipv4_addr", [LAN])
     block("set", "egress_lan_dst4", "ipv4_addr", ["0.0.0.0/0"])
-    block("set", "egress_lan_deny4", "ipv4_addr", ["169.254.0.0/16"])
+    block("set", "egress_lan_deny4", "ipv4_addr", DENY4)
     block("set", "egress_lan_src6", "ipv6_addr", [])
     block("set", "egress_lan_dst6", "ipv6_addr", ["::/0"])
-    block("set", "egress_lan_deny6", "ipv6_addr", ["fe80::/10"])
+    block("set", "egress_lan_deny6", "ipv6_addr", DENY6)
 
     s += ["\tchain pre_nat {",
           "\t\ttype nat hook prerouting priority dstnat; policy accept;",
-          '\t\tiifname "%s" return' % w,
+          '\t\tiifname "%s" fib daddr . iif type local return' % w,
           "\t\tfib daddr type != local return"]
     for f, ipf, nfp in fams:
         for p in protos:
             s.append("\t\tmeta nfproto %s %s dport @open%s_%s ct mark set ct mark | %s" % (nfp, p, f, p, ing))
             s.append("\t\t%s saddr . %s dport @allow%s_%s ct mark set ct mark | %s" % (ipf, p, f, p, ing))
+            s.append("\t\tmeta nfproto %s %s dport vmap @allowfile%s_%s" % (nfp, p, f, p))
+    s.append('\t\tiifname "%s" ct mark & %s == %s ct mark set ct mark | %s' % (w, ing, ing, egr))
     for f, ipf, nfp in fams:
         for p in protos:
             for sfx in ("", "_keep"):
@@ -195,12 +211,20 @@ def nft_maps(n, change, target):
                          % (nfp, ing, ing, ipf, p, f, p, sfx))
     s += ["\t}", "\tchain pre_mark {",
           "\t\ttype filter hook prerouting priority dstnat + 10; policy accept;",
-          "\t\tct direction original ct mark & %s == %s meta mark set meta mark & %s | 0x%x" % (ing, ing, keep, MARK),
-          "\t\tct direction reply ct mark & %s == %s meta mark set meta mark & %s | 0x%x" % (egr, egr, keep, MARK),
+          "\t\tct direction original ct mark & %s == %s meta mark set meta mark | 0x%x" % (ing, ing, MARK),
+          "\t\tct direction reply ct mark & %s == %s meta mark set meta mark | 0x%x" % (egr, egr, MARK),
           "\t}", "\tchain forward {",
           "\t\ttype filter hook forward priority filter; policy accept;",
           '\t\toifname "%s" tcp flags & (syn | rst) == syn tcp option maxseg size set rt mtu' % w,
-          '\t\tiifname "%s" tcp flags & (syn | rst) == syn tcp option maxseg size set rt mtu' % w]
+          '\t\tiifname "%s" meta nfproto ipv4 tcp flags & (syn | rst) == syn tcp option maxseg size set %d'
+          % (w, MTU - 40),
+          '\t\tiifname "%s" meta nfproto ipv6 tcp flags & (syn | rst) == syn tcp option maxseg size set %d'
+          % (w, MTU - 60)]
+    for kind in ("rate", "conn", "log"):
+        for f, ipf, nfp in fams:
+            for p in protos:
+                s.append("\t\tct state new ct mark & %s == %s meta nfproto %s meta l4proto %s "
+                         "ct original proto-dst vmap @%s%s_%s" % (ing, ing, nfp, p, kind, f, p))
     for f, ipf, nfp in fams:
         for p in protos:
             s.append("\t\tct mark & %s == %s meta nfproto %s meta l4proto %s counter name ct original proto-dst map @count%s_%s"
@@ -213,7 +237,8 @@ def nft_maps(n, change, target):
           '\t\tiifname "%s" counter name "dropped" drop' % w,
           '\t\toifname "%s" counter name "dropped" drop' % w,
           "\t}", "\tchain post_nat {",
-          "\t\ttype nat hook postrouting priority srcnat; policy accept;"]
+          "\t\ttype nat hook postrouting priority srcnat; policy accept;",
+          '\t\toifname "%s" ct mark & 0x%x == 0x%x masquerade' % (w, WGB_ING | WGB_EGR, WGB_ING | WGB_EGR)]
     for f, ipf, nfp in fams:
         for p in protos:
             s.append('\t\toifname "%s" ct mark & %s == %s meta nfproto %s meta l4proto %s ct original proto-dst @masq%s_%s masquerade'

@@ -5,14 +5,17 @@
 # run, as ratios (this machine is shared: absolute figures move from run to
 # run, ratios of interleaved runs much less).
 #
-#   same     floor -c named commits exactly wgbastion's table (nft list and
-#            nft --debug=netlink listings compared, at 10 and at N forwards)
+#   same     floor -c named -D -P commits exactly wgbastion's table (nft list
+#            and nft --debug=netlink listings compared, at 10 and at N
+#            forwards)
 #   cold     a cold apply of N forwards: wgbastion apply, nft -f of the same
-#            ruleset (gen.py nft-maps), and floor's variants; wall time of the
-#            whole process and floor's own commit time (sendmsg to the last
+#            ruleset (gen.py nft-maps), and floor's variants (-D -P: with
+#            wgbastion's base rules and empty protection maps, but for
+#            floor-elem-limits, which has its own); wall time of the whole
+#            process and floor's own commit time (sendmsg to the last
 #            answer), peak RSS; and nft -f of the per-element-counter table
-#            (floor -c elem's, as nft lists it), to set each table shape's
-#            nft -f against its own floor
+#            (floor -c elem -D -P's, as nft lists it), to set each table
+#            shape's nft -f against its own floor
 #   read     reading every forward's counter back: N named counters (GETOBJ)
 #            vs N counters on the elements of one set (GETSETELEM)
 #   probe    the fast path's pieces: process start (/bin/true, a binary
@@ -96,7 +99,7 @@ median() { sort -n | awk '{ v[NR] = $1 } END { if (NR) print (NR % 2 ? v[(NR + 1
 sec_same() {
 	local n l
 	say_ ""
-	say_ "## same: floor -c named vs wgbastion's own table"
+	say_ "## same: floor -c named -D -P vs wgbastion's own table"
 	for n in 10 "$N"; do
 		G config "$n" "$TMP/same.conf" --key "$TMP/bastion.key" --peer "$(cat "$TMP/peer.pub")"
 		fresh wg
@@ -106,7 +109,7 @@ sec_same() {
 		done
 		gone "$FRESH"
 		fresh
-		ns "$FRESH" "$F" "$n"
+		ns "$FRESH" "$F" -D -P "$n"
 		for l in "" --debug=netlink; do
 			ns "$FRESH" nft $l list table inet wgbastion-wg0 2>&1 | sed -E 's/^(inet wgbastion-wg0 [a-z_]+) [0-9 ]+$/\1/' >"$TMP/floor$l"
 		done
@@ -126,10 +129,10 @@ cold_cmd() {
 	wgbastion) echo "$WGB -c $TMP/cold.conf apply" ;;
 	nft-f) echo "nft -f $TMP/cold.nft" ;;
 	nft-f-elem) echo "nft -f $TMP/cold-elem.nft" ;;
-	floor-ackall) echo "$F -t -a all $N" ;;
-	floor) echo "$F -t $N" ;;
-	floor-elem) echo "$F -t -c elem $N" ;;
-	floor-none) echo "$F -t -c none $N" ;;
+	floor-ackall) echo "$F -t -a all -D -P $N" ;;
+	floor) echo "$F -t -D -P $N" ;;
+	floor-elem) echo "$F -t -c elem -D -P $N" ;;
+	floor-none) echo "$F -t -c none -D -P $N" ;;
 	floor-elem-limits) echo "$F -t -c elem -D -G $N" ;;
 	esac
 }
@@ -151,7 +154,7 @@ sec_cold() {
 	# the per-element-counter table as nft -f takes it: floor's, listed
 	# (a listing loads back as the same table: counters at zero, comments)
 	fresh
-	ns "$FRESH" "$F" -c elem "$N" >/dev/null
+	ns "$FRESH" "$F" -c elem -D -P "$N" >/dev/null
 	ns "$FRESH" nft list table inet wgbastion-wg0 >"$TMP/cold-elem.nft"
 	gone "$FRESH"
 	: >"$TMP/cold.tsv"

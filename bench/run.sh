@@ -128,7 +128,7 @@ LG=$BD/loadgen
 # limit the synthetic config does not have
 B=${WGB_BUILD:-build}
 case $B in /*) ;; *) B=$TOP/$B ;; esac
-export FLOOR=$B/bench/floor FLOOR_FLAGS="-c named -a last -D"
+export FLOOR=$B/bench/floor FLOOR_FLAGS="-c named -a last -D -P"
 make -s -C "$TOP" B="$B" "$FLOOR" >&2 || echo "bench: could not build $FLOOR: its figures will be missing" >&2
 for t in nft iptables-nft-restore wireguard-go wg /usr/bin/time strace python3; do
 	command -v "$t" >/dev/null || { echo "SKIP: $t is missing (make deps)"; exit 77; }

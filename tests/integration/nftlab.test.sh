@@ -45,7 +45,7 @@ for t in nft python3 tcpdump; do
 done
 
 T=wgbastion-wg0
-ING=0x10000000	# bench/floor.c builds this table, with the plain role bit
+ING=0x18000000	# bench/floor.c builds this table, with wgbastion's marks
 netns_add c b k
 veth c eth0 b eth0
 veth b wg0 k wgp
