@@ -7,8 +7,9 @@
  * allowed, no masquerade; one egress "lan" from 192.168.50.0/24, masquerade
  * on). One batch, built with libnftnl straight from N, sent with one
  * sendmsg(), no config to parse, no reading back, no diff, no notes.
- * With -D -P, `nft list table` of what it commits is exactly wgbastion's
- * own listing for the same config (bench/nftlab.sh and run.sh check it).
+ * With -c named -D -P, `nft list table` of what it commits is exactly
+ * wgbastion's own listing for the same config (bench/nftlab.sh, run.sh and
+ * tests/integration/bench_tables.test.sh check it).
  *
  *   floor [-c named|elem|none] [-a all|last|none] [-g] [-r] [-e GENID] [-v]
  *         [-G|-P] [-D] [-t] [-i IFNAME] N
@@ -45,9 +46,6 @@
  *               rateF_P, connF_P, logF_P, allowfileF_P (port : verdict) and
  *               limitdropF_P (port : counter), and the 16 rules that look
  *               them up; not with -G, whose rate and limitdrop differ
- *
- * With -c named -D -P the table is wgbastion's own for gen.py's config
- * (bench/run.sh and bench/nftlab.sh check the listing).
  *     -t        print the kernel's part: "commit_us WHAT MICROSECONDS", from
  *               sendmsg() to the last answer
  *     -i IFNAME the tunnel's name (wg0)
