@@ -122,10 +122,11 @@ if [ ! "$BD/loadgen" -nt bench/loadgen.c ]; then
 fi
 LG=$BD/loadgen
 # the floor of a cold apply (make bench-tools): the least a program can do to
-# commit wgbastion's table, with the flags closest to what wgbastion sends:
-# named counters as it makes them, one ack (for the last message), its base
-# rules (hairpin, MSS clamping); not -G, which gives every forward a rate
-# limit the synthetic config does not have
+# commit wgbastion's table, with the flags that make it exactly (checked
+# below, and by tests/integration/bench_tables.test.sh): named counters as
+# it makes them, one ack (for the last message), its base rules (hairpin,
+# MSS clamping), its protection maps and rules, empty (-P); not -G, which
+# gives every forward a rate limit the synthetic config does not have
 B=${WGB_BUILD:-build}
 case $B in /*) ;; *) B=$TOP/$B ;; esac
 export FLOOR=$B/bench/floor FLOOR_FLAGS="-c named -a last -D -P"
